@@ -1,0 +1,5 @@
+"""``python -m scraper`` runs the ``blog-archive`` command line."""
+
+from scraper.cli import main
+
+main()

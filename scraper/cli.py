@@ -1,0 +1,172 @@
+"""The ``blog-archive`` command line.
+
+Each sub-command mirrors a Python function (``run_crawl``, ``Archive.search``, ``write_export``
+...). Errors reach the user as one line on stderr with a documented exit code, never as a
+traceback: a scheduled job's log must say what went wrong in words a person can act on.
+
+Exit codes: 0 done; 1 done, but some pages failed; 2 bad usage; 3 another crawl holds the
+archive; 4 could not start (unreachable site, unwritable archive).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+import click
+from archive.cli import history, search, serve, stats
+from exports.cli import export
+
+from archive import ArchiveError
+from archive.lock import ArchiveLockedError
+from scraper.crawl import CrawlOptions, CrawlResult, run_crawl
+from scraper.extraction.cli import extract
+from scraper.profiles import UnknownProfileError, resolve_profile
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    PAGE_ERRORS = 1
+    USAGE = 2
+    LOCKED = 3
+    CANNOT_START = 4
+    INTERNAL = 70
+
+
+class CommandFailed(click.ClickException):
+    """A failure with its own exit code and a one-line message."""
+
+    def __init__(self, message: str, exit_code: ExitCode):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class OneLineErrors(click.Group):
+    """A group that turns every error into one line on stderr and an exit code."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
+        try:
+            return super().main(args, prog_name, standalone_mode=False, **extra)
+        except click.exceptions.Exit as done:
+            sys.exit(done.exit_code)
+        except click.UsageError as error:
+            _fail(error.format_message(), ExitCode.USAGE)
+        except click.ClickException as error:
+            _fail(error.format_message(), error.exit_code)
+        except click.Abort:
+            _fail("aborted", ExitCode.PAGE_ERRORS)
+        except Exception as error:
+            if os.environ.get("BLOG_ARCHIVE_DEBUG"):
+                raise
+            _fail(f"internal error: {type(error).__name__}: {error} "
+                  "(set BLOG_ARCHIVE_DEBUG=1 to see the traceback)", ExitCode.INTERNAL)
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"blog-archive: error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(cls=OneLineErrors)
+@click.version_option(package_name="blog-archive")
+def cli() -> None:
+    """Crawl a blog into a searchable SQLite archive; search, inspect and export it."""
+
+
+def parse_settings(values: tuple[str, ...]) -> dict[str, str]:
+    settings: dict[str, str] = {}
+    for value in values:
+        name, sep, setting = value.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"{value!r} is not NAME=VALUE", param_hint="'-s'")
+        settings[name] = setting
+    return settings
+
+
+def check_start_url(url: str | None) -> None:
+    if url is not None and not url.startswith(("http://", "https://")):
+        raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="'--start-url'")
+
+
+def check_profile(site: str | None, start_url: str | None) -> None:
+    try:
+        resolve_profile(site, start_url)
+    except UnknownProfileError as error:
+        raise click.BadParameter(str(error), param_hint="'--site'") from None
+
+
+def execute_crawl(options: CrawlOptions) -> CrawlResult:
+    """Run a crawl, turning the archive's refusals into exit codes 3 and 4."""
+    try:
+        return run_crawl(options)
+    except ArchiveLockedError as error:
+        raise CommandFailed(str(error), ExitCode.LOCKED) from None
+    except ArchiveError as error:
+        raise CommandFailed(f"could not start: {error}", ExitCode.CANNOT_START) from None
+
+
+def report_crawl(result: CrawlResult, start_url: str, quiet: bool) -> None:
+    """Print failures (stderr) and the summary (stdout); exit 4 if nothing could be fetched."""
+    for failure in result.failures:
+        click.echo(f"failed: {failure['url']}: {failure['error']}", err=True)
+    run = result.run
+    if not result.reached_site:
+        first_error = result.failures[0]["error"] if result.failures else "no page answered"
+        raise CommandFailed(f"could not start: cannot reach {start_url}: {first_error}",
+                            ExitCode.CANNOT_START)
+    if not quiet:
+        click.echo(
+            f"run {run['id']} {run['status']}: {run['pages_fetched']} pages in "
+            f"{result.seconds:.1f}s — {run['new']} new, {run['changed']} changed, "
+            f"{run['unchanged']} unchanged, {run['not_modified']} not modified, "
+            f"{run['gone']} gone, {run['redirected']} redirected, {run['errors']} errors"
+        )
+
+
+@cli.command()
+@click.option("--site", help="Site profile to crawl (default sbiegacza-en).")
+@click.option("--start-url", help="Crawl from this URL: another blog, or a mirror of --site.")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default="archive.db",
+              show_default=True, help="The archive to write.")
+@click.option("--max-pages", type=click.IntRange(min=1), help="Stop after this many pages.")
+@click.option("--full", is_flag=True, help="Re-fetch everything, ignoring what the archive knows.")
+@click.option("--trigger", default="cli", show_default=True,
+              help="Label stored with the run (cron, systemd ...).")
+@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
+              help="Override a Scrapy setting, as scrapy crawl -s does.")
+@click.option("--quiet", is_flag=True, help="Print nothing but failures.")
+@click.option("--verbose", is_flag=True, help="Show Scrapy's log.")
+def crawl(site: str | None, start_url: str | None, db: Path, max_pages: int | None, full: bool,
+          trigger: str, settings: tuple[str, ...], quiet: bool, verbose: bool) -> None:
+    """Crawl a blog into the archive."""
+    check_start_url(start_url)
+    check_profile(site, start_url)
+    options = CrawlOptions(
+        db=db, site=site, start_url=start_url, max_pages=max_pages, full=full, trigger=trigger,
+        log_level="INFO" if verbose else "CRITICAL", settings=parse_settings(settings),
+    )
+    result = execute_crawl(options)
+    report_crawl(result, start_url or resolve_profile(site, None).start_url, quiet)
+    if result.failures:
+        sys.exit(ExitCode.PAGE_ERRORS)
+
+
+@cli.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default="demo",
+              show_default=True, help="Folder for the archive and the exports.")
+def demo(out: Path) -> None:
+    """Serve the bundled blog on loopback, crawl it, export it and print a summary."""
+    from scraper.demo import run_demo  # the bundled blog loads only for the demo
+
+    run_demo(out)
+
+
+for command in (extract, search, history, stats, serve, export):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli.main(prog_name="blog-archive")

@@ -1,0 +1,110 @@
+"""The records the spider yields: one article, and one HTTP fetch.
+
+They are plain dataclasses (Scrapy accepts them as items through itemadapter), so extraction,
+the archive and the exports share one shape without importing Scrapy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+#: The fields whose change makes a new version of an article. Fetch-time data (status, ETag,
+#: timings) is deliberately absent: a re-fetch of the same content must hash the same.
+CONTENT_FIELDS: tuple[str, ...] = (
+    "title",
+    "published",
+    "modified",
+    "read_time_minutes",
+    "author",
+    "language",
+    "categories",
+    "tags",
+    "image",
+    "body_text",
+    "teasers",
+)
+
+
+@dataclass
+class Teaser:
+    """One link of an article's related-posts block, as the page shows it."""
+
+    position: int
+    url: str
+    title: str | None
+    text: str
+
+
+@dataclass
+class Article:
+    """Everything extraction learns from one page.
+
+    ``field_sources`` names the signal that gave each field (``site``, ``json-ld``, ``opengraph``,
+    ``meta``, ``time-element``, ``label``, ``heuristic``); ``missing`` gives the reason a field
+    is null, so a drop in coverage after a theme change can be explained, not guessed at.
+    """
+
+    url: str
+    is_article: bool = True
+    title: str | None = None
+    published: str | None = None
+    modified: str | None = None
+    read_time_minutes: int | None = None
+    read_time_estimated: int | None = None
+    author: str | None = None
+    language: str | None = None
+    categories: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    image: str | None = None
+    body_text: str = ""
+    word_count: int = 0
+    headings: list[str] = field(default_factory=list)
+    teasers: list[Teaser] = field(default_factory=list)
+    field_sources: dict[str, str] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)
+    content_hash: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.content_hash:
+            self.content_hash = self.compute_content_hash()
+
+    def compute_content_hash(self) -> str:
+        """A SHA-256 over the content fields in a canonical JSON form."""
+        data = self.to_dict()
+        content = {name: data[name] for name in CONTENT_FIELDS}
+        canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Article:
+        values = dict(data)
+        values["teasers"] = [Teaser(**t) for t in values.get("teasers", [])]
+        return cls(**values)
+
+
+@dataclass
+class Fetch:
+    """One HTTP exchange of a crawl, good or bad, as the archive's ``fetches`` table records it.
+
+    ``outcome`` is ``new`` / ``changed`` / ``unchanged`` / ``not_modified`` / ``not_article`` /
+    ``gone`` / ``redirected`` / ``error``; the archive pipeline fills in the article outcomes.
+    """
+
+    url: str
+    final_url: str | None = None
+    status: int | None = None
+    outcome: str = "error"
+    error: str | None = None
+    error_kind: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    elapsed_ms: int | None = None
+    bytes: int | None = None
+    article: Article | None = None
+    redirect_to: str | None = None

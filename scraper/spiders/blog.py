@@ -1,0 +1,252 @@
+"""The blog spider: discovers every article of one blog and yields a record of every fetch.
+
+Discovery uses three paths, because any one of them can be incomplete on a real blog: the
+sitemaps named in robots.txt, the listing pages reached from the start URL (with their
+pagination and category pages), and the related-post teasers of every article. Once the crawl
+goes idle, articles the archive already holds but nothing linked to this time are re-checked, so
+an article removed from the listings is still found gone.
+
+Every response reaches :meth:`parse` (redirects and HTTP errors included, see settings), which
+turns it into a :class:`~scraper.items.Fetch`; the archive pipeline decides what each one means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
+from scrapy.http import Request, Response, TextResponse
+from scrapy.linkextractors import LinkExtractor
+from scrapy.utils.sitemap import Sitemap
+from twisted.python.failure import Failure
+
+from archive import Archive
+from scraper.extraction import extract
+from scraper.failures import classify_failure
+from scraper.items import Fetch
+from scraper.profiles import SiteProfile, resolve_profile
+
+#: WordPress URLs that are never articles nor lead to new ones.
+_DENY = (
+    r"/feed/?$",
+    r"/wp-json/",
+    r"/wp-admin/",
+    r"/wp-login\.php",
+    r"/wp-content/",
+    r"/comment-page-\d+",
+    r"[?&](replytocom|share|s|add-to-cart)=",
+    r"/xmlrpc\.php",
+)
+
+_SITEMAP_PRIORITY = 10
+
+
+class BlogSpider(scrapy.Spider):
+    name = "blog"
+
+    def __init__(
+        self,
+        site: str | None = None,
+        start_url: str | None = None,
+        full: str | bool = False,
+        **kwargs: Any,
+    ):
+        super().__init__(**kwargs)
+        self.profile: SiteProfile = resolve_profile(site, start_url)
+        self.full = str(full).lower() in ("1", "true", "yes")
+        self.links = LinkExtractor(deny=_DENY, unique=True)
+        #: url -> (etag, last_modified) of every archived article, for conditional requests.
+        self.validators: dict[str, tuple[str | None, str | None]] = {}
+        self.known_articles: set[str] = set()
+        self.not_changed_since: datetime | None = None
+        self.skipped_by_lastmod: set[str] = set()
+        self.requested: set[str] = set()
+        self.rechecked_known = False
+
+    @classmethod
+    def from_crawler(cls, crawler: scrapy.crawler.Crawler, *args: Any, **kwargs: Any) -> BlogSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.on_robots_parsed, signal=signals.robots_parsed)
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        return spider
+
+    async def start(self) -> AsyncIterator[Request]:
+        self.load_archive_state()
+        yield self.page_request(self.profile.start_url)
+
+    def load_archive_state(self) -> None:
+        """Read what earlier runs learnt, so this one asks only for what may have changed."""
+        if self.full:
+            return
+        archive = Archive.open(self.settings["ARCHIVE_DB"])
+        try:
+            self.validators = archive.validators()
+            self.known_articles = archive.article_urls(self.profile.name)
+            last_run = archive.last_successful_run(self.profile.name)
+        finally:
+            archive.close()
+        if last_run and last_run.get("started_at"):
+            self.not_changed_since = _parse_datetime(last_run["started_at"])
+
+    # --- discovery -------------------------------------------------------------------------
+
+    def on_robots_parsed(self, robotparser: Any, request: Request) -> None:
+        if urlsplit(request.url).netloc.lower() != self.profile.host:
+            return
+        for sitemap_url in getattr(robotparser, "sitemap_urls", ()):
+            self.schedule(self.sitemap_request(urljoin(request.url, sitemap_url)))
+
+    def on_idle(self) -> None:
+        """Re-check archived articles that nothing linked to during this run."""
+        if self.rechecked_known:
+            return
+        self.rechecked_known = True
+        unvisited = sorted(
+            url for url in self.known_articles
+            if url not in self.requested and url not in self.skipped_by_lastmod
+            and self.profile.in_scope(url)
+        )
+        for url in unvisited:
+            self.schedule(self.page_request(url))
+        if unvisited:
+            raise DontCloseSpider
+
+    def schedule(self, request: Request | None) -> None:
+        if request is not None:
+            self.crawler.engine.crawl(request)
+
+    def sitemap_request(self, url: str) -> Request | None:
+        if urlsplit(url).netloc.lower() != self.profile.host:
+            return None
+        return Request(url, callback=self.parse_sitemap, errback=self.on_error,
+                       priority=_SITEMAP_PRIORITY)
+
+    def page_request(self, url: str) -> Request | None:
+        """A request for an in-scope page, once per run; None for anything else."""
+        url = urldefrag(url)[0]
+        if url in self.requested or not self.profile.in_scope(url):
+            return None
+        self.requested.add(url)
+        return Request(url, callback=self.parse, errback=self.on_error)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request | Fetch]:
+        yield self.fetch_record(response, outcome="not_article")
+        if response.status != 200:
+            return
+        try:
+            sitemap = Sitemap(response.body)
+        except Exception:  # noqa: BLE001 — lxml raises several types on garbage
+            self.logger.warning("Not a sitemap: %s", response.url)
+            return
+        for entry in sitemap:
+            loc = entry.get("loc")
+            if not loc:
+                continue
+            if sitemap.type == "sitemapindex":
+                request = self.sitemap_request(urljoin(response.url, loc))
+            elif self.unchanged_since_last_run(loc, entry.get("lastmod")):
+                self.skipped_by_lastmod.add(loc)
+                self.crawler.stats.inc_value("blog_archive/skipped_by_lastmod")
+                request = None
+            else:
+                request = self.page_request(urljoin(response.url, loc))
+            if request is not None:
+                yield request
+
+    def unchanged_since_last_run(self, url: str, lastmod: str | None) -> bool:
+        if self.not_changed_since is None or not lastmod or url not in self.known_articles:
+            return False
+        modified = _parse_datetime(lastmod)
+        return modified is not None and modified <= self.not_changed_since
+
+    # --- pages -----------------------------------------------------------------------------
+
+    def parse(self, response: Response) -> Iterator[Request | Fetch]:
+        if response.status == 304:
+            yield self.fetch_record(response, outcome="not_modified")
+        elif 300 <= response.status < 400:
+            yield from self.follow_redirect(response)
+        elif response.status >= 400:
+            yield self.fetch_record(
+                response, outcome="error", error=f"HTTP {response.status}",
+                error_kind=f"http_{response.status}",
+            )
+        elif not isinstance(response, TextResponse):
+            yield self.fetch_record(response, outcome="not_article",
+                                    error="not an HTML page", error_kind="not_html")
+        else:
+            yield from self.parse_html(response)
+
+    def follow_redirect(self, response: Response) -> Iterator[Request | Fetch]:
+        location = response.headers.get("Location", b"").decode("latin-1")
+        if not location:
+            yield self.fetch_record(response, outcome="error", error="redirect without Location",
+                                    error_kind="bad_redirect")
+            return
+        target = urljoin(response.url, location)
+        if not self.profile.in_scope(target):
+            yield self.fetch_record(response, outcome="error", redirect_to=target,
+                                    error=f"redirects outside the site to {target}",
+                                    error_kind="offsite_redirect")
+            return
+        yield self.fetch_record(response, outcome="redirected", redirect_to=target)
+        request = self.page_request(target)
+        if request is not None:
+            yield request
+
+    def parse_html(self, response: TextResponse) -> Iterator[Request | Fetch]:
+        try:
+            article = extract(response.body, response.url, self.profile)
+        except Exception as error:  # noqa: BLE001 — one bad page must not stop the crawl
+            self.logger.error("Extraction failed on %s: %s", response.url, error)
+            yield self.fetch_record(response, outcome="error", error=f"extraction failed: {error}",
+                                    error_kind="extraction")
+            return
+        outcome = "new" if article.is_article else "not_article"
+        yield self.fetch_record(response, outcome=outcome,
+                                article=article if article.is_article else None)
+        for link in self.links.extract_links(response):
+            request = self.page_request(link.url)
+            if request is not None:
+                yield request
+
+    def on_error(self, failure: Failure) -> Iterator[Fetch]:
+        kind, message = classify_failure(failure)
+        if kind == "ignored":  # forbidden by robots.txt or filtered: nothing was fetched
+            self.crawler.stats.inc_value("blog_archive/ignored")
+            return
+        request = failure.request  # type: ignore[attr-defined]
+        yield Fetch(url=request.url, outcome="error", error=message, error_kind=kind)
+
+    def fetch_record(self, response: Response, *, outcome: str, **fields: Any) -> Fetch:
+        headers = response.headers
+        return Fetch(
+            url=response.url,
+            final_url=response.url,
+            status=response.status,
+            outcome=outcome,
+            etag=_header(headers, "ETag"),
+            last_modified=_header(headers, "Last-Modified"),
+            elapsed_ms=round(response.meta.get("download_latency", 0) * 1000),
+            bytes=len(response.body),
+            **fields,
+        )
+
+
+def _header(headers: Any, name: str) -> str | None:
+    value = headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def _parse_datetime(value: str) -> datetime | None:
+    """Parse an ISO 8601 date or datetime; naive values are taken as UTC."""
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -1,0 +1,186 @@
+"""End-to-end crawls of the bundled blog over real HTTP, asserted on the archive they write."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from scraper import PROJECT_URL
+from tests.conftest import FAST_CRAWL, Crawl, RunCli, crawl_blog
+
+SEED_PATH = "/en/how-to-roll-your-back-exercises-for-back-pain/"
+SEED_FILE = Path(__file__).resolve().parents[2] / "shared" / "seed" / \
+    "article-how-to-roll-your-back.txt"
+
+
+def seed_teaser_texts() -> list[str]:
+    lines = SEED_FILE.read_text(encoding="utf-8").splitlines()
+    block = lines[lines.index("They may appeal to you:") + 1:]
+    return [line.removesuffix("[…]").strip() for line in block if line.strip()]
+
+
+def test_crawl_exits_cleanly_and_reports_only_the_missing_page(english_crawl: Crawl) -> None:
+    assert english_crawl.result.returncode == 1, english_crawl.result.stderr
+    failed = [line for line in english_crawl.result.stderr.splitlines() if line]
+    missing_404 = english_crawl.url(english_crawl.server.blog.awkward["missing_404"])
+    assert failed == [f"failed: {missing_404}: HTTP 404"]
+    assert "Traceback" not in english_crawl.result.stderr
+
+
+def test_every_english_article_is_archived(english_crawl: Crawl) -> None:
+    site = {english_crawl.url(path) for path in english_crawl.server.blog.article_paths("en")}
+    archived = {row["url"] for row in english_crawl.db["articles"].rows_where("status = 'live'")}
+    assert len(site) >= 40
+    assert archived == site
+
+
+def test_polish_edition_stays_out_of_the_english_archive(english_crawl: Crawl) -> None:
+    paths = [path for _, path, _, _ in english_crawl.requests]
+    polish = set(english_crawl.server.blog.article_paths("pl"))
+    assert polish and not polish & set(paths)
+    assert english_crawl.db["articles"].count_where("language != 'en'") == 0
+
+
+def test_seed_article_fields(english_crawl: Crawl) -> None:
+    article = english_crawl.article(SEED_PATH)
+    assert article["title"] == "How to roll your back? Exercises for back pain"
+    assert article["published"].startswith("2023-08-18")
+    assert article["read_time_minutes"] == 6
+    assert article["body_text"].startswith("We live in a society where back pain is no stranger")
+    assert "They may appeal to you" not in article["body_text"]
+    teasers = list(english_crawl.db["teasers"].rows_where(
+        "article_id = ?", [article["id"]], order_by="position"))
+    assert [t["position"] for t in teasers] == list(range(1, 31))
+    assert [t["text"] for t in teasers] == seed_teaser_texts()
+    self_link = [t for t in teasers if t["target_url"] == article["url"]]
+    assert [t["target_article_id"] for t in self_link] == [article["id"]]
+
+
+def test_teasers_link_to_archived_articles(english_crawl: Crawl) -> None:
+    unlinked = list(english_crawl.db.query(
+        "select target_url from teasers where target_article_id is null"))
+    missing_404 = english_crawl.url(english_crawl.server.blog.awkward["missing_404"])
+    assert {row["target_url"] for row in unlinked} == {missing_404}
+
+
+def test_no_url_is_requested_twice(english_crawl: Crawl) -> None:
+    counts = Counter(path for method, path, _, _ in english_crawl.requests if method == "GET")
+    assert counts["/robots.txt"] == 1
+    assert [path for path, count in counts.items() if count > 1] == []
+
+
+def test_robots_txt_is_obeyed_and_pdf_is_not_fetched(english_crawl: Crawl) -> None:
+    paths = {path for _, path, _, _ in english_crawl.requests}
+    assert not any(path.startswith(("/en/cart/", "/wp-admin/")) for path in paths)
+    assert english_crawl.server.blog.awkward["pdf"] not in paths
+
+
+def test_requests_carry_an_honest_user_agent(english_crawl: Crawl) -> None:
+    agents = {headers.get("User-Agent") for _, _, headers, _ in english_crawl.requests}
+    assert len(agents) == 1
+    (agent,) = agents
+    assert agent.startswith("blog-archive/") and PROJECT_URL in agent
+
+
+def test_sitemaps_from_robots_are_crawled(english_crawl: Crawl) -> None:
+    paths = {path for _, path, _, _ in english_crawl.requests}
+    assert {"/sitemap_index.xml", "/post-sitemap.xml"} <= paths
+
+
+def test_old_url_is_recorded_as_a_redirect(english_crawl: Crawl) -> None:
+    old = english_crawl.url(english_crawl.server.blog.awkward["redirect_301"])
+    fetch = next(english_crawl.db["fetches"].rows_where("url = ?", [old]))
+    assert (fetch["status"], fetch["outcome"]) == (301, "redirected")
+
+
+def test_awkward_articles_are_archived_with_null_fields(english_crawl: Crawl) -> None:
+    awkward = english_crawl.server.blog.awkward
+    no_date = english_crawl.article(awkward["no_date"])
+    no_read_time = english_crawl.article(awkward["no_read_time"])
+    assert no_date["published"] is None and no_date["title"]
+    assert no_read_time["read_time_minutes"] is None and no_read_time["read_time_estimated"]
+
+
+def test_run_is_recorded(english_crawl: Crawl) -> None:
+    (run,) = english_crawl.db["crawl_runs"].rows
+    article_count = english_crawl.db["articles"].count
+    assert run["status"] == "finished" and run["finish_reason"] == "finished"
+    assert run["trigger"] == "test" and run["site"] == "sbiegacza-en"
+    assert run["new"] == article_count and run["errors"] == 1
+    assert run["pages_fetched"] == english_crawl.db["fetches"].count_where("status is not null")
+
+
+def test_polish_profile_crawls_only_the_polish_edition(
+    blog_server, run_cli: RunCli, tmp_path: Path
+) -> None:
+    db = tmp_path / "pl.db"
+    result = run_cli("crawl", "--site", "sbiegacza-pl", "--start-url", f"{blog_server.base_url}/",
+                     "--db", db, *FAST_CRAWL)
+    assert result.returncode in (0, 1), result.stderr
+    urls = {row["url"] for row in sqlite_utils.Database(db)["articles"].rows}
+    expected = {f"{blog_server.base_url}{path}" for path in blog_server.blog.article_paths("pl")}
+    assert len(expected) >= 5 and urls == expected
+
+
+def test_max_pages_bounds_the_crawl(blog_server, tmp_path: Path) -> None:
+    crawl = crawl_blog(blog_server, tmp_path / "small.db", "--max-pages", "5")
+    assert crawl.result.returncode in (0, 1), crawl.result.stderr
+    assert crawl.db["fetches"].count_where("status is not null") <= 8  # in-flight requests finish
+
+
+def test_generic_profile_crawls_any_blog_in_scope(blog_server, run_cli: RunCli,
+                                                  tmp_path: Path) -> None:
+    db = tmp_path / "generic.db"
+    result = run_cli("crawl", "--start-url", f"{blog_server.base_url}/en/", "--db", db,
+                     *FAST_CRAWL)
+    assert result.returncode in (0, 1), result.stderr
+    archive = sqlite_utils.Database(db)
+    urls = {row["url"] for row in archive["articles"].rows}
+    assert all(url.startswith(f"{blog_server.base_url}/en/") for url in urls)
+    expected = {f"{blog_server.base_url}{path}" for path in blog_server.blog.article_paths("en")}
+    assert urls == expected
+    seed = next(archive["articles"].rows_where("url like ?", [f"%{SEED_PATH}"]))
+    assert seed["read_time_minutes"] == 6 and seed["published"].startswith("2023-08-18")
+
+
+@pytest.mark.parametrize(
+    ("args", "exit_code", "message"),
+    [
+        (("--site", "no-such-blog"), 2, "unknown site profile 'no-such-blog'"),
+        (("--start-url", "ftp://example.org/"), 2, "is not an http(s) URL"),
+        (("--max-pages", "0"), 2, "--max-pages"),
+        (("-s", "NOEQUALS"), 2, "is not NAME=VALUE"),
+        (("--start-url", "http://127.0.0.1:9/en/"), 4, "could not start: cannot reach"),
+        (("--db", "/proc/version/archive.db"), 4, "could not start"),
+    ],
+)
+def test_bad_crawl_input_gives_one_line(run_cli: RunCli, tmp_path: Path, args: tuple[str, ...],
+                                        exit_code: int, message: str) -> None:
+    if "--db" not in args:
+        args = (*args, "--db", str(tmp_path / "a.db"))
+    result = run_cli("crawl", *args, *FAST_CRAWL, "-s", "RETRY_TIMES=0")
+    assert result.returncode == exit_code, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("blog-archive: error:"), result.stderr
+    assert message in lines[0]
+
+
+def test_scrapy_crawl_works_from_a_checkout(blog_server, tmp_path: Path) -> None:
+    db = tmp_path / "scrapy.db"
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "blog", "-a", "site=sbiegacza-en",
+         "-a", f"start_url={blog_server.base_url}/en/", "-s", f"ARCHIVE_DB={db}",
+         *FAST_CRAWL, "-s", "LOG_LEVEL=WARNING"],
+        capture_output=True, text=True, timeout=180, cwd=root,
+    )
+    assert result.returncode == 0, result.stderr
+    archive = sqlite_utils.Database(db)
+    assert archive["articles"].count == len(blog_server.blog.article_paths("en"))
+    (run,) = archive["crawl_runs"].rows
+    assert run["trigger"] == "scrapy" and run["status"] == "finished"
