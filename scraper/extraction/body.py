@@ -1,0 +1,38 @@
+"""The article's own text: paragraphs, headings and list items in document order.
+
+Everything around the text (navigation, cookie notice, breadcrumbs, newsletter, comments,
+related posts, previous/next teasers, footer, forms, scripts) is left out by the page's noise
+rules, so a theme change in the chrome never changes an article's content hash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from scraper.extraction.document import Page
+from scraper.extraction.text import text_blocks
+
+#: Headings kept as the article's outline; h1 is the title, h5/h6 are rarely structure.
+OUTLINE_TAGS = frozenset({"h2", "h3", "h4"})
+
+
+@dataclass(frozen=True)
+class Body:
+    """The body text (blocks separated by a blank line), its outline and its word count."""
+
+    text: str = ""
+    headings: list[str] = field(default_factory=list)
+    source: str | None = None
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
+
+
+def body(page: Page) -> Body:
+    """Walk the body element once, collecting both the text blocks and the h2–h4 outline."""
+    element, source = page.body
+    blocks = text_blocks(element, page.skip_body)
+    text = "\n\n".join(text for _, text in blocks)
+    headings = [text for tag, text in blocks if tag in OUTLINE_TAGS]
+    return Body(text, headings, source if text else None)

@@ -1,0 +1,83 @@
+"""Bytes to text, and the check that the text is HTML at all.
+
+Encoding follows what a browser would do first (BOM, HTTP header, ``<meta charset>``); pages
+that declare nothing and are not valid UTF-8 are scored as Central European code pages, because
+the blogs this project archives are Polish and old Polish pages are cp1250 or ISO-8859-2.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from w3lib.encoding import html_to_unicode
+
+
+class ExtractionError(ValueError):
+    """The input cannot be read as an HTML page; the message is one sentence for the user."""
+
+
+#: Tried in order for undeclared, non-UTF-8 bytes; ties go to the earlier one.
+_FALLBACK_ENCODINGS = ("cp1250", "iso-8859-2", "cp1252")
+_POLISH_LETTERS = frozenset("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd]")
+_TAG = re.compile(r"<\s*(?:[a-zA-Z]|!--|!doctype)", re.IGNORECASE)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
+#: Share of control/replacement characters above which the input is binary, not text.
+_BINARY_RATIO = 0.05
+_SNIFF_CHARS = 4096
+
+
+def decode_html(data: bytes, content_type: str | None = None) -> str:
+    """Decode a page's bytes: BOM, then ``Content-Type`` charset, then ``<meta>``, then a guess."""
+    _, text = html_to_unicode(content_type, data, auto_detect_fun=guess_encoding)
+    return text
+
+
+def guess_encoding(data: bytes) -> str:
+    """UTF-8 when the bytes are valid UTF-8, else the Central European code page that reads best.
+
+    Each candidate decoding is scored by its non-ASCII characters: letters count (Polish letters
+    twice), punctuation is neutral, anything else (``±``, ``¶``, ``³``, C1 controls) counts
+    against. ISO-8859-2 ``ą`` is cp1250 ``±``, cp1250 ``ś`` is an ISO-8859-2 control code, so the
+    right code page wins on any Polish text.
+    """
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return max(_FALLBACK_ENCODINGS, key=lambda name: _score(data.decode(name, "replace")))
+    return "utf-8"
+
+
+def _score(text: str) -> int:
+    score = 0
+    for char in _NON_ASCII.findall(text):
+        category = unicodedata.category(char)
+        if category[0] == "L":
+            score += 2 if char in _POLISH_LETTERS else 1
+        elif category[0] not in "PZ":
+            score -= 1
+    return score
+
+
+def not_html_reason(text: str) -> str | None:
+    """Why ``text`` is not an HTML page (empty, binary, no tags), or None when it looks like one."""
+    head = text[:_SNIFF_CHARS]
+    if not head.strip():
+        return "the input is empty"
+    if len(_CONTROL.findall(head)) > _BINARY_RATIO * len(head):
+        return "the input is binary data, not HTML"
+    if not _TAG.search(head):
+        return "the input has no HTML tags"
+    return None
+
+
+def to_markup(html: str | bytes) -> str:
+    """The page as text ready for lxml, or :class:`ExtractionError` when it is not HTML."""
+    text = decode_html(html) if isinstance(html, bytes) else html
+    reason = not_html_reason(text)
+    if reason:
+        raise ExtractionError(reason)
+    # lxml refuses a str that still carries an XML encoding declaration or a NUL character.
+    return _XML_DECLARATION.sub("", text, count=1).replace("\x00", "")

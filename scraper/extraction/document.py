@@ -1,0 +1,323 @@
+"""One parsed page, shared by every field function.
+
+The HTML is parsed once; everything several fields need (meta tags, JSON-LD, the article
+element, the body, the related block, the noise rules) is computed on first use and cached on
+the :class:`Page`, so extraction costs little more than lxml's own parse.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from typing import Generic, NamedTuple, TypeVar
+from urllib.parse import urldefrag, urljoin
+
+import lxml.html
+from lxml import etree
+from lxml.html import HtmlElement
+from parsel.csstranslator import css2xpath
+
+from scraper.extraction.decoding import ExtractionError, to_markup
+from scraper.extraction.jsonld import JsonLd
+from scraper.extraction.related import RelatedBlock, find_related
+from scraper.extraction.text import (
+    has_class_word,
+    in_noise,
+    is_hidden,
+    is_noise,
+    text_nodes_containing,
+    text_of,
+    word_pattern,
+)
+from scraper.profiles import SiteProfile
+
+T = TypeVar("T")
+
+
+class Found(NamedTuple, Generic[T]):
+    """A field value and the signal that gave it (``site``, ``json-ld``, ``opengraph``...)."""
+
+    value: T
+    source: str
+
+
+#: Microdata types that mark the article element on themes without ``<article>``.
+_ARTICLE_ITEMTYPES = ("BlogPosting", "schema.org/Article", "NewsArticle")
+_MAIN_IDS = frozenset({"main", "content", "primary"})
+_BODY_CLASSES = frozenset({
+    "entry-content", "post-content", "article-content", "article-body", "post-body",
+    "entry-body", "single-content", "td-post-content", "wp-block-post-content", "post-entry",
+    "blog-post-content", "content-inner",
+})
+#: Inside a body that is the whole article element, these are its header and meta, not text.
+_ARTICLE_META = word_pattern(("meta", "byline", "author", "tags", "categories", "cat-links",
+                              "tags-links", "entry-header", "entry-footer", "read-time",
+                              "reading-time", "date", "posted-on", "info", "details"))
+#: Profile selectors for blocks beside the article rather than inside it.
+_PAGE_LEVEL_SELECTORS = frozenset({"teasers", "teaser_link"})
+#: Climbing from a label's text node to the element holding its value stops after this many.
+_LABEL_LEVELS = 3
+
+
+_PARSERS = threading.local()
+
+
+def _parser() -> etree.HTMLParser:
+    """An HTML parser per thread (lxml parsers must not be shared between threads).
+
+    Elements are :class:`lxml.html.HtmlElement` through a default class lookup that runs in
+    C; ``lxml.html``'s own parser calls a Python function for every element proxy, a large
+    share of extraction time. Comments and processing instructions are dropped at
+    parse time: a date in an HTML comment is never a signal.
+    """
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = etree.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
+        parser.set_element_class_lookup(etree.ElementDefaultClassLookup(
+            element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment))
+        _PARSERS.parser = parser
+    return parser
+
+
+def _is_body(el: HtmlElement) -> bool:
+    return el.get("itemprop") == "articleBody" or not _BODY_CLASSES.isdisjoint(
+        (el.get("class") or "").split())
+
+
+@lru_cache(maxsize=4096)
+def _join(base: str, href: str) -> str:
+    """``urljoin`` without the fragment; cached, since a page links the same posts many times."""
+    return urldefrag(urljoin(base, href))[0]
+
+
+@lru_cache(maxsize=256)
+def _compiled(css: str) -> etree.XPath:
+    """Profile selectors are CSS; compiled once per process, not per page."""
+    return etree.XPath(css2xpath(css))
+
+
+@dataclass
+class Page:
+    """A parsed page: the tree, the address it came from and the site profile (if any)."""
+
+    url: str
+    doc: HtmlElement
+    profile: SiteProfile | None = None
+    #: The source text, for cheap "does the page mention X at all" checks before an XPath.
+    markup: str = ""
+
+    def __post_init__(self) -> None:
+        self._noise: dict[HtmlElement, bool] = {}
+
+    @classmethod
+    def parse(cls, html: str | bytes, url: str, profile: SiteProfile | None = None) -> Page:
+        """Parse ``html``; :class:`ExtractionError` when it is empty, binary or has no tags."""
+        markup = to_markup(html)
+        try:
+            doc = etree.fromstring(markup, _parser())
+        except (etree.ParserError, etree.XMLSyntaxError, ValueError) as error:
+            raise ExtractionError(f"the input cannot be parsed as HTML ({error})") from None
+        if doc is None:
+            raise ExtractionError("the input has no HTML elements")
+        return cls(url, doc, profile, markup)
+
+    # -- addresses ---------------------------------------------------------------------------
+
+    @cached_property
+    def base(self) -> str:
+        """The address relative links resolve against (``<base href>`` when the page has one)."""
+        href = next((el.get("href") for el in self.doc.iter("base") if el.get("href")), None)
+        return _join(self.url, href) if href else self.url
+
+    def absolute(self, href: str | None) -> str | None:
+        """``href`` made absolute, fragment dropped; None for empty, ``data:`` or script links."""
+        if not href or not href.strip():
+            return None
+        url = _join(self.base, href.strip())
+        return url if url.startswith(("http://", "https://", "file:")) else None
+
+    # -- head signals ------------------------------------------------------------------------
+
+    @cached_property
+    def meta(self) -> dict[str, list[str]]:
+        """``<meta property|name=... content=...>`` values by lower-cased key, page order."""
+        found: dict[str, list[str]] = {}
+        for el in self.doc.iter("meta"):
+            key = el.get("property") or el.get("name")
+            content = el.get("content")
+            if key and content and content.strip():
+                found.setdefault(key.strip().lower(), []).append(content.strip())
+        return found
+
+    def meta_value(self, *keys: str) -> str | None:
+        """The first value of the first key present."""
+        return next((self.meta[k][0] for k in keys if k in self.meta), None)
+
+    @cached_property
+    def jsonld(self) -> JsonLd:
+        return JsonLd(el.text or "" for el in self.doc.iter("script")
+                      if "ld+json" in (el.get("type") or ""))
+
+    @cached_property
+    def body_classes(self) -> frozenset[str]:
+        body = self.doc.find("body")
+        return frozenset((body.get("class") or "").lower().split()) if body is not None else \
+            frozenset()
+
+    @cached_property
+    def site_name(self) -> str | None:
+        """The blog's own name, which must never become an article title."""
+        return self.meta_value("og:site_name") or self.jsonld.site_name
+
+    # -- site profile ------------------------------------------------------------------------
+
+    def site(self, field: str, *, allow_noise: bool = False) -> list[HtmlElement]:
+        """Elements of the profile selector for ``field`` (outside noise unless allowed).
+
+        Article fields are looked up inside the article element, the related block inside the
+        main content area: the header's mega menu and the footer are most of a page's
+        elements, and an XPath over them costs as much as parsing the page.
+        """
+        css = self.profile.selectors.get(field) if self.profile else None
+        if not css:
+            return []
+        scope = self.content_area if field in _PAGE_LEVEL_SELECTORS else self.root
+        found = _compiled(css)(scope)
+        return found if allow_noise else [el for el in found if not self.in_noise(el)]
+
+    @cached_property
+    def content_area(self) -> HtmlElement:
+        """The ``<main>`` around the article (the related block sits there), else ``<body>``."""
+        main = next(self.root.iterancestors("main"), None)
+        if main is not None:
+            return main
+        body = self.doc.find("body")
+        return body if body is not None else self.doc
+
+    # -- structure ---------------------------------------------------------------------------
+
+    @cached_property
+    def root(self) -> HtmlElement:
+        """The element holding the article: its ``<article>`` (the one with the h1), else the
+        main content area, else ``<body>``. On listing pages this is the list's container."""
+        articles = [a for a in self.doc.iter("article") if not in_noise(a)]
+        with_h1 = [a for a in articles if a.find(".//h1") is not None]
+        if with_h1:
+            return with_h1[0]
+        if len(articles) == 1:
+            return articles[0]
+        marked = [el for el in self._microdata_articles() if not in_noise(el)]
+        if len(marked) == 1:
+            return marked[0]
+        main = next((el for el in self._main_areas() if not in_noise(el)), None)
+        if main is not None:
+            return main
+        body = self.doc.find("body")
+        return body if body is not None else self.doc
+
+    def _microdata_articles(self) -> list[HtmlElement]:
+        if "itemtype" not in self.markup:
+            return []
+        return [attr.getparent() for attr in self.doc.xpath("//@itemtype")
+                if any(t in attr for t in _ARTICLE_ITEMTYPES)]
+
+    def _main_areas(self) -> Iterator[HtmlElement]:
+        yield from self.doc.iter("main")
+        for el in self.doc.iter("div", "section"):
+            if el.get("role") == "main" or el.get("id") in _MAIN_IDS or \
+                    "site-main" in (el.get("class") or "").split():
+                yield el
+
+    @cached_property
+    def related(self) -> RelatedBlock | None:
+        return find_related(self.doc, self.markup, self.site("teasers", allow_noise=True))
+
+    @cached_property
+    def _related_members(self) -> frozenset[HtmlElement]:
+        return self.related.members if self.related else frozenset()
+
+    def skip(self, el: HtmlElement) -> bool:
+        """The noise rule for meta signals (dates, labels): navigation, comments, related..."""
+        return is_noise(el) or el in self._related_members
+
+    def in_noise(self, el: HtmlElement) -> bool:
+        """True when ``el`` sits in noise; inside the article only the article's own
+        descendants are checked, so a wrapper's class never hides the whole post."""
+        node, path = el, []
+        while node is not None and node is not self.root and node.tag not in ("body", "html"):
+            known = self._noise.get(node)
+            if known is not None:
+                break
+            path.append(node)
+            node = node.getparent()
+        else:
+            known = False
+        for node in reversed(path):
+            known = known or self.skip(node)
+            self._noise[node] = known
+        return bool(known)
+
+    @cached_property
+    def body(self) -> Found[HtmlElement]:
+        """The element holding the article text: profile selector, a known content class
+        inside the article, the element with the most paragraph text, else the article
+        element itself (all but the selector are source ``heuristic``)."""
+        selected = self.site("body")
+        if selected:
+            return Found(selected[0], "site")
+        content = next((el for el in self.root.iter("div", "section", "article")
+                        if _is_body(el) and not self.in_noise(el)), None)
+        return Found(content if content is not None else self._densest(), "heuristic")
+
+    def _densest(self) -> HtmlElement:
+        """The element under the article whose direct paragraphs hold the most text: the
+        classic readability signal for themes with unknown content classes."""
+        scores: dict[HtmlElement, int] = {}
+        for p in self.root.iter("p"):
+            parent = p.getparent()
+            scores[parent] = scores.get(parent, 0) + len(p.text_content())
+        ranked = sorted(scores, key=scores.__getitem__, reverse=True)
+        return next((el for el in ranked if not self.in_noise(el)), self.root)
+
+    @cached_property
+    def skip_body(self) -> Callable[[HtmlElement], bool]:
+        """The noise rule for body text: meta noise, hidden text, the headline; when the body
+        is the whole article element, also its header, meta line and footer."""
+        whole_article = self.body.value is self.root
+
+        def skip(el: HtmlElement) -> bool:
+            if self.skip(el) or is_hidden(el) or el.tag == "h1":
+                return True
+            return whole_article and (el.tag in ("header", "footer")
+                                      or has_class_word(el, _ARTICLE_META))
+
+        return skip
+
+    # -- labels ------------------------------------------------------------------------------
+
+    def labelled(self, keywords: tuple[str, ...], parse: Callable[[str], T | None]
+                 ) -> Iterator[T]:
+        """Values ``parse`` finds near visible text containing a keyword, in page order.
+
+        From each text node in the article (outside noise) holding a keyword (lower-case or
+        capitalized), the enclosing element is read as the reader sees it, then its parent, up
+        to a few levels: so ``<span>Published</span><time>18.08.2023</time>`` is read as
+        "Published 18.08.2023". The article's text is checked first, so a page without any
+        keyword costs no XPath at all.
+        """
+        for node in text_nodes_containing(self.root, keywords):
+            el = node.getparent()
+            if el is not None and node.is_tail:
+                el = el.getparent()
+            if el is None or self.in_noise(el):
+                continue
+            for _ in range(_LABEL_LEVELS):
+                value = parse(text_of(el, self.skip))
+                if value is not None:
+                    yield value
+                    break
+                if el is self.root or el.getparent() is None:
+                    break
+                el = el.getparent()

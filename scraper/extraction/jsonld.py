@@ -1,0 +1,94 @@
+"""Schema.org JSON-LD: the nodes of a page's ``application/ld+json`` scripts, flattened.
+
+Yoast and Rank Math put a whole ``@graph`` on every page (WebSite, WebPage, Article, Person,
+BreadcrumbList) and link the nodes by ``@id``; only the Article-like node speaks for the post,
+since the WebPage node may carry another date (the page's, not the post's).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from functools import cached_property
+from typing import Any
+
+#: Types whose dates and headline describe the post itself.
+_ARTICLE_TYPES = frozenset({
+    "Article", "BlogPosting", "NewsArticle", "TechArticle", "ScholarlyArticle", "Report",
+    "LiveBlogPosting", "SocialMediaPosting", "OpinionNewsArticle", "AnalysisNewsArticle",
+    "ReportageNewsArticle", "ReviewNewsArticle", "BackgroundNewsArticle",
+})
+_SITE_TYPES = frozenset({"WebSite", "Organization", "Corporation", "OnlineStore"})
+
+
+def node_types(node: dict[str, Any]) -> set[str]:
+    """The node's ``@type`` as a set (it may be a string or a list, with or without a prefix)."""
+    value = node.get("@type", ())
+    values = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return {str(v).rsplit("/", 1)[-1].rsplit(":", 1)[-1] for v in values}
+
+
+class JsonLd:
+    """All JSON-LD nodes of one page, with ``@id`` references resolvable."""
+
+    def __init__(self, scripts: Iterable[str]) -> None:
+        self.nodes: list[dict[str, Any]] = []
+        for script in scripts:
+            try:
+                data = json.loads(script, strict=False)
+            except ValueError:
+                continue  # a broken script must not hide the page's other signals
+            self.nodes.extend(_flatten(data))
+        self.by_id = {node["@id"]: node for node in self.nodes if isinstance(node.get("@id"), str)}
+
+    @cached_property
+    def article(self) -> dict[str, Any] | None:
+        """The first Article/BlogPosting/NewsArticle... node, never a WebPage one."""
+        return next((n for n in self.nodes if node_types(n) & _ARTICLE_TYPES), None)
+
+    def resolve(self, value: Any) -> Any:
+        """A ``{"@id": ...}`` reference replaced by the node it names (when the page has it)."""
+        if isinstance(value, dict) and set(value) == {"@id"}:
+            return self.by_id.get(value["@id"], value)
+        return value
+
+    def article_value(self, key: str) -> Any:
+        """``key`` of the article node, references resolved; None without an article node."""
+        return self.resolve(self.article.get(key)) if self.article else None
+
+    def first_of_types(self, types: Iterable[str], key: str) -> Any:
+        """``key`` of the first node of one of ``types`` that has it."""
+        wanted = set(types)
+        for node in self.nodes:
+            if node_types(node) & wanted and node.get(key):
+                return self.resolve(node[key])
+        return None
+
+    @cached_property
+    def site_name(self) -> str | None:
+        """The WebSite/Organization name, to keep it out of titles."""
+        name = self.first_of_types(_SITE_TYPES, "name")
+        return name if isinstance(name, str) else None
+
+
+def _flatten(data: Any) -> list[dict[str, Any]]:
+    if isinstance(data, list):
+        return [node for item in data for node in _flatten(item)]
+    if not isinstance(data, dict):
+        return []
+    graph = data.get("@graph")
+    if isinstance(graph, list):
+        return _flatten(graph)
+    return [data]
+
+
+def names(value: Any, resolve: Callable[[Any], Any] | None = None) -> list[str]:
+    """Names from a string, a ``{"name": ...}`` node or a list of either (authors, keywords)."""
+    items = value if isinstance(value, list) else [value]
+    found: list[str] = []
+    for item in items:
+        node = resolve(item) if resolve else item
+        name = node.get("name") if isinstance(node, dict) else node
+        if isinstance(name, str) and name.strip():
+            found.append(name.strip())
+    return found

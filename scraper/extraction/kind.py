@@ -1,0 +1,72 @@
+"""Is this page one article, or a listing, a category, a search result, a 404?
+
+Explicit signals win over structure: WordPress body classes, then the shape of the page (many
+post cards or pagination), then JSON-LD and OpenGraph types, then a single article element with
+a headline and a body. The reason is kept, so a page dropped as "not an article" is explained.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from scraper.extraction.document import Page
+from scraper.extraction.jsonld import node_types
+from scraper.extraction.text import with_class, word_pattern
+
+#: WordPress body classes of pages that are not one post.
+_LISTING_BODY = ("error404", "search", "search-results", "archive", "category", "tag",
+                 "author", "date", "blog", "paged", "post-type-archive")
+_LISTING_TYPES = frozenset({"CollectionPage", "SearchResultsPage", "ItemList"})
+_EXCERPT_CLASS = word_pattern(("entry-summary", "post-excerpt"))
+_PAGINATION_CLASS = word_pattern(("page-numbers", "pagination"))
+_NOT_FOUND = re.compile(r"\b404\b|not\s+found|nie\s+znaleziono|nie\s+istnieje|"
+                        r"page\s+(?:does\s+not|doesn't)\s+exist", re.IGNORECASE)
+#: A listing shows at least this many post cards outside the related block.
+MIN_LISTING_CARDS = 3
+#: An article found by structure alone needs at least this much text.
+MIN_ARTICLE_WORDS = 50
+
+
+class Kind(NamedTuple):
+    """The verdict and why (the reason is stored in ``missing`` for non-articles)."""
+
+    is_article: bool
+    reason: str
+
+
+def article_kind(page: Page, word_count: int) -> Kind:
+    """Decide whether ``page`` is a single article; ``word_count`` is its body's."""
+    body = page.body_classes
+    if "single-post" in body:
+        return Kind(True, "body class single-post")
+    listed = [c for c in _LISTING_BODY if c in body]
+    if listed:
+        return Kind(False, f"listing or error page (body class {listed[0]!r})")
+    cards = [el for el in (*page.doc.iter("article"), *with_class(page.doc, ("div", "p"),
+                                                                  _EXCERPT_CLASS))
+             if not page.in_noise(el)]
+    if len(cards) >= MIN_LISTING_CARDS:
+        return Kind(False, f"listing page ({len(cards)} post cards)")
+    # Pagination is noise for the body, so only where it sits is checked (not in comments).
+    if any(not page.in_noise(el.getparent())
+           for el in with_class(page.doc, ("nav", "div", "ul"), _PAGINATION_CLASS)):
+        return Kind(False, "listing page (pagination)")
+    types = {t for node in page.jsonld.nodes for t in node_types(node)}
+    if page.jsonld.article is not None:
+        return Kind(True, "JSON-LD Article node")
+    if types & _LISTING_TYPES:
+        return Kind(False, f"listing page (JSON-LD {sorted(types & _LISTING_TYPES)[0]})")
+    og_type = (page.meta_value("og:type") or "").lower()
+    if og_type == "article":
+        return Kind(True, "og:type article")
+    if og_type:
+        return Kind(False, f"og:type {og_type!r}")
+    headline = next((h for h in page.root.iter("h1") if not page.in_noise(h)), None)
+    if headline is not None and word_count >= MIN_ARTICLE_WORDS:
+        return Kind(True, "an article element with a headline and a body")
+    page_title = next((t.text_content() for t in page.doc.iter("title")), "")
+    if _NOT_FOUND.search(page_title):
+        return Kind(False, "error page (title says not found)")
+    return Kind(False, "no article signal (no JSON-LD Article, og:type article or headline "
+                       "with body text)")

@@ -1,0 +1,217 @@
+"""The descriptive fields: canonical URL, title, author, language, categories, tags, image.
+
+Each function returns the value with the signal that gave it, trying the site selector first,
+then structured data, then the page's own markup; None when no signal has it (never a guess).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+from scraper.extraction.document import Found, Page
+from scraper.extraction.jsonld import names
+from scraper.extraction.text import normalize_space, text_of
+
+_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·•»:]\s+")
+_AUTHOR_PREFIX = re.compile(r"^(?:by|author|written\s+by|posted\s+by|autor(?:ka)?|przez"
+                            r"|napisa(?:ł|ła|l|la))\s*:?\s+", re.IGNORECASE)
+_AUTHOR_MARKUP = etree.XPath(
+    ".//*[@rel='author'] | .//*[@itemprop='author']//*[@itemprop='name']"
+    " | .//*[contains(concat(' ', normalize-space(@class), ' '), ' author ')]"
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' fn ')]"
+)
+_LANG = re.compile(r"^([a-z]{2})(?:[-_][a-z0-9]+)*$", re.IGNORECASE)
+#: Frequent words that exist in one language only (no "to", "a", "i", which both share).
+_STOP_WORDS = {
+    "en": frozenset({"the", "and", "is", "of", "that", "it", "you", "for", "with", "are", "this",
+                     "be", "was", "have", "not", "but", "they", "your", "what", "can", "when"}),
+    "pl": frozenset({"się", "nie", "na", "jest", "że", "jak", "co", "po", "czy", "ale", "od",
+                     "dla", "są", "być", "tak", "już", "może", "tym", "aby", "oraz"}),
+}
+#: The stop-word heuristic answers only with this many hits and twice the other language's.
+_MIN_STOP_WORDS = 5
+_LANGUAGE_SAMPLE_WORDS = 2000
+
+
+def canonical_url(page: Page) -> Found[str] | None:
+    """``<link rel=canonical>``, else ``og:url``; absolute."""
+    for link in page.doc.iter("link"):
+        url = page.absolute(link.get("href")) if link.get("rel") == "canonical" else None
+        if url:
+            return Found(url, "meta")
+    url = page.absolute(page.meta_value("og:url"))
+    return Found(url, "opengraph") if url else None
+
+
+def title(page: Page) -> Found[str] | None:
+    """The article's headline, never the site name: the site selector, the h1 inside the
+    article (a logo h1 in the header is outside it), JSON-LD ``headline``, ``og:title``,
+    ``<title>`` (those two without their " - Site" suffix), then any h1 outside the chrome."""
+    candidates = _title_candidates(page)
+    return next((c for c in candidates if c.value and c.value != page.site_name), None)
+
+
+def _title_candidates(page: Page) -> Iterator[Found[str]]:
+    for el in page.site("title"):
+        yield Found(text_of(el), "site")
+    for el in page.root.iter("h1"):
+        if not page.in_noise(el):
+            yield Found(text_of(el), "heuristic")
+    headline = page.jsonld.article_value("headline")
+    if isinstance(headline, str):
+        yield Found(normalize_space(headline), "json-ld")
+    og_title = page.meta_value("og:title")
+    if og_title:
+        yield Found(strip_site_name(og_title, page.site_name), "opengraph")
+    head_title = next((t.text_content() for t in page.doc.iter("title")), None)
+    if head_title:
+        yield Found(strip_site_name(head_title, page.site_name), "meta")
+    for el in page.doc.iter("h1"):
+        if not page.in_noise(el):
+            yield Found(text_of(el), "heuristic")
+
+
+def strip_site_name(value: str, site_name: str | None) -> str:
+    """``value`` without a " - Site" / " | Site" suffix (or a "Site | " prefix).
+
+    With a known site name only that name is stripped; without one only a " | " suffix is,
+    because a dash is common inside real headlines.
+    """
+    text = normalize_space(value)
+    parts = _TITLE_SEPARATORS.split(text)
+    if site_name and len(parts) > 1:
+        name = normalize_space(site_name).casefold()
+        if parts[-1].casefold() == name:
+            return text[:text.rfind(parts[-1])].rstrip(" |-–—·•»:")
+        if parts[0].casefold() == name:
+            return text[len(parts[0]):].lstrip(" |-–—·•»:")
+        return text
+    head, separator, _ = text.rpartition(" | ")
+    return head if separator and head else text
+
+
+def author(page: Page) -> Found[str] | None:
+    """Site selector, JSON-LD ``author`` (``@id`` references resolved), ``<meta name=author>``,
+    then ``rel=author`` / hCard markup in the article."""
+    for el in page.site("author"):
+        name = _clean_author(text_of(el))
+        if name:
+            return Found(name, "site")
+    found = names(page.jsonld.article_value("author"), page.jsonld.resolve)
+    if found:
+        return Found(", ".join(dict.fromkeys(found)), "json-ld")
+    meta_author = page.meta_value("author", "article:author")
+    if meta_author and not meta_author.startswith("http"):
+        return Found(normalize_space(meta_author), "meta")
+    for el in _AUTHOR_MARKUP(page.root):
+        name = _clean_author(text_of(el))
+        if name and not page.in_noise(el):
+            return Found(name, "heuristic")
+    return None
+
+
+def _clean_author(text: str) -> str:
+    return _AUTHOR_PREFIX.sub("", text).strip(" ,:|")
+
+
+def language(page: Page, sample: str) -> Found[str] | None:
+    """``<html lang>``, JSON-LD ``inLanguage``, ``og:locale``, the profile's language, then
+    the stop-word count of ``sample`` (the body, or the page's text)."""
+    lang = _two_letters(page.doc.get("lang") or page.doc.get("xml:lang"))
+    if lang:
+        return Found(lang, "meta")
+    in_language = page.jsonld.article_value("inLanguage") or page.jsonld.first_of_types(
+        ("WebPage", "WebSite"), "inLanguage")
+    for value, source in ((in_language, "json-ld"), (page.meta_value("og:locale"), "opengraph"),
+                          (page.profile.language if page.profile else None, "site")):
+        lang = _two_letters(value)
+        if lang:
+            return Found(lang, source)
+    detected = detect_language(sample)
+    return Found(detected, "heuristic") if detected else None
+
+
+def _two_letters(value: object) -> str | None:
+    match = _LANG.match(value.strip()) if isinstance(value, str) else None
+    return match.group(1).lower() if match else None
+
+
+def detect_language(text: str) -> str | None:
+    """"en" or "pl" by counting words only that language uses; None when unclear."""
+    words = text.lower().split()[:_LANGUAGE_SAMPLE_WORDS]
+    hits = {lang: sum(word.strip(".,;:!?()\"'„”") in stop for word in words)
+            for lang, stop in _STOP_WORDS.items()}
+    (best, best_hits), (_, other_hits) = sorted(hits.items(), key=lambda kv: -kv[1])
+    return best if best_hits >= _MIN_STOP_WORDS and best_hits >= 2 * other_hits else None
+
+
+def categories(page: Page) -> Found[list[str]] | None:
+    """Site selector, ``rel=category`` links in the article, JSON-LD ``articleSection``,
+    ``article:section``."""
+    return _terms(page, "categories", "category", "articleSection", "article:section")
+
+
+def tags(page: Page) -> Found[list[str]] | None:
+    """Site selector, ``rel=tag`` links in the article, JSON-LD ``keywords``, ``article:tag``."""
+    return _terms(page, "tags", "tag", "keywords", "article:tag")
+
+
+def _terms(page: Page, field: str, rel: str, jsonld_key: str,
+           meta_key: str) -> Found[list[str]] | None:
+    """Terms from the site selector, ``rel`` links in the article (WordPress marks category
+    links ``rel="category tag"``, so a tag link is one without ``category``), JSON-LD, meta."""
+    found = _unique(text_of(el) for el in page.site(field))
+    if found:
+        return Found(found, "site")
+    found = _unique(text_of(a) for a in page.root.iter("a")
+                    if _link_rel(a, rel) and not page.in_noise(a))
+    if found:
+        return Found(found, "heuristic")
+    value = page.jsonld.article_value(jsonld_key)
+    if isinstance(value, str):
+        value = value.split(",")
+    found = _unique(names(value))
+    if found:
+        return Found(found, "json-ld")
+    found = _unique(page.meta.get(meta_key, []))
+    return Found(found, "opengraph") if found else None
+
+
+def _link_rel(link: HtmlElement, rel: str) -> bool:
+    values = (link.get("rel") or "").lower().split()
+    return rel in values and (rel == "category" or "category" not in values)
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    """Non-empty values, whitespace normalized, first occurrence kept, page order."""
+    return list(dict.fromkeys(v for v in map(normalize_space, values) if v))
+
+
+def image(page: Page) -> Found[str] | None:
+    """``og:image``, JSON-LD ``image``/``thumbnailUrl``, else the first image of the body."""
+    url = page.absolute(page.meta_value("og:image", "og:image:url", "og:image:secure_url"))
+    if url:
+        return Found(url, "opengraph")
+    for key in ("image", "thumbnailUrl"):
+        url = page.absolute(_image_url(page.jsonld.article_value(key), page))
+        if url:
+            return Found(url, "json-ld")
+    for img in page.body.value.iter("img"):
+        src = img.get("src") or img.get("data-src") or img.get("data-lazy-src")
+        url = page.absolute(src) if src and not src.startswith("data:") else None
+        if url and not page.in_noise(img):
+            return Found(url, "heuristic")
+    return None
+
+
+def _image_url(value: object, page: Page) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    value = page.jsonld.resolve(value)
+    if isinstance(value, dict):
+        value = value.get("url") or value.get("contentUrl")
+    return value if isinstance(value, str) else None

@@ -1,0 +1,84 @@
+"""Read time: what the page says ("You can read it in 6 minut", "12 min read", "Czas czytania:
+5 min", JSON-LD ``timeRequired``), and an estimate from the body's word count.
+
+The stated value and the estimate are kept apart: the first is the blog's claim, the second is
+ours, and the archive must never present a guess as what the page said.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from scraper.extraction.document import Found, Page
+from scraper.extraction.text import text_of
+
+#: Minutes. "minut" is both Polish and the seed blog's half-translated English label.
+_UNIT = r"(?:minutes|minute|minuty|minut|minutę|mins|min)\b\.?"
+_LABEL = (
+    r"(?:reading\s+time|read\s+time|time\s+to\s+read|(?:you\s+can\s+)?read\s+it\s+in"
+    r"|czas\s+(?:czytania|lektury)|przeczytasz\s+(?:to\s+|go\s+|ten\s+\w+\s+)?w"
+    r"|(?:czytanie|lektura)\s+zajmie(?:\s+ci)?|lesezeit|temps\s+de\s+lecture)"
+)
+_ABOUT = r"(?:about|approx\.?|approximately|around|~|ok\.|około|ca\.)?"
+_LABELLED = re.compile(
+    rf"{_LABEL}\s*:?\s*{_ABOUT}\s*(?P<before>\d{{1,3}})\s*{_UNIT}"
+    rf"|(?<![\d.,])(?P<after>\d{{1,3}})[\s-]*{_UNIT}\s*"
+    r"(?:read|reading|of\s+reading|to\s+read|czytania|lektury)\b",
+    re.IGNORECASE,
+)
+_BARE = re.compile(rf"(?<![\d.,])(?P<before>\d{{1,3}})\s*{_UNIT}", re.IGNORECASE)
+_LABEL_KEYWORDS = ("read", "czyt", "lektur", "lesezeit", "lecture")
+_DURATION = re.compile(
+    r"P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?",
+    re.IGNORECASE,
+)
+#: Words per minute for the estimate: a common figure for adult silent reading of web text.
+WORDS_PER_MINUTE = 200
+
+
+def parse_read_time(text: str, *, require_label: bool = True) -> int | None:
+    """Minutes stated in ``text`` ("Reading time: 7 minutes", "12 min read"), or None.
+
+    Without a label a bare "6 min" is accepted only when ``require_label`` is False, i.e. when a
+    site selector already says the element is the read time.
+    """
+    match = _LABELLED.search(text) or (None if require_label else _BARE.search(text))
+    if match is None:
+        return None
+    minutes = int(match.group("before") or match.group("after"))
+    return minutes or None
+
+
+def parse_duration(value: str) -> int | None:
+    """An ISO 8601 duration (``PT6M``, ``PT1H5M``, ``PT90S``) in whole minutes, rounded up."""
+    match = _DURATION.fullmatch(value.strip())
+    if match is None:
+        return None
+    days, hours, minutes, seconds = (float(match.group(k) or 0) for k in "dhms")
+    total = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+    return math.ceil(total / 60) or None
+
+
+def read_time(page: Page) -> Found[int] | None:
+    """The read time the page states: site selector, visible label, then JSON-LD.
+
+    The visible label comes before ``timeRequired`` because it is what the blog shows its
+    readers; SEO plugins fill ``timeRequired`` from their own estimate.
+    """
+    for el in page.site("read_time_minutes"):
+        minutes = parse_read_time(text_of(el), require_label=False)
+        if minutes:
+            return Found(minutes, "site")
+    labelled = next(page.labelled(_LABEL_KEYWORDS, parse_read_time), None)
+    if labelled:
+        return Found(labelled, "label")
+    required = page.jsonld.article_value("timeRequired")
+    minutes = parse_duration(required) if isinstance(required, str) else None
+    return Found(minutes, "json-ld") if minutes else None
+
+
+def estimated_read_time(word_count: int) -> int | None:
+    """Minutes to read ``word_count`` words at :data:`WORDS_PER_MINUTE`, rounded up; None for
+    an empty body."""
+    return math.ceil(word_count / WORDS_PER_MINUTE) if word_count else None

@@ -1,0 +1,139 @@
+"""Finding the related-posts block ("They may appeal to you:", "Mogą Cię zainteresować:").
+
+Three signals, most specific first: the site profile's selector, the class names of common
+themes and plugins (YARPP, Jetpack, Contextual Related Posts...), then a heading in any of the
+blog's languages followed by links. The block is also what body text and dates must ignore.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from lxml.html import HtmlElement
+
+from scraper.extraction.text import text_of, with_class, word_pattern
+
+_CLASS_HINTS = ("related", "yarpp", "similar", "read-also", "also-like", "zobacz-takze")
+
+
+#: Tags a related block is built from.
+_BLOCK_TAGS = ("div", "section", "aside", "ul", "ol", "nav")
+
+
+#: Headings that introduce related posts, in the languages the archived blogs use and a few
+#: neighbours. Matched against a whole heading, so body sentences never qualify.
+RELATED_HEADING = re.compile(
+    r"related(?:\s+(?:posts?|articles?|stories|reading|content|entries))?"
+    r"|you\s+(?:may|might|will|could)\s+(?:also\s+)?(?:like|enjoy|be\s+interested(?:\s+in)?)"
+    r"|(?:they|these|this)\s+(?:may|might)\s+(?:also\s+)?(?:appeal\s+to|interest)\s+you"
+    r"|read\s+(?:also|next)|also\s+read|see\s+also|more\s+(?:posts|articles|stories)"
+    r"|recommended(?:\s+(?:posts|articles|reading))?|similar\s+(?:posts|articles)"
+    r"|mo(?:g[aą]|[zż]e)\s+ci[eę]\s+(?:(?:r[oó]wnie[zż]|tak[zż]e)\s+)?zainteresowa[cć]"
+    r"|(?:podobne|polecane|powi[aą]zane)\s+(?:wpisy|artyku[lł]y|posty|teksty)"
+    r"|(?:zobacz|przeczytaj|czytaj)\s+(?:tak[zż]e|te[zż]|r[oó]wnie[zż])"
+    r"|[äa]hnliche\s+(?:beitr[äa]ge|artikel)|das\s+k[öo]nnte\s+(?:dich|sie)\s+auch\s+interessieren"
+    r"|articles?\s+similaires|vous\s+aimerez\s+aussi|art[ií]culos\s+relacionados",
+    re.IGNORECASE,
+)
+_HEADING_TAGS = ("h2", "h3", "h4", "h5", "h6")
+#: Besides heading tags, a block heading can be a title-classed element or a bold paragraph.
+_HEADING_CLASS = word_pattern(("title", "heading", "headline"))
+_TRAILING_PUNCTUATION = " :.…!-–—"
+_CONTAINER_TAGS = frozenset({"body", "main", "article"})
+#: Longer texts are sentences, not block headings.
+MAX_HEADING_CHARS = 80
+
+
+@dataclass(frozen=True)
+class RelatedBlock:
+    """The related-posts block: its containers (their links are the teasers) and its heading.
+
+    ``stop`` is the element a teaser card may not grow past: the block itself, or the heading's
+    parent when the block is the run of siblings after a heading.
+    """
+
+    containers: tuple[HtmlElement, ...]
+    stop: HtmlElement
+    source: str
+    heading: HtmlElement | None = None
+
+    @property
+    def members(self) -> frozenset[HtmlElement]:
+        extra = (self.heading,) if self.heading is not None else ()
+        return frozenset((*self.containers, *extra))
+
+    def links(self) -> Iterator[HtmlElement]:
+        for container in self.containers:
+            yield from (a for a in container.iter("a") if a.get("href"))
+
+
+def find_related(doc: HtmlElement, markup: str, selected: list[HtmlElement]
+                 ) -> RelatedBlock | None:
+    """The page's related-posts block, or None; ``selected`` are the profile selector's hits
+    and ``markup`` the page source (a hint absent from it needs no XPath)."""
+    if selected:
+        return RelatedBlock((selected[0],), selected[0], "site")
+    body = doc.find("body")
+    if body is None:
+        return None
+    hints = tuple(h for h in _CLASS_HINTS if h in markup)
+    return (_by_class(body, hints) if hints else None) or _by_heading(body)
+
+
+def _has_links(el: HtmlElement) -> bool:
+    return any(a.get("href") for a in el.iter("a"))
+
+
+def _by_class(body: HtmlElement, hints: tuple[str, ...]) -> RelatedBlock | None:
+    """The outermost element named like a related block that has links (document order)."""
+    for el in with_class(body, _BLOCK_TAGS, re.compile("|".join(map(re.escape, hints)))):
+        if el.find(".//h1") is None and _has_links(el):
+            return RelatedBlock((el,), el, "heuristic")
+    return None
+
+
+def _heading_candidates(body: HtmlElement) -> Iterator[HtmlElement]:
+    yield from body.iter(*_HEADING_TAGS)
+    yield from with_class(body, ("div", "p", "span"), _HEADING_CLASS)
+    yield from (el for el in body.iter("strong", "b") if el.getparent().tag == "p")
+
+
+def _by_heading(body: HtmlElement) -> RelatedBlock | None:
+    for el in _heading_candidates(body):
+        if len(el.text_content()) > MAX_HEADING_CHARS * 2 or el.tag == "a" or \
+                next(el.iterancestors("a"), None) is not None:
+            continue
+        text = text_of(el).rstrip(_TRAILING_PUNCTUATION)
+        if text and len(text) <= MAX_HEADING_CHARS and RELATED_HEADING.fullmatch(text):
+            block = _block_after(_outermost(el, text))
+            if block is not None:
+                return block
+    return None
+
+
+def _outermost(el: HtmlElement, text: str) -> HtmlElement:
+    """The outermost element around ``el`` saying just ``text`` (``<p><strong>Read also``)."""
+    parent = el.getparent()
+    while parent is not None and parent.tag not in _CONTAINER_TAGS and \
+            text_of(parent).rstrip(_TRAILING_PUNCTUATION) == text:
+        el, parent = parent, parent.getparent()
+    return el
+
+
+def _block_after(heading: HtmlElement) -> RelatedBlock | None:
+    parent = heading.getparent()
+    if parent is None:
+        return None
+    first_child = next(iter(parent), None)
+    if first_child is heading and parent.tag not in _CONTAINER_TAGS and _has_links(parent):
+        return RelatedBlock((parent,), parent, "heuristic")
+    siblings: list[HtmlElement] = []
+    for sibling in heading.itersiblings():
+        if sibling.tag in _HEADING_TAGS or sibling.tag == "h1":
+            break
+        siblings.append(sibling)
+    if not any(_has_links(s) for s in siblings):
+        return None
+    return RelatedBlock(tuple(siblings), parent, "heuristic", heading)

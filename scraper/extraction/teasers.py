@@ -1,0 +1,126 @@
+"""The related-posts teasers: one :class:`~scraper.items.Teaser` per linked post, page order.
+
+A card is the largest element around a link whose links all point to the same post, so a card
+with an image link, a title link and a "read more" link gives one teaser. Slider clones
+(``swiper-slide-duplicate``, ``slick-cloned``...) are skipped, and a post linked twice keeps its
+first position; a teaser that links to the article itself is kept, as the page shows it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml.html import HtmlElement
+
+from scraper.extraction.document import Found, Page
+from scraper.extraction.related import MAX_HEADING_CHARS, RELATED_HEADING, RelatedBlock
+from scraper.extraction.text import has_class_word, text_of, with_class, word_pattern
+from scraper.items import Teaser
+
+_CLONE = word_pattern(("swiper-slide-duplicate", "slick-cloned", "cloned", "clone",
+                       "glide__slide--clone", "splide__slide--clone"))
+_TITLE_CLASS = word_pattern(("title", "heading", "headline"))
+_EXCERPT_CLASS = word_pattern(("excerpt", "summary", "desc", "description"))
+_HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
+_SLIDE_TAGS = ("div", "li", "article", "section", "a")
+#: Links in a card that lead to a taxonomy or author page, not to a post.
+_NOT_POST_REL = frozenset({"category", "tag", "author"})
+_NOT_POST_PATH = re.compile(r"/(?:category|tag|author|kategoria|tagi?|autor)/")
+_TRAILING_MARKER = re.compile(r"\s*(?:\[\s*(?:…|\.\.\.)\s*\]|…|\.\.\.)\s*$")
+_READ_MORE = re.compile(r"^(?:read\s+more|continue\s+reading|czytaj\s+(?:dalej|więcej)"
+                        r"|więcej|more)\W*$", re.IGNORECASE)
+
+
+def teasers(page: Page) -> Found[list[Teaser]] | None:
+    """Every post linked from the related-posts block, or None without such a block."""
+    block = page.related
+    if block is None:
+        return None
+    links = _post_links(page, block)
+    found: list[Teaser] = []
+    seen: set[str] = set()
+    for link, url in links.items():
+        if url in seen:
+            continue
+        seen.add(url)
+        card = _card(link, url, links, block)
+        title = _title(card, link)
+        found.append(Teaser(len(found) + 1, url, title, _excerpt(card, title)))
+    return Found(found, block.source) if found else None
+
+
+def _post_links(page: Page, block: RelatedBlock) -> dict[HtmlElement, str]:
+    """The block's links to posts (not to categories, tags or authors, not in cloned slides)
+    with their absolute URLs, in page order."""
+    selected = page.site("teaser_link", allow_noise=True)
+    links = [a for a in selected if _inside(a, block)] if selected else list(block.links())
+    cloned = _cloned_links(block)
+    found: dict[HtmlElement, str] = {}
+    for link in links:
+        url = page.absolute(link.get("href"))
+        rel = set((link.get("rel") or "").lower().split())
+        if url and link not in cloned and not rel & _NOT_POST_REL and \
+                not _NOT_POST_PATH.search(url):
+            found[link] = url
+    return found
+
+
+def _inside(el: HtmlElement, block: RelatedBlock) -> bool:
+    return any(c is el or c in el.iterancestors() for c in block.containers)
+
+
+def _cloned_links(block: RelatedBlock) -> set[HtmlElement]:
+    """Links inside a slider's cloned slides (they repeat real slides for the infinite loop)."""
+    return {a for container in block.containers
+            for clone in with_class(container, _SLIDE_TAGS, _CLONE) for a in clone.iter("a")}
+
+
+def _card(link: HtmlElement, url: str, links: dict[HtmlElement, str],
+          block: RelatedBlock) -> HtmlElement:
+    """The largest ancestor of ``link`` (below the block) whose post links all go to ``url``."""
+    card = link
+    for parent in link.iterancestors():
+        if parent is block.stop or any(links.get(a, url) != url for a in parent.iter("a")):
+            break
+        card = parent
+    return card
+
+
+def _title(card: HtmlElement, link: HtmlElement) -> str | None:
+    """The card's heading (or title-classed element), else the link's own words."""
+    for el in card.iter():
+        if el is not card and (el.tag in _HEADING_TAGS or
+                               (isinstance(el.tag, str) and has_class_word(el, _TITLE_CLASS))):
+            text = text_of(el)
+            if text:
+                return text
+    for candidate in (link, *card.iter("a")):
+        text = text_of(candidate)
+        if text and not _READ_MORE.match(text) and candidate.find(".//p") is None:
+            return text
+    return link.get("title") or next((img.get("alt") for img in card.iter("img")
+                                      if img.get("alt")), None)
+
+
+def _excerpt(card: HtmlElement, title: str | None) -> str:
+    """The card's excerpt without the trailing "[…]": a paragraph or excerpt-classed element,
+    else what the card says besides its title."""
+    for el in card.iter():
+        if el is not card and isinstance(el.tag, str) and (
+                el.tag == "p" or has_class_word(el, _EXCERPT_CLASS)):
+            text = text_of(el)
+            if text and text != title and not _is_block_heading(text):
+                return strip_marker(text)
+    text = text_of(card)
+    if title and text.startswith(title):
+        text = text[len(title):]
+    return strip_marker(text.strip())
+
+
+def _is_block_heading(text: str) -> bool:
+    return len(text) <= MAX_HEADING_CHARS and RELATED_HEADING.fullmatch(text) is not None
+
+
+def strip_marker(text: str) -> str:
+    """``text`` without a trailing excerpt marker ("[…]", "[...]", "…")."""
+    return _TRAILING_MARKER.sub("", text).strip()

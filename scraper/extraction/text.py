@@ -1,0 +1,207 @@
+"""Text and page-structure helpers shared by every field function.
+
+The noise rules live here once, so the body, the dates, the labels and the teasers all ignore
+the same navigation, comments, cookie notices and related-post blocks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+#: Characters that are invisible on the page but would split or glue words in the archive.
+_INVISIBLE = str.maketrans("", "", "\u200b\u200c\u200d\u2060\ufeff\xad")
+
+#: Elements whose content is never article text, wherever they sit.
+_NOISE_TAGS = frozenset({
+    "script", "style", "noscript", "template", "svg", "iframe", "form", "button", "select",
+    "textarea", "input", "nav", "aside", "dialog", "object", "embed", "canvas", "audio", "video",
+    "map", "head", "title", "meta", "link",
+})
+
+_INVISIBLE_TAGS = frozenset({"script", "style", "noscript", "template", "svg"})
+
+#: Site chrome when outside the article: the article's own header and footer hold its
+#: headline, date, categories and tags.
+_CHROME_TAGS = frozenset({"header", "footer"})
+
+_NOISE_ROLES = frozenset({
+    "navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alertdialog",
+})
+
+#: Class/id words of non-article blocks. Matched as whole dash/underscore-separated parts of a
+#: token, so ``comment-respond`` and ``related-posts__link`` match but ``commentary`` does not.
+_NOISE_WORDS = (
+    "nav", "navbar", "navigation", "menu", "breadcrumb", "breadcrumbs", "crumbs", "cookie",
+    "cookies", "consent", "gdpr", "cmplz", "newsletter", "subscribe", "subscription",
+    "mailchimp", "mc4wp", "optin", "comment", "comments", "respond", "discussion", "disqus",
+    "related", "relatedposts", "yarpp", "crp", "rp4wp", "share", "sharing", "sharedaddy",
+    "social", "sidebar", "secondary", "widget-area", "pagination", "page-numbers", "skip-link",
+    "popup", "modal", "masthead", "colophon", "site-header", "site-footer", "site-branding",
+    "site-title", "logo", "advert", "advertisement", "ads", "previous", "prev", "next", "toc",
+    "author-box", "author-bio", "about-author",
+)
+
+
+def word_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    """A regex matching any of ``words`` as a whole dash/underscore-separated part of a token."""
+    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, words)) + r")(?![a-z0-9])")
+
+
+_NOISE_CLASS = word_pattern(_NOISE_WORDS)
+#: Tokens that name no block: WordPress puts the post's taxonomy slugs in its class
+#: (``tag-newsletter``) and layout wrappers say what they sit beside (``has-sidebar``).
+_IGNORED_TOKEN = re.compile(r"^(?:category|tag|format|status|type|has|no|with|without)-|^post-\d+$")
+
+#: Visually hidden text: kept for labels ("Posted on" for screen readers) but not body text.
+_HIDDEN_CLASS = word_pattern(("screen-reader-text", "sr-only", "visually-hidden"))
+
+#: Elements that start a new line of text; everything else is inline and joins its neighbours.
+BLOCK_TAGS = frozenset({
+    "p", "div", "section", "article", "main", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2",
+    "h3", "h4", "h5", "h6", "blockquote", "pre", "figure", "figcaption", "table", "thead",
+    "tbody", "tr", "td", "th", "header", "footer", "address", "details", "summary", "body",
+    "center", "caption",
+})
+
+Skip = Callable[[HtmlElement], bool]
+
+
+def normalize_space(text: str) -> str:
+    """Collapse every run of whitespace (NBSP included) to one space; drop invisible characters."""
+    return " ".join(text.translate(_INVISIBLE).split())
+
+
+def class_tokens(el: HtmlElement) -> tuple[str, ...]:
+    """The element's lower-cased class and id tokens, minus WordPress taxonomy slugs."""
+    return _tokens(el.get("class"), el.get("id"))
+
+
+@lru_cache(maxsize=8192)
+def _tokens(cls: str | None, ident: str | None) -> tuple[str, ...]:
+    # Cached: a page repeats the same few class strings on hundreds of elements.
+    if not cls and not ident:
+        return ()
+    value = f"{cls or ''} {ident or ''}".lower()
+    return tuple(t for t in value.split() if not _IGNORED_TOKEN.search(t))
+
+
+def has_class_word(el: HtmlElement, pattern: re.Pattern[str]) -> bool:
+    """True when a class/id token of ``el`` contains a word of ``pattern``."""
+    cls, ident = el.get("class"), el.get("id")
+    return bool(cls or ident) and _has_word(cls, ident, pattern)
+
+
+@lru_cache(maxsize=16384)
+def _has_word(cls: str | None, ident: str | None, pattern: re.Pattern[str]) -> bool:
+    return any(pattern.search(token) for token in _tokens(cls, ident))
+
+
+def with_class(root: HtmlElement, tags: tuple[str, ...], pattern: re.Pattern[str]
+               ) -> Iterator[HtmlElement]:
+    """Elements of ``tags`` under ``root`` whose class/id matches ``pattern``, page order.
+
+    Iterating a few tag names runs in C; an XPath ``contains(@class, ...)`` over every element
+    costs as much as parsing the page again.
+    """
+    for el in root.iter(*tags):
+        if (el.get("class") or el.get("id")) and has_class_word(el, pattern):
+            yield el
+
+
+def is_noise(el: HtmlElement) -> bool:
+    """True for an element that never holds article text (by tag, ARIA role or class/id)."""
+    tag = el.tag
+    if not isinstance(tag, str) or tag in _NOISE_TAGS:
+        return True
+    if tag in _CHROME_TAGS and next(el.iterancestors("article", "main"), None) is None:
+        return True
+    if el.get("role") in _NOISE_ROLES:
+        return True
+    return has_class_word(el, _NOISE_CLASS)
+
+
+def is_hidden(el: HtmlElement) -> bool:
+    """True for content the reader does not see (hidden attribute, aria-hidden, sr-only)."""
+    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+        return True
+    return has_class_word(el, _HIDDEN_CLASS)
+
+
+def is_invisible(el: HtmlElement) -> bool:
+    """True for content that is never shown: scripts, styles and hidden elements."""
+    return el.tag in _INVISIBLE_TAGS or not isinstance(el.tag, str) or is_hidden(el)
+
+
+def in_noise(el: HtmlElement, skip: Skip = is_noise, stop: HtmlElement | None = None) -> bool:
+    """True when ``el`` or an ancestor below ``stop`` and ``<body>`` is skipped.
+
+    ``<body>`` and ``<html>`` are never checked: WordPress puts page-level words on them
+    (``comments-open``, ``ast-right-sidebar``) that say nothing about the content.
+    """
+    node: HtmlElement | None = el
+    while node is not None and node is not stop and node.tag not in ("body", "html"):
+        if skip(node):
+            return True
+        node = node.getparent()
+    return False
+
+
+def text_blocks(el: HtmlElement, skip: Skip) -> list[tuple[str, str]]:
+    """The visible text of ``el`` as ``(tag, text)`` per block element, in document order.
+
+    Inline elements join their neighbours without a separator (``in <strong>6</strong> minut``
+    reads "in 6 minut"), so labels are matched on what the reader sees, not on raw HTML.
+    Skipped elements lose their content but keep their tail text, which belongs to the parent.
+    """
+    out: list[tuple[str, list[str]]] = [(el.tag if isinstance(el.tag, str) else "", [])]
+    if el.text:
+        out[0][1].append(el.text)
+    _walk(el, skip, out, out[0][1])
+    blocks = ((tag, normalize_space("".join(parts))) for tag, parts in out)
+    return [(tag, text) for tag, text in blocks if text]
+
+
+def _walk(el: HtmlElement, skip: Skip, out: list[tuple[str, list[str]]], buf: list[str]) -> None:
+    for child in el:
+        tag = child.tag
+        if isinstance(tag, str) and not skip(child):
+            if tag in BLOCK_TAGS:
+                inner: list[str] = []
+                out.append((tag, inner))
+                if child.text:
+                    inner.append(child.text)
+                _walk(child, skip, out, inner)
+            else:
+                buf.append(" " if tag == "br" else child.text or "")
+                _walk(child, skip, out, buf)
+        if child.tail:
+            buf.append(child.tail)
+
+
+def text_of(el: HtmlElement, skip: Skip = is_invisible) -> str:
+    """The visible text of one element on one line, blocks separated by a space."""
+    if len(el) == 0:  # no child elements: nothing to skip, no blocks to separate
+        return normalize_space(el.text or "")
+    return " ".join(text for _, text in text_blocks(el, skip))
+
+
+def text_nodes_containing(el: HtmlElement, keywords: tuple[str, ...]) -> list[str]:
+    """Text nodes under ``el`` holding a keyword as written or capitalized, page order.
+
+    The element's whole text is searched first (C speed); only the variants present there go
+    into the XPath, so the common case (no label at all) costs one string search per variant.
+    """
+    text = el.text_content()
+    present = tuple(v for k in keywords for v in dict.fromkeys((k, k.capitalize())) if v in text)
+    return _containing(present)(el) if present else []
+
+
+@lru_cache(maxsize=256)
+def _containing(words: tuple[str, ...]) -> etree.XPath:
+    # Keywords are plain words from this package's own tables: no quote to escape.
+    return etree.XPath(".//text()[" + " or ".join(f"contains(., '{w}')" for w in words) + "]")

@@ -1,0 +1,436 @@
+"""Extraction against saved pages of themes unlike the bundled blog's, one feature per test."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from scraper.extraction import extract
+from scraper.extraction.cli import extract as extract_command
+from scraper.extraction.meta import strip_site_name
+from scraper.items import Article
+from scraper.profiles import SiteProfile
+
+PAGES = Path(__file__).parent / "pages"
+JSONLD_SCRIPT = re.compile(r'<script type="application/ld\+json"[^>]*>.*?</script>', re.S)
+
+
+def page_text(name: str) -> str:
+    return (PAGES / f"{name}.html").read_text(encoding="utf-8")
+
+
+def extract_page(name: str, url: str = "https://blog.example/post/", **kwargs: object) -> Article:
+    return extract((PAGES / f"{name}.html").read_bytes(), url, **kwargs)  # type: ignore[arg-type]
+
+
+# -- dates -------------------------------------------------------------------------------------
+
+
+def test_updated_time_never_taken_as_published() -> None:
+    # Without JSON-LD the <time class="updated"> comes first in the page; it must not win.
+    article = extract(JSONLD_SCRIPT.sub("", page_text("astra_gutenberg")), "https://x.example/")
+    assert article.published == "2023-03-05T09:15:00+01:00"
+    assert article.field_sources["published"] == "time-element"
+    assert article.modified == "2023-09-20T10:00:00+02:00"
+
+
+def test_updated_label_never_taken_as_published() -> None:
+    html = ('<html><head><meta property="og:type" content="article"></head>'
+            "<body><article><h1>Post</h1><p>Updated: 20.09.2023</p>"
+            "<p>Published: 05.03.2023</p><p>Body text.</p></article></body></html>")
+    article = extract(html, "https://x.example/post/")
+    assert article.published == "2023-03-05"
+    assert article.modified == "2023-09-20"
+
+
+def test_jsonld_article_node_wins_over_webpage_node() -> None:
+    article = extract_page("jsonld_webpage")
+    assert article.published == "2023-08-18T08:00:00+02:00"
+    assert article.modified == "2023-08-20T12:30:00+02:00"
+    assert article.field_sources["published"] == "json-ld"
+
+
+def test_jsonld_webpage_date_is_never_used() -> None:
+    without_article_node = re.sub(r'\{"@type":"Article".*?\n', "", page_text("jsonld_webpage"))
+    article = extract(without_article_node, "https://blog.example/rozmiar-butow/")
+    assert "2019-05-01" not in (article.published or "")
+    assert article.published == "2023-08-18"
+    assert article.field_sources["published"] == "label"
+
+
+@pytest.mark.parametrize(("json_ld_date", "expected"), [
+    ("2023-08-18T08:00:00+02:00", "2023-08-18T08:00:00+02:00"),  # same day: full datetime
+    ("2023-08-17T08:00:00+02:00", "2023-08-18"),  # another day: the site selector's date
+])
+def test_site_date_upgraded_to_same_day_datetime(json_ld_date: str, expected: str) -> None:
+    html = page_text("jsonld_webpage").replace("2023-08-18T08:00:00+02:00", json_ld_date)
+    profile = SiteProfile("test", "https://blog.example/", selectors={"published": ".meta"})
+    article = extract(html, "https://blog.example/rozmiar-butow/", profile)
+    assert article.published == expected
+    assert article.field_sources["published"] == "site"
+
+
+def test_dates_in_comments_scripts_navigation_and_footer_are_ignored() -> None:
+    article = extract_page("comments_dates")
+    assert article.published == "2023-08-18"
+    assert article.field_sources["published"] == "label"
+    assert article.modified is None
+
+
+def test_day_first_numeric_date_in_visible_label() -> None:
+    article = extract_page("header_h1")
+    assert article.published == "2023-04-05"
+
+
+def test_labels_and_numbers_split_across_inline_tags() -> None:
+    article = extract_page("split_labels")
+    assert article.published == "2023-04-07"
+    assert article.read_time_minutes == 7
+    assert article.field_sources["published"] == article.field_sources["read_time_minutes"] \
+        == "label"
+
+
+def test_opengraph_published_time() -> None:
+    article = extract_page("no_read_time")
+    assert article.published == "2023-06-01T07:30:00+00:00"
+    assert article.field_sources["published"] == "opengraph"
+
+
+def test_missing_date_is_null_with_reason() -> None:
+    article = extract_page("no_date")
+    assert article.published is None  # the comment's "Posted on 12.12.2023" is not the post's
+    assert article.missing["published"] == "no date signal found"
+    assert "published" not in article.field_sources
+
+
+# -- read time ---------------------------------------------------------------------------------
+
+
+def test_missing_read_time_is_null_with_reason() -> None:
+    article = extract_page("no_read_time")
+    assert article.read_time_minutes is None  # the sidebar's "5 min read" is not this post's
+    assert article.missing["read_time_minutes"] == "no read-time label or timeRequired"
+    assert article.read_time_estimated == 1
+
+
+def test_read_time_from_jsonld_time_required() -> None:
+    html = page_text("jsonld_webpage").replace('"timeRequired":"PT4M"', '"timeRequired":"PT9M"')
+    article = extract(html, "https://blog.example/rozmiar-butow/")
+    assert article.read_time_minutes == 9
+    assert article.field_sources["read_time_minutes"] == "json-ld"
+
+
+def test_estimated_read_time_from_word_count() -> None:
+    article = extract_page("astra_gutenberg")
+    assert article.read_time_estimated == -(-article.word_count // 200)
+    assert article.read_time_minutes == 12  # the page's own claim stays apart from the estimate
+
+
+# -- title, url, language, taxonomy, image -----------------------------------------------------
+
+
+def test_header_h1_is_not_the_title() -> None:
+    assert extract_page("header_h1").title == "Why I Run Before Sunrise"
+
+
+def test_title_from_og_title_without_site_suffix() -> None:
+    html = page_text("slick_related").replace("<h1>Hill Repeats That Work</h1>", "")
+    article = extract(html, "https://peakpace.example/hill-repeats/")
+    assert article.title == "Hill Repeats That Work"
+    assert article.field_sources["title"] == "opengraph"
+
+
+@pytest.mark.parametrize(("value", "site_name", "expected"), [
+    ("How to roll your back? - Sklep Biegacza", "Sklep Biegacza", "How to roll your back?"),
+    ("Runner's Diary | Why I Run", "Runner's Diary", "Why I Run"),
+    ("Run – walk – run | Trail Notes", None, "Run – walk – run"),
+    ("Run - walk - run", None, "Run - walk - run"),
+    ("Run - walk - run", "Other Site", "Run - walk - run"),
+])
+def test_strip_site_name(value: str, site_name: str | None, expected: str) -> None:
+    assert strip_site_name(value, site_name) == expected
+
+
+@pytest.mark.parametrize(("name", "url", "expected", "source"), [
+    ("astra_gutenberg", "https://x.example/?p=88",
+     "https://trailnotes.example/interval-training-for-beginners/", "meta"),
+    ("slick_related", "https://x.example/?p=5", "https://peakpace.example/hill-repeats/",
+     "opengraph"),
+])
+def test_canonical_url(name: str, url: str, expected: str, source: str) -> None:
+    article = extract_page(name, url)
+    assert article.url == expected
+    assert article.field_sources["url"] == source
+
+
+def test_given_url_kept_without_canonical() -> None:
+    article = extract_page("no_date", "https://easy.example/stretching/")
+    assert article.url == "https://easy.example/stretching/"
+    assert "url" not in article.field_sources
+
+
+@pytest.mark.parametrize(("name", "language", "source"), [
+    ("astra_gutenberg", "en", "meta"),
+    ("jsonld_webpage", "pl", "meta"),
+    ("latin2_polish", "pl", "heuristic"),
+])
+def test_language(name: str, language: str, source: str) -> None:
+    article = extract_page(name)
+    assert (article.language, article.field_sources["language"]) == (language, source)
+
+
+def test_categories_and_tags_deduplicated_in_page_order() -> None:
+    article = extract_page("astra_gutenberg")
+    assert article.categories == ["Training", "Beginners"]
+    assert article.tags == ["intervals", "speed"]
+
+
+def test_jsonld_author_reference_and_image_reference_resolved() -> None:
+    article = extract_page("jsonld_webpage")
+    assert article.author == "Kasia Biegaczka"
+    assert article.image == "https://blog.example/wp-content/uploads/buty.jpg"
+    assert article.categories == ["Buty", "Poradniki"]
+
+
+def test_relative_og_image_made_absolute() -> None:
+    article = extract_page("astra_gutenberg", "https://trailnotes.example/p/")
+    assert article.image == "https://trailnotes.example/wp-content/uploads/2023/03/intervals.jpg"
+
+
+def test_author_from_rel_author_link() -> None:
+    assert extract_page("split_labels").author == "Tom Baker"
+
+
+# -- body --------------------------------------------------------------------------------------
+
+
+def test_body_keeps_paragraphs_headings_and_list_items_in_order() -> None:
+    body = extract_page("astra_gutenberg").body_text
+    blocks = body.split("\n\n")
+    assert blocks[0].startswith("Intervals alternate hard efforts")
+    assert blocks[-1] == "Repeat the session once a week and add one repeat every fortnight."
+    assert "Run six repeats of one minute, fast but controlled." in blocks
+    assert blocks.index("What intervals are") < blocks.index("A first session")
+
+
+@pytest.mark.parametrize("noise", [
+    "Skip to content", "Home", "Table of Contents", "Share this", "Tempo runs", "comfortably",
+    "Great tips", "Leave a reply", "Subscribe", "cookies", "Hill repeats", "Trail Notes",
+    "Interval Training for Beginners", "Last updated", "12 min read", "intervals speed",
+])
+def test_body_excludes_page_chrome(noise: str) -> None:
+    assert noise not in extract_page("astra_gutenberg").body_text
+
+
+def test_headings_are_the_body_outline() -> None:
+    assert extract_page("split_labels").headings == ["Grip", "Protection", "Fit"]
+
+
+def test_word_count_counts_body_words() -> None:
+    article = extract_page("header_h1")
+    assert article.word_count == len(article.body_text.split()) > 40
+
+
+# -- teasers -----------------------------------------------------------------------------------
+
+
+def test_slider_clones_kept_once_in_page_order() -> None:
+    article = extract_page("slick_related", "https://peakpace.example/hill-repeats/")
+    assert [(t.position, t.url) for t in article.teasers] == [
+        (1, "https://peakpace.example/tempo/"),
+        (2, "https://peakpace.example/hill-repeats/"),
+        (3, "https://peakpace.example/stairs/"),
+    ]
+    assert [t.text for t in article.teasers] == [
+        "Comfortably hard, not all-out", "Hills are speed work in disguise",
+        "Stairs are hills for city runners"]
+
+
+def test_teaser_pointing_to_the_article_itself_is_kept() -> None:
+    article = extract_page("slick_related", "https://peakpace.example/hill-repeats/")
+    assert article.url in [t.url for t in article.teasers]
+
+
+def test_related_block_found_by_plugin_class_name() -> None:
+    article = extract_page("astra_gutenberg", "https://trailnotes.example/p/")
+    assert [(t.title, t.text) for t in article.teasers] == [
+        ("Tempo runs", "A tempo run is comfortably hard. Here is how to pace it"),
+        ("Long runs", "The long run builds endurance"),
+    ]
+    assert article.teasers[1].url == "https://trailnotes.example/long-runs/"
+
+
+def test_related_block_found_by_heading_and_duplicates_dropped() -> None:
+    teasers = extract_page("split_labels", "https://muddy.example/shoes/").teasers
+    assert [(t.position, t.url, t.title, t.text) for t in teasers] == [
+        (1, "https://muddy.example/gaiters-explained/", "Gaiters explained", ""),
+        (2, "https://muddy.example/night-trail-running/", "Night trail running", ""),
+    ]
+
+
+def test_previous_post_navigation_is_not_a_teaser() -> None:
+    urls = [t.url for t in extract_page("astra_gutenberg").teasers]
+    assert not any("hill-repeats" in url for url in urls)
+
+
+def test_no_related_block_gives_reason() -> None:
+    article = extract_page("no_date")
+    assert article.teasers == []
+    assert "teasers" in article.missing
+
+
+# -- Polish and encodings ----------------------------------------------------------------------
+
+
+def test_polish_article() -> None:
+    article = extract_page("polish_article", "https://sbiegacza.example/jak-rolowac-plecy/")
+    assert article.title == "Jak rolować plecy? Ćwiczenia na ból pleców"
+    assert (article.published, article.field_sources["published"]) == ("2023-08-18", "label")
+    assert article.read_time_minutes == 6
+    assert article.language == "pl"
+    assert article.categories == ["Trening"]
+    assert [t.text for t in article.teasers] == [
+        "Na pewno nie raz słyszałeś o treningu dla biegaczy.",
+        "Żyjemy w społeczeństwie, w którym ból pleców nie",
+        "Dla wielu osób poranne bieganie to koszmar. Wstawanie",
+    ]
+    assert "cookies" not in article.body_text and "Strona główna" not in article.body_text
+
+
+def test_latin2_bytes_without_charset_declaration() -> None:
+    article = extract_page("latin2_polish")
+    assert article.title == "Zimowe bieganie: jak się ubrać?"
+    assert "Zażółć gęślą jaźń." in article.body_text
+    assert article.published == "2024-01-03"
+    assert article.read_time_minutes == 5
+
+
+def test_cp1250_bytes_without_charset_declaration() -> None:
+    text = (PAGES / "latin2_polish.html").read_bytes().decode("iso-8859-2")
+    article = extract(text.encode("cp1250"), "https://zima.example/")
+    assert article.title == "Zimowe bieganie: jak się ubrać?"
+    assert "Ślisko?" in article.body_text
+
+
+def test_declared_charset_wins_over_guess() -> None:
+    text = (PAGES / "latin2_polish.html").read_bytes().decode("iso-8859-2")
+    declared = text.replace("<head>", '<head><meta charset="windows-1250">')
+    assert extract(declared.encode("cp1250"), "https://zima.example/").title == \
+        "Zimowe bieganie: jak się ubrać?"
+
+
+# -- page kinds and bad input ------------------------------------------------------------------
+
+
+def test_listing_page_is_not_an_article() -> None:
+    article = extract_page("listing", "https://trailnotes.example/category/training/")
+    assert article.is_article is False
+    assert (article.title, article.language) == ("Category: Training", "en")
+    assert article.published is None and article.teasers == [] and article.body_text == ""
+    assert "archive" in article.missing["is_article"]
+
+
+def test_listing_recognised_by_its_cards_without_body_class() -> None:
+    html = page_text("listing").replace('class="archive category category-training"', "")
+    article = extract(html, "https://trailnotes.example/category/training/")
+    assert article.is_article is False
+    assert "post cards" in article.missing["is_article"]
+
+
+def test_404_page_is_not_an_article() -> None:
+    article = extract_page("not_found")
+    assert article.is_article is False
+    assert article.title == "Oops! That page can't be found."
+
+
+@pytest.mark.parametrize("name", ["astra_gutenberg", "split_labels", "slick_related",
+                                  "header_h1", "comments_dates", "jsonld_webpage",
+                                  "polish_article", "no_date", "no_read_time", "latin2_polish"])
+def test_single_posts_are_articles(name: str) -> None:
+    assert extract_page(name).is_article is True
+
+
+@pytest.mark.parametrize(("data", "reason"), [
+    (b"", "empty"),
+    (b" \n\t ", "empty"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "binary"),
+    ("just a sentence, no markup at all", "no HTML tags"),
+])
+def test_bad_input_gives_non_article_with_reason(data: bytes | str, reason: str) -> None:
+    article = extract(data, "https://x.example/file")
+    assert article.is_article is False
+    assert article.url == "https://x.example/file"
+    assert reason in article.missing["page"]
+
+
+def test_xml_declaration_in_text_input_is_accepted() -> None:
+    html = '<?xml version="1.0" encoding="utf-8"?>' + page_text("no_date")
+    assert extract(html, "https://x.example/").title == "Stretching After a Run"
+
+
+def test_content_hash_covers_extracted_fields() -> None:
+    first = extract_page("no_date")
+    changed = extract(page_text("no_date").replace("thirty seconds", "forty seconds"),
+                      "https://blog.example/post/")
+    assert first.content_hash != changed.content_hash
+    assert first.content_hash == extract_page("no_date").content_hash
+
+
+# -- command line ------------------------------------------------------------------------------
+
+
+def run_cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(extract_command, list(args))
+    return result.exit_code, result.output
+
+
+def usage_error(*args: str) -> click.UsageError:
+    result = CliRunner().invoke(extract_command, list(args), standalone_mode=False)
+    assert isinstance(result.exception, click.UsageError), result.output
+    return result.exception
+
+
+def test_cli_prints_one_pretty_json_object() -> None:
+    code, output = run_cli(str(PAGES / "no_date.html"), "--url", "https://easy.example/s/")
+    assert code == 0
+    data = json.loads(output)
+    assert (data["url"], data["title"]) == ("https://easy.example/s/", "Stretching After a Run")
+    assert output.startswith("{\n")
+
+
+def test_cli_jsonl_prints_one_object_per_line() -> None:
+    code, output = run_cli(str(PAGES / "no_date.html"), str(PAGES / "listing.html"), "--jsonl")
+    assert code == 0
+    lines = output.splitlines()
+    assert [json.loads(line)["is_article"] for line in lines] == [True, False]
+
+
+def test_cli_site_profile_selectors_are_used() -> None:
+    code, output = run_cli(str(PAGES / "polish_article.html"), "--site", "sbiegacza-pl")
+    assert code == 0
+    assert json.loads(output)["read_time_minutes"] == 6
+
+
+@pytest.mark.parametrize(("make_args", "phrase"), [
+    (lambda tmp: [str(tmp / "missing.html")], "no such file"),
+    (lambda tmp: [str(tmp / "empty.html")], "empty"),
+    (lambda tmp: [str(tmp / "image.png")], "binary"),
+    (lambda tmp: [str(tmp / "notes.txt")], "no HTML tags"),
+    (lambda tmp: [str(PAGES / "no_date.html"), "--site", "nope"], "unknown site profile"),
+    (lambda tmp: [str(PAGES / "no_date.html"), str(PAGES / "listing.html")], "--jsonl"),
+])
+def test_cli_bad_input_is_one_line_usage_error(tmp_path: Path, make_args, phrase: str) -> None:
+    (tmp_path / "empty.html").write_bytes(b"")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00" + bytes(range(256)))
+    (tmp_path / "notes.txt").write_text("plain text notes\nno markup\n")
+    args = make_args(tmp_path)
+    code, _ = run_cli(*args)
+    assert code == 2
+    message = usage_error(*args).format_message()
+    assert phrase in message
+    assert "\n" not in message
