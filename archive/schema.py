@@ -1,0 +1,187 @@
+"""The archive's schema, built by versioned migrations.
+
+sqlite-utils' own :class:`~sqlite_utils.Migrations` records each applied migration by name in
+``_sqlite_migrations``, so an archive written by an older release is brought up to date the
+first time a newer one opens it, and opening an up-to-date archive writes nothing. A schema
+change is a new function appended below, never an edit of one that has shipped.
+
+Tables are written as plain SQL so the file says exactly what is stored. The ``articles`` row
+holds only an article's current content and lifecycle: anything about a fetch or a run lives in
+``fetches`` and ``crawl_runs``, so re-crawling an unchanged article leaves its row untouched.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+MIGRATION_SET = "blog-archive"
+
+migrations = Migrations(MIGRATION_SET)
+
+
+@migrations()
+def m001_crawl_runs(db: Database) -> None:
+    """One row per crawl, open while it runs; the counts are filled in when it finishes."""
+    db.executescript("""
+        CREATE TABLE crawl_runs (
+            id INTEGER PRIMARY KEY,
+            site TEXT NOT NULL,
+            "trigger" TEXT,
+            status TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            finish_reason TEXT,
+            app_version TEXT,
+            scrapy_version TEXT,
+            pages_fetched INTEGER,
+            new INTEGER,
+            changed INTEGER,
+            unchanged INTEGER,
+            not_modified INTEGER,
+            gone INTEGER,
+            redirected INTEGER,
+            errors INTEGER,
+            not_article INTEGER,
+            stats TEXT
+        );
+        CREATE INDEX crawl_runs_site_status ON crawl_runs (site, status);
+    """)
+
+
+@migrations()
+def m002_articles(db: Database) -> None:
+    """The current content of every article ever archived, and whether it is still there."""
+    db.executescript("""
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL UNIQUE,
+            site TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'live'
+                CHECK (status IN ('live', 'gone', 'redirected')),
+            title TEXT,
+            published TEXT,
+            modified TEXT,
+            read_time_minutes INTEGER,
+            read_time_estimated INTEGER,
+            author TEXT,
+            language TEXT,
+            categories TEXT NOT NULL DEFAULT '[]',
+            tags TEXT NOT NULL DEFAULT '[]',
+            image TEXT,
+            body_text TEXT NOT NULL DEFAULT '',
+            word_count INTEGER NOT NULL DEFAULT 0,
+            teaser_text TEXT NOT NULL DEFAULT '',
+            content_hash TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1,
+            first_seen_run INTEGER NOT NULL REFERENCES crawl_runs (id),
+            last_changed_run INTEGER NOT NULL REFERENCES crawl_runs (id),
+            redirected_to TEXT,
+            redirected_to_id INTEGER REFERENCES articles (id)
+        );
+        CREATE INDEX articles_published ON articles (published);
+        CREATE INDEX articles_site ON articles (site);
+        CREATE INDEX articles_first_seen_run ON articles (first_seen_run);
+        CREATE INDEX articles_last_changed_run ON articles (last_changed_run);
+        CREATE INDEX articles_redirected_to ON articles (redirected_to);
+        CREATE INDEX articles_redirected_to_id ON articles (redirected_to_id);
+    """)
+
+
+@migrations()
+def m003_article_versions(db: Database) -> None:
+    """A full snapshot of an article's content fields each time they change."""
+    db.executescript("""
+        CREATE TABLE article_versions (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles (id),
+            version INTEGER NOT NULL,
+            crawl_run_id INTEGER NOT NULL REFERENCES crawl_runs (id),
+            captured_at TEXT NOT NULL,
+            changed_columns TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            title TEXT,
+            published TEXT,
+            modified TEXT,
+            read_time_minutes INTEGER,
+            author TEXT,
+            language TEXT,
+            categories TEXT NOT NULL,
+            tags TEXT NOT NULL,
+            image TEXT,
+            body_text TEXT NOT NULL,
+            teasers TEXT NOT NULL,
+            UNIQUE (article_id, version)
+        );
+        CREATE INDEX article_versions_crawl_run_id ON article_versions (crawl_run_id);
+    """)
+
+
+@migrations()
+def m004_teasers(db: Database) -> None:
+    """The related-post links of each article's current version."""
+    db.executescript("""
+        CREATE TABLE teasers (
+            article_id INTEGER NOT NULL REFERENCES articles (id),
+            position INTEGER NOT NULL,
+            target_url TEXT NOT NULL,
+            target_article_id INTEGER REFERENCES articles (id),
+            title TEXT,
+            text TEXT NOT NULL,
+            first_seen_run INTEGER NOT NULL REFERENCES crawl_runs (id),
+            last_seen_run INTEGER NOT NULL REFERENCES crawl_runs (id),
+            PRIMARY KEY (article_id, position)
+        );
+        CREATE INDEX teasers_target_url ON teasers (target_url);
+        CREATE INDEX teasers_target_article_id ON teasers (target_article_id);
+        CREATE INDEX teasers_first_seen_run ON teasers (first_seen_run);
+        CREATE INDEX teasers_last_seen_run ON teasers (last_seen_run);
+    """)
+
+
+@migrations()
+def m005_fetches(db: Database) -> None:
+    """One row per HTTP exchange. The partial index serves ``Archive.validators``: the newest
+    fetch of each article whose response the archive holds and that carried a validator."""
+    db.executescript("""
+        CREATE TABLE fetches (
+            id INTEGER PRIMARY KEY,
+            crawl_run_id INTEGER NOT NULL REFERENCES crawl_runs (id),
+            url TEXT NOT NULL,
+            final_url TEXT,
+            status INTEGER,
+            outcome TEXT NOT NULL,
+            error_kind TEXT,
+            error TEXT,
+            etag TEXT,
+            last_modified TEXT,
+            elapsed_ms INTEGER,
+            bytes INTEGER,
+            redirect_to TEXT,
+            fetched_at TEXT NOT NULL,
+            article_id INTEGER REFERENCES articles (id)
+        );
+        CREATE INDEX fetches_crawl_run_id ON fetches (crawl_run_id, outcome);
+        CREATE INDEX fetches_article_id ON fetches (article_id);
+        CREATE INDEX fetches_url ON fetches (url);
+        CREATE INDEX fetches_validators ON fetches (article_id, id)
+            WHERE outcome IN ('new', 'changed', 'unchanged', 'not_modified')
+            AND (etag IS NOT NULL OR last_modified IS NOT NULL);
+    """)
+
+
+@migrations()
+def m006_articles_fts(db: Database) -> None:
+    """Full-text search over title, body and teaser texts, kept current by triggers."""
+    db["articles"].enable_fts(
+        ["title", "body_text", "teaser_text"], create_triggers=True, tokenize="porter"
+    )
+
+
+def migrate(db: Database) -> None:
+    """Apply every pending migration; a no-op (and no write) on an up-to-date archive."""
+    migrations.apply(db)
+
+
+def applied_migrations(db: Database) -> list[str]:
+    """Names of the migrations this archive has had, oldest first: its schema version."""
+    return [migration.name for migration in migrations.applied(db)]

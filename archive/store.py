@@ -1,0 +1,337 @@
+"""The archive: one SQLite file holding every article, its versions, teasers, runs and fetches.
+
+Writes are change-only. An article whose content hash is unchanged is not written at all (its
+FTS index would be rewritten by any UPDATE), so a re-crawl of an unchanged blog costs one
+``fetches`` row per page and leaves ``articles`` byte-identical; a real change bumps the
+article's version and stores a full snapshot with the names of the fields that changed.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from sqlite_utils import Database
+
+from archive.history import article_history
+from archive.schema import migrate
+from archive.search import search as search_articles
+from archive.stats import archive_stats
+from scraper.items import CONTENT_FIELDS, Article, Fetch
+
+_PRAGMAS = ("journal_mode=WAL", "busy_timeout=5000", "foreign_keys=ON", "synchronous=NORMAL")
+#: HTTP statuses that mean an archived article was removed, not that the fetch failed.
+_GONE_STATUSES = frozenset({404, 410})
+#: crawl_runs count column -> the fetch outcome it counts.
+_RUN_COUNTS = {
+    "new": "new", "changed": "changed", "unchanged": "unchanged",
+    "not_modified": "not_modified", "gone": "gone", "redirected": "redirected",
+    "errors": "error", "not_article": "not_article",
+}
+#: Stored values that mean "the page had nothing for this field".
+_EMPTY = (None, "", "[]")
+
+#: One index seek per article: the planner would otherwise walk the article's every fetch
+#: through the plain article_id index when a site sends no validators at all.
+_VALIDATORS_SQL = """
+select a.url, f.etag, f.last_modified
+from articles a
+join fetches f on f.id = (
+    select v.id from fetches v indexed by fetches_validators
+    where v.article_id = a.id
+        and v.outcome in ('new', 'changed', 'unchanged', 'not_modified')
+        and (v.etag is not null or v.last_modified is not null)
+    order by v.id desc
+    limit 1
+)
+"""
+
+
+class ArchiveError(Exception):
+    """The archive cannot be opened, or holds nothing for what was asked; one line."""
+
+
+class Archive:
+    """An open archive. Get one with :meth:`open`; ``db`` is its ``sqlite_utils.Database``."""
+
+    def __init__(self, db: Database, path: Path):
+        self.db = db
+        self.path = path
+
+    @classmethod
+    def open(cls, path: str | Path) -> Archive:
+        """Open (creating if needed) and migrate the archive at ``path``. WAL lets searches
+        and Datasette read while a crawl writes; the busy timeout rides out short overlaps."""
+        path = Path(path)
+        db: Database | None = None
+        try:
+            db = Database(path)
+            for pragma in _PRAGMAS:
+                db.conn.execute(f"PRAGMA {pragma}")
+            migrate(db)
+        except (sqlite3.Error, OSError) as error:
+            if db is not None:
+                db.close()
+            raise ArchiveError(f"cannot open archive {path}: {error}") from None
+        return cls(db, path)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # --- runs ----------------------------------------------------------------------------
+
+    def start_run(self, site: str, trigger: str, app_version: str, scrapy_version: str) -> int:
+        """Open the run's record first, so even a crawl that dies leaves a trace."""
+        return _insert(self.db, "crawl_runs", {
+            "site": site, "trigger": trigger, "status": "running", "started_at": _now(),
+            "app_version": app_version, "scrapy_version": scrapy_version,
+        })
+
+    def finish_run(self, run_id: int, status: str, finish_reason: str,
+                   stats: dict[str, Any]) -> None:
+        """Close the run's record; its counts come from its fetches, so they always agree
+        with what was written, even when the pipeline's own tally was lost."""
+        outcomes = Counter({row["outcome"]: row["n"] for row in self.db.query(
+            "select outcome, count(*) as n from fetches where crawl_run_id = ? group by outcome",
+            [run_id],
+        )})
+        pages = self.db.execute(
+            "select count(status) from fetches where crawl_run_id = ?", [run_id]).fetchone()[0]
+        _update(self.db, "crawl_runs", run_id, {
+            "finished_at": _now(), "status": status, "finish_reason": finish_reason,
+            "stats": json.dumps(stats, sort_keys=True, default=str), "pages_fetched": pages,
+            **{column: outcomes[outcome] for column, outcome in _RUN_COUNTS.items()},
+        })
+
+    def last_successful_run(self, site: str) -> dict[str, Any] | None:
+        return next(self.db.query(
+            "select * from crawl_runs where site = ? and status = 'finished' "
+            "order by id desc limit 1", [site],
+        ), None)
+
+    # --- writing fetches -----------------------------------------------------------------
+
+    def record_fetches(self, run_id: int, fetches: list[Fetch]) -> list[str]:
+        """Write a batch of fetches in one transaction and return each one's final outcome
+        (an article fetched as ``new`` may turn out ``changed`` or ``unchanged``; a 404 of an
+        archived article is ``gone``)."""
+        site = self.db.execute("select site from crawl_runs where id = ?", [run_id]).fetchone()
+        if site is None:
+            raise ArchiveError(f"no crawl run {run_id} in {self.path}")
+        writer = _BatchWriter(self.db, run_id, site[0], _now())
+        with self.db.atomic():
+            return [writer.record(fetch) for fetch in fetches]
+
+    # --- reading -------------------------------------------------------------------------
+
+    def validators(self) -> dict[str, tuple[str | None, str | None]]:
+        """url -> (ETag, Last-Modified) for conditional requests: from each article's newest
+        fetch that carried either and whose content the archive holds (a validator from a
+        failed extraction would make the server answer 304 to a page never stored)."""
+        return {url: (etag, modified)
+                for url, etag, modified in self.db.execute(_VALIDATORS_SQL).fetchall()}
+
+    def article_urls(self, site: str) -> set[str]:
+        """URLs of the site's live and gone articles: those a crawl should re-check.
+        Redirected ones are left out, as their content lives at the redirect's target."""
+        return {row["url"] for row in self.db.query(
+            "select url from articles where site = ? and status != 'redirected'", [site])}
+
+    def search(self, query: str, *, limit: int = 20, site: str | None = None) -> list[dict]:
+        """See :func:`archive.search.search`; raises ``SearchQueryError`` on bad syntax."""
+        return search_articles(self.db, query, limit=limit, site=site)
+
+    def history(self, url: str) -> list[dict]:
+        versions = article_history(self.db, url)
+        if versions is None:
+            raise ArchiveError(f"no article with URL {url} in {self.path}")
+        return versions
+
+    def stats(self) -> dict[str, Any]:
+        return archive_stats(self.db)
+
+
+class _BatchWriter:
+    """Applies the fetches of one batch of one run; runs inside the batch's transaction."""
+
+    def __init__(self, db: Database, run_id: int, site: str, now: str):
+        self.db = db
+        self.run_id = run_id
+        self.site = site
+        self.now = now
+
+    def record(self, fetch: Fetch) -> str:
+        outcome, article_id = self.apply(fetch)
+        _insert(self.db, "fetches", {
+            "crawl_run_id": self.run_id, "url": fetch.url, "final_url": fetch.final_url,
+            "status": fetch.status, "outcome": outcome, "error_kind": fetch.error_kind,
+            "error": fetch.error, "etag": fetch.etag, "last_modified": fetch.last_modified,
+            "elapsed_ms": fetch.elapsed_ms, "bytes": fetch.bytes,
+            "redirect_to": fetch.redirect_to, "fetched_at": self.now, "article_id": article_id,
+        })
+        return outcome
+
+    def apply(self, fetch: Fetch) -> tuple[str, int | None]:
+        """What the fetch means for the archived article, if any: (outcome, article id)."""
+        if fetch.outcome == "new" and fetch.article is not None:
+            return self.store_article(fetch.article)
+        known = self.article(fetch.url)
+        if known is None:
+            return fetch.outcome, None
+        if fetch.outcome == "error" and fetch.status in _GONE_STATUSES:
+            self.set_lifecycle(known, "gone")
+            return "gone", known["id"]
+        if fetch.outcome == "redirected" and fetch.redirect_to:
+            target = self.article(fetch.redirect_to)
+            self.set_lifecycle(known, "redirected", fetch.redirect_to,
+                               target["id"] if target else None)
+            return "redirected", known["id"]
+        return fetch.outcome, known["id"]
+
+    def article(self, url: str) -> dict[str, Any] | None:
+        return next(self.db.query(
+            "select id, status, version, content_hash, redirected_to, redirected_to_id "
+            "from articles where url = ?", [url]), None)
+
+    def set_lifecycle(self, known: dict[str, Any], status: str, redirected_to: str | None = None,
+                      redirected_to_id: int | None = None) -> None:
+        """Set the article's status, writing only if it differs (any UPDATE reindexes it)."""
+        wanted = {"status": status, "redirected_to": redirected_to,
+                  "redirected_to_id": redirected_to_id}
+        if any(known[column] != value for column, value in wanted.items()):
+            _update(self.db, "articles", known["id"], wanted)
+
+    def store_article(self, article: Article) -> tuple[str, int]:
+        known = self.article(article.url)
+        if known is None:
+            return "new", self.insert_article(article)
+        if known["content_hash"] == article.content_hash:
+            self.set_lifecycle(known, "live")
+            self.db.execute(
+                "update teasers set last_seen_run = ? where article_id = ? and last_seen_run != ?",
+                [self.run_id, known["id"], self.run_id],
+            )
+            return "unchanged", known["id"]
+        self.update_article(known, article)
+        return "changed", known["id"]
+
+    def insert_article(self, article: Article) -> int:
+        snapshot = content_snapshot(article)
+        article_id = _insert(self.db, "articles", {
+            "url": article.url, "site": self.site, **article_columns(article, snapshot),
+            "first_seen_run": self.run_id, "last_changed_run": self.run_id,
+        })
+        captured = [name for name, value in snapshot.items() if value not in _EMPTY]
+        self.insert_version(article_id, 1, article, snapshot, captured)
+        self.write_teasers(article_id, article)
+        self.link_arrival(article_id, article.url)
+        return article_id
+
+    def update_article(self, known: dict[str, Any], article: Article) -> None:
+        snapshot = content_snapshot(article)
+        previous = next(self.db.query(
+            f"select {', '.join(CONTENT_FIELDS)} from article_versions where article_id = ? "
+            "order by version desc limit 1", [known["id"]]), {})
+        changed = [name for name in CONTENT_FIELDS if previous.get(name) != snapshot[name]]
+        version = known["version"] + 1
+        _update(self.db, "articles", known["id"], {
+            **article_columns(article, snapshot), "version": version,
+            "last_changed_run": self.run_id, "status": "live", "redirected_to": None,
+            "redirected_to_id": None,
+        })
+        self.insert_version(known["id"], version, article, snapshot, changed)
+        self.write_teasers(known["id"], article)
+
+    def insert_version(self, article_id: int, version: int, article: Article,
+                       snapshot: dict[str, Any], changed: list[str]) -> None:
+        _insert(self.db, "article_versions", {
+            "article_id": article_id, "version": version, "crawl_run_id": self.run_id,
+            "captured_at": self.now, "changed_columns": _json(changed),
+            "content_hash": article.content_hash, **snapshot,
+        })
+
+    def write_teasers(self, article_id: int, article: Article) -> None:
+        """Replace the article's teasers, linking each to its target if that is archived; a
+        teaser still at the same position with the same target keeps its first_seen_run."""
+        first_seen = {
+            (row["position"], row["target_url"]): row["first_seen_run"]
+            for row in self.db.query(
+                "select position, target_url, first_seen_run from teasers where article_id = ?",
+                [article_id])
+        }
+        self.db.execute("delete from teasers where article_id = ?", [article_id])
+        self.db.conn.executemany(
+            "insert into teasers (article_id, position, target_url, target_article_id, title,"
+            " text, first_seen_run, last_seen_run) "
+            "values (?, ?, ?, (select id from articles where url = ?), ?, ?, ?, ?)",
+            [(article_id, t.position, t.url, t.url, t.title, t.text,
+              first_seen.get((t.position, t.url), self.run_id), self.run_id)
+             for t in article.teasers],
+        )
+
+    def link_arrival(self, article_id: int, url: str) -> None:
+        """Point teasers and redirects that were waiting for ``url`` at the new article."""
+        self.db.execute(
+            "update teasers set target_article_id = ? "
+            "where target_url = ? and target_article_id is null", [article_id, url])
+        self.db.execute(
+            "update articles set redirected_to_id = ? "
+            "where redirected_to = ? and redirected_to_id is null", [article_id, url])
+
+
+def content_snapshot(article: Article) -> dict[str, Any]:
+    """The article's content fields as stored: lists as JSON text, teasers included."""
+    snapshot = {name: getattr(article, name) for name in CONTENT_FIELDS}
+    snapshot["categories"] = _json(article.categories)
+    snapshot["tags"] = _json(article.tags)
+    snapshot["teasers"] = _json([asdict(teaser) for teaser in article.teasers])
+    return snapshot
+
+
+def article_columns(article: Article, snapshot: dict[str, Any]) -> dict[str, Any]:
+    """The ``articles`` content columns: the snapshot less the teasers (they have their own
+    table; their texts are kept as ``teaser_text`` for full-text search) plus derived values."""
+    columns = {name: value for name, value in snapshot.items() if name != "teasers"}
+    return {
+        **columns,
+        "read_time_estimated": article.read_time_estimated,
+        "word_count": article.word_count,
+        "teaser_text": "\n".join(teaser.text for teaser in article.teasers if teaser.text),
+        "content_hash": article.content_hash,
+    }
+
+
+def _insert(db: Database, table: str, values: dict[str, Any]) -> int:
+    columns = ", ".join(f'"{column}"' for column in values)
+    placeholders = ", ".join("?" for _ in values)
+    sql = f"insert into {table} ({columns}) values ({placeholders})"
+    return db.execute(sql, list(values.values())).lastrowid
+
+
+def _update(db: Database, table: str, row_id: int, values: dict[str, Any]) -> None:
+    assignments = ", ".join(f'"{column}" = ?' for column in values)
+    db.execute(f"update {table} set {assignments} where id = ?", [*values.values(), row_id])
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _now() -> str:
+    """UTC, to the second, ISO 8601: ``2026-11-25T19:07:44+00:00``."""
+    return datetime.now(UTC).isoformat(timespec="seconds")

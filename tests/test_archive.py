@@ -1,0 +1,538 @@
+"""The archive on real SQLite files: schema, change-only writes, lifecycle, search, Datasette."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from archive import Archive, ArchiveError, SearchQueryError
+from archive.metadata import archive_datasette, datasette_metadata
+from archive.schema import applied_migrations, migrate, migrations
+from archive.search import fts_query
+from scraper.items import CONTENT_FIELDS, Article, Fetch, Teaser
+
+BLOG = "https://blog.example"
+MIGRATIONS = ["m001_crawl_runs", "m002_articles", "m003_article_versions", "m004_teasers",
+              "m005_fetches", "m006_articles_fts"]
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Iterator[Archive]:
+    opened = Archive.open(tmp_path / "archive.db")
+    yield opened
+    opened.close()
+
+
+def start(archive: Archive, site: str = "blog") -> int:
+    return archive.start_run(site=site, trigger="test", app_version="1.0",
+                             scrapy_version="2.19")
+
+
+def article(slug: str, **fields: object) -> Article:
+    values: dict[str, object] = {
+        "title": f"Article {slug}", "published": "2024-05-01T10:00:00+00:00",
+        "read_time_minutes": 4, "author": "Ola", "language": "en", "categories": ["Running"],
+        "body_text": f"The body of {slug}.", "word_count": 4, **fields,
+    }
+    return Article(url=f"{BLOG}/{slug}/", **values)  # type: ignore[arg-type]
+
+
+def page(item: Article, **fields: object) -> Fetch:
+    """A 200 response that extraction made an article of."""
+    values: dict[str, object] = {"status": 200, "etag": None, **fields}
+    return Fetch(url=item.url, final_url=item.url, outcome="new", article=item,
+                 **values)  # type: ignore[arg-type]
+
+
+def teaser(position: int, slug: str, text: str = "A related post.") -> Teaser:
+    return Teaser(position=position, url=f"{BLOG}/{slug}/", title=f"Article {slug}", text=text)
+
+
+def row(archive: Archive, url: str) -> dict:
+    return next(archive.db["articles"].rows_where("url = ?", [url]))
+
+
+def fts_index(archive: Archive) -> list[tuple]:
+    """The FTS5 index's own storage: any reindexing of an article rewrites it."""
+    return archive.db.execute("select * from articles_fts_data order by id").fetchall()
+
+
+def versions(archive: Archive, url: str) -> list[dict]:
+    return list(archive.db.query(
+        "select v.* from article_versions v join articles a on a.id = v.article_id "
+        "where a.url = ? order by v.version", [url]))
+
+
+# -- schema ----------------------------------------------------------------------------------
+
+
+def test_open_creates_every_table_and_records_each_migration(archive: Archive) -> None:
+    assert {"articles", "article_versions", "teasers", "crawl_runs", "fetches",
+            "articles_fts"} <= set(archive.db.table_names())
+    assert applied_migrations(archive.db) == MIGRATIONS
+    assert migrations.pending(archive.db) == []
+
+
+def test_open_sets_wal_busy_timeout_foreign_keys_and_normal_sync(archive: Archive) -> None:
+    pragma = {name: archive.db.execute(f"pragma {name}").fetchone()[0]
+              for name in ("journal_mode", "busy_timeout", "foreign_keys", "synchronous")}
+    assert pragma == {"journal_mode": "wal", "busy_timeout": 5000, "foreign_keys": 1,
+                      "synchronous": 1}
+
+
+def test_migrations_are_idempotent_and_reopening_writes_nothing(tmp_path: Path) -> None:
+    Archive.open(tmp_path / "archive.db").close()
+    reopened = Archive.open(tmp_path / "archive.db")
+    try:
+        assert reopened.db.conn.total_changes == 0
+        migrate(reopened.db)
+        assert reopened.db.conn.total_changes == 0
+        assert applied_migrations(reopened.db) == MIGRATIONS
+    finally:
+        reopened.close()
+
+
+def test_every_foreign_key_is_the_first_column_of_an_index(archive: Archive) -> None:
+    for table in ("articles", "article_versions", "teasers", "fetches"):
+        indexed = {index.columns[0] for index in archive.db[table].indexes}
+        indexed |= {archive.db[table].pks[0]}
+        foreign = {fk.column for fk in archive.db[table].foreign_keys}
+        assert foreign and foreign <= indexed, table
+
+
+def test_articles_published_is_indexed(archive: Archive) -> None:
+    assert ["published"] in [index.columns for index in archive.db["articles"].indexes]
+
+
+@pytest.mark.parametrize("where", ["under_a_file", "proc", "not_a_database"])
+def test_unusable_path_raises_archive_error_naming_it(tmp_path: Path, where: str) -> None:
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("this is not SQLite, and not a directory either\n" * 100)
+    path = {
+        "under_a_file": blocker / "archive.db",
+        "proc": Path("/proc/version/archive.db"),
+        "not_a_database": blocker,
+    }[where]
+    with pytest.raises(ArchiveError) as raised:
+        Archive.open(path)
+    message = str(raised.value)
+    assert message.startswith(f"cannot open archive {path}: ") and "\n" not in message
+
+
+# -- writing articles -------------------------------------------------------------------------
+
+
+def test_new_article_is_live_at_version_one_with_a_snapshot(archive: Archive) -> None:
+    run = start(archive)
+    item = article("a", tags=["foam", "back"], teasers=[teaser(1, "b")])
+    assert archive.record_fetches(run, [page(item)]) == ["new"]
+    stored = row(archive, item.url)
+    assert stored["status"] == "live" and stored["version"] == 1 and stored["site"] == "blog"
+    assert stored["first_seen_run"] == stored["last_changed_run"] == run
+    assert json.loads(stored["tags"]) == ["foam", "back"]
+    assert stored["content_hash"] == item.content_hash
+    (first,) = versions(archive, item.url)
+    assert first["version"] == 1 and first["crawl_run_id"] == run
+    assert set(json.loads(first["changed_columns"])) == {
+        "title", "published", "read_time_minutes", "author", "language", "categories", "tags",
+        "body_text", "teasers"}
+    assert json.loads(first["teasers"]) == [
+        {"position": 1, "url": f"{BLOG}/b/", "title": "Article b", "text": "A related post."}]
+
+
+def test_unchanged_article_row_and_fts_are_not_written(archive: Archive) -> None:
+    item = article("a", teasers=[teaser(1, "b"), teaser(2, "c")])
+    archive.record_fetches(start(archive), [page(item)])
+    before, index = row(archive, item.url), fts_index(archive)
+    second_run = start(archive)
+    changes = archive.db.conn.total_changes
+    assert archive.record_fetches(second_run, [page(article("a", teasers=[
+        teaser(1, "b"), teaser(2, "c")]))]) == ["unchanged"]
+    # One fetch row, and the two teasers' last_seen_run; nothing else.
+    assert archive.db.conn.total_changes - changes == 1 + 2
+    assert row(archive, item.url) == before and fts_index(archive) == index
+    assert len(versions(archive, item.url)) == 1
+    assert {t["last_seen_run"] for t in archive.db["teasers"].rows} == {second_run}
+
+
+def test_changed_body_makes_version_two_naming_only_body_text(archive: Archive) -> None:
+    first_run = start(archive)
+    archive.record_fetches(first_run, [page(article("a"))])
+    second_run = start(archive)
+    edited = article("a", body_text="A rewritten body about foam rollers.")
+    assert archive.record_fetches(second_run, [page(edited)]) == ["changed"]
+    stored = row(archive, edited.url)
+    assert stored["version"] == 2 and stored["body_text"] == edited.body_text
+    assert (stored["first_seen_run"], stored["last_changed_run"]) == (first_run, second_run)
+    latest = versions(archive, edited.url)[-1]
+    assert (latest["version"], latest["crawl_run_id"]) == (2, second_run)
+    assert json.loads(latest["changed_columns"]) == ["body_text"]
+    assert [hit["url"] for hit in archive.search("rewritten")] == [edited.url]
+
+
+def test_teaser_only_change_is_reported_as_teasers(archive: Archive) -> None:
+    first_run = start(archive)
+    archive.record_fetches(first_run, [page(article("a", teasers=[teaser(1, "b")]))])
+    second_run = start(archive)
+    moved = article("a", teasers=[teaser(1, "b"), teaser(2, "c", "Stretching after a run.")])
+    assert archive.record_fetches(second_run, [page(moved)]) == ["changed"]
+    assert json.loads(versions(archive, moved.url)[-1]["changed_columns"]) == ["teasers"]
+    teasers = list(archive.db["teasers"].rows_where(order_by="position"))
+    assert [(t["target_url"], t["first_seen_run"], t["last_seen_run"]) for t in teasers] == [
+        (f"{BLOG}/b/", first_run, second_run), (f"{BLOG}/c/", second_run, second_run)]
+    assert [hit["url"] for hit in archive.search("stretching")] == [moved.url]
+
+
+def test_snapshots_hold_every_content_field(archive: Archive) -> None:
+    archive.record_fetches(start(archive), [page(article("a"))])
+    columns = {column.name for column in archive.db["article_versions"].columns}
+    assert set(CONTENT_FIELDS) <= columns
+
+
+def test_teaser_targets_link_in_both_directions(archive: Archive) -> None:
+    run = start(archive)
+    first = article("a", teasers=[teaser(1, "b"), teaser(2, "a")])
+    archive.record_fetches(run, [page(first)])
+    links = {t["target_url"]: t["target_article_id"] for t in archive.db["teasers"].rows}
+    a_id = row(archive, first.url)["id"]
+    assert links == {f"{BLOG}/b/": None, f"{BLOG}/a/": a_id}  # the self-link, at once
+
+    later = article("b", teasers=[teaser(1, "a")])
+    archive.record_fetches(run, [page(later)])
+    b_id = row(archive, later.url)["id"]
+    links = {(t["article_id"], t["target_url"]): t["target_article_id"]
+             for t in archive.db["teasers"].rows}
+    assert links[(a_id, later.url)] == b_id  # filled in when the target arrived
+    assert links[(b_id, first.url)] == a_id  # resolved when written
+
+
+def test_404_of_an_archived_article_marks_it_gone_until_it_returns(archive: Archive) -> None:
+    item = article("a")
+    archive.record_fetches(start(archive), [page(item)])
+    run = start(archive)
+    missing = Fetch(url=item.url, status=404, outcome="error", error="HTTP 404",
+                    error_kind="http_404")
+    unknown = Fetch(url=f"{BLOG}/never/", status=404, outcome="error", error="HTTP 404")
+    assert archive.record_fetches(run, [missing, unknown]) == ["gone", "error"]
+    assert row(archive, item.url)["status"] == "gone"
+    assert archive.record_fetches(run, [page(article("a"))]) == ["unchanged"]
+    assert row(archive, item.url)["status"] == "live"
+
+
+def test_server_error_of_an_archived_article_is_only_an_error(archive: Archive) -> None:
+    item = article("a")
+    archive.record_fetches(start(archive), [page(item)])
+    failed = Fetch(url=item.url, status=503, outcome="error", error="HTTP 503")
+    assert archive.record_fetches(start(archive), [failed]) == ["error"]
+    assert row(archive, item.url)["status"] == "live"
+
+
+def test_redirected_article_points_at_its_target_once_archived(archive: Archive) -> None:
+    moved, target = article("old"), article("new")
+    run = start(archive)
+    archive.record_fetches(run, [page(moved)])
+    redirect = Fetch(url=moved.url, status=301, outcome="redirected", redirect_to=target.url)
+    other = Fetch(url=f"{BLOG}/?p=1", status=301, outcome="redirected", redirect_to=target.url)
+    assert archive.record_fetches(run, [redirect, other]) == ["redirected", "redirected"]
+    stored = row(archive, moved.url)
+    assert (stored["status"], stored["redirected_to"], stored["redirected_to_id"]) == (
+        "redirected", target.url, None)
+    archive.record_fetches(run, [page(target)])
+    assert row(archive, moved.url)["redirected_to_id"] == row(archive, target.url)["id"]
+    assert archive.article_urls("blog") == {target.url}
+    assert archive.db["articles"].count == 2  # the non-article URL made no article
+
+
+def test_not_modified_and_not_article_write_only_their_fetch(archive: Archive) -> None:
+    item = article("a")
+    archive.record_fetches(start(archive), [page(item)])
+    before, index = row(archive, item.url), fts_index(archive)
+    run = start(archive)
+    changes = archive.db.conn.total_changes
+    fetches = [Fetch(url=item.url, status=304, outcome="not_modified", etag='"v1"'),
+               Fetch(url=f"{BLOG}/page/2/", status=200, outcome="not_article")]
+    assert archive.record_fetches(run, fetches) == ["not_modified", "not_article"]
+    assert archive.db.conn.total_changes - changes == 2
+    assert row(archive, item.url) == before and fts_index(archive) == index
+    recorded = list(archive.db["fetches"].rows_where("crawl_run_id = ?", [run], order_by="id"))
+    assert [r["article_id"] for r in recorded] == [before["id"], None]
+
+
+def test_fetch_row_records_every_field_of_the_exchange(archive: Archive) -> None:
+    run = start(archive)
+    fetch = Fetch(url=f"{BLOG}/x/", final_url=f"{BLOG}/x/", status=500, outcome="error",
+                  error="HTTP 500", error_kind="http_500", etag='"e"',
+                  last_modified="Wed, 01 May 2024 10:00:00 GMT", elapsed_ms=12, bytes=345)
+    archive.record_fetches(run, [fetch])
+    (stored,) = archive.db["fetches"].rows
+    assert {k: stored[k] for k in ("crawl_run_id", "url", "final_url", "status", "outcome",
+                                   "error", "error_kind", "etag", "last_modified",
+                                   "elapsed_ms", "bytes", "redirect_to", "article_id")} == {
+        "crawl_run_id": run, "url": fetch.url, "final_url": fetch.url, "status": 500,
+        "outcome": "error", "error": "HTTP 500", "error_kind": "http_500", "etag": '"e"',
+        "last_modified": fetch.last_modified, "elapsed_ms": 12, "bytes": 345,
+        "redirect_to": None, "article_id": None,
+    }
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", stored["fetched_at"])
+
+
+def test_a_failing_batch_writes_nothing(archive: Archive) -> None:
+    run = start(archive)
+    broken = Fetch(url=None, outcome="error")  # type: ignore[arg-type]  # url is NOT NULL
+    with pytest.raises(Exception, match="NOT NULL"):
+        archive.record_fetches(run, [page(article("a")), broken])
+    assert archive.db["articles"].count == 0 and archive.db["fetches"].count == 0
+
+
+def test_hostile_and_polish_content_is_stored_verbatim(archive: Archive) -> None:
+    title = "<script>alert('x')</script> Zażółć gęślą jaźń'; DROP TABLE articles; --"
+    item = article("zazolc", title=title, body_text="Łódź — “cudzysłów” \u00a0 i emoji 🏃.")
+    archive.record_fetches(start(archive), [page(item)])
+    stored = row(archive, item.url)
+    assert (stored["title"], stored["body_text"]) == (title, item.body_text)
+    assert [hit["url"] for hit in archive.search("gęślą")] == [item.url]
+
+
+# -- runs ---------------------------------------------------------------------------------------
+
+
+def test_start_run_opens_a_running_record_with_a_utc_timestamp(archive: Archive) -> None:
+    run = archive.db["crawl_runs"].get(start(archive))
+    assert run["status"] == "running" and run["trigger"] == "test" and run["site"] == "blog"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", run["started_at"])
+
+
+def test_finish_run_counts_the_runs_fetches_by_final_outcome(archive: Archive) -> None:
+    archive.record_fetches(start(archive), [page(article("a")), page(article("b"))])
+    run = start(archive)
+    archive.record_fetches(run, [
+        page(article("a")),
+        page(article("b", title="Retitled")),
+        page(article("c")),
+        Fetch(url=f"{BLOG}/d/", status=304, outcome="not_modified"),
+        Fetch(url=f"{BLOG}/feed/", status=200, outcome="not_article"),
+        Fetch(url=f"{BLOG}/x/", outcome="error", error="timeout", error_kind="timeout"),
+    ])
+    archive.finish_run(run, status="finished", finish_reason="finished", stats={"a/b": 3})
+    stored = archive.db["crawl_runs"].get(run)
+    assert {k: stored[k] for k in ("pages_fetched", "new", "changed", "unchanged",
+                                   "not_modified", "gone", "redirected", "errors",
+                                   "not_article")} == {
+        "pages_fetched": 5, "new": 1, "changed": 1, "unchanged": 1, "not_modified": 1,
+        "gone": 0, "redirected": 0, "errors": 1, "not_article": 1,
+    }
+    assert (stored["status"], stored["finish_reason"]) == ("finished", "finished")
+    assert json.loads(stored["stats"]) == {"a/b": 3} and stored["finished_at"]
+
+
+def test_last_successful_run_is_the_newest_finished_one_of_the_site(archive: Archive) -> None:
+    finished = start(archive)
+    archive.finish_run(finished, "finished", "finished", {})
+    archive.finish_run(start(archive), "interrupted", "shutdown", {})
+    archive.finish_run(start(archive, site="other"), "finished", "finished", {})
+    start(archive)  # still running
+    assert archive.last_successful_run("blog")["id"] == finished
+    assert archive.last_successful_run("nobody") is None
+
+
+def test_article_urls_are_the_sites_live_and_gone_articles(archive: Archive) -> None:
+    run = start(archive)
+    archive.record_fetches(run, [page(article("a")), page(article("b")), page(article("c"))])
+    archive.record_fetches(run, [
+        Fetch(url=f"{BLOG}/b/", status=410, outcome="error"),
+        Fetch(url=f"{BLOG}/c/", status=301, outcome="redirected", redirect_to=f"{BLOG}/a/"),
+    ])
+    archive.record_fetches(start(archive, site="other"), [page(article("z"))])
+    assert archive.article_urls("blog") == {f"{BLOG}/a/", f"{BLOG}/b/"}
+
+
+# -- validators -------------------------------------------------------------------------------
+
+
+def test_validators_come_from_the_newest_fetch_that_stored_content(archive: Archive) -> None:
+    item = article("a")
+    archive.record_fetches(start(archive), [page(item, etag='"v1"'),
+                                            Fetch(url=f"{BLOG}/feed/", status=200,
+                                                  outcome="not_article", etag='"feed"')])
+    archive.record_fetches(start(archive), [
+        Fetch(url=item.url, status=304, outcome="not_modified", etag='"v2"',
+              last_modified="Wed, 01 May 2024 10:00:00 GMT")])
+    archive.record_fetches(start(archive), [
+        Fetch(url=item.url, status=503, outcome="error", etag='"broken"'),
+        Fetch(url=item.url, status=200, outcome="error", error_kind="extraction", etag='"x"'),
+    ])
+    assert archive.validators() == {item.url: ('"v2"', "Wed, 01 May 2024 10:00:00 GMT")}
+
+
+def test_validators_of_50000_articles_take_one_indexed_query(archive: Archive) -> None:
+    run = start(archive)
+    db = archive.db
+    with db.atomic():
+        db.conn.executemany(
+            "insert into articles (url, site, content_hash, first_seen_run, last_changed_run) "
+            "values (?, 'blog', 'h', ?, ?)", [(f"{BLOG}/{n}/", run, run) for n in range(50_000)])
+        db.conn.executemany(
+            "insert into fetches (crawl_run_id, url, status, outcome, etag, fetched_at, "
+            "article_id) values (?, ?, 304, 'not_modified', ?, 'now', ?)",
+            [(run, f"{BLOG}/{n}/", f'"{n}"' if n % 2 else None, n + 1) for n in range(50_000)])
+    started = time.perf_counter()
+    found = archive.validators()
+    assert time.perf_counter() - started < 2.0
+    assert len(found) == 25_000 and found[f"{BLOG}/1/"] == ('"1"', None)
+
+
+# -- search ---------------------------------------------------------------------------------
+
+
+def test_title_match_outranks_body_only_match(archive: Archive) -> None:
+    body_only = article("b", title="Stretching", body_text="Use a foam roller after running.")
+    in_title = article("t", title="Foam roller basics", body_text="Rolling helps recovery.")
+    archive.record_fetches(start(archive), [page(body_only), page(in_title)])
+    hits = archive.search("roller")
+    assert [hit["url"] for hit in hits] == [in_title.url, body_only.url]
+    assert hits[0]["rank"] < hits[1]["rank"]
+    assert set(hits[0]) >= {"url", "title", "published", "site", "snippet", "rank"}
+
+
+def test_snippet_marks_the_matched_words(archive: Archive) -> None:
+    item = article("s", body_text="Warm up first. Then use the foam roller on your calves.")
+    archive.record_fetches(start(archive), [page(item)])
+    (hit,) = archive.search("roller calves")
+    assert "[roller]" in hit["snippet"] and "[calves]" in hit["snippet"]
+
+
+def test_search_stems_english_words(archive: Archive) -> None:
+    archive.record_fetches(start(archive), [page(article("e", body_text="Five exercises."))])
+    assert len(archive.search("exercise")) == 1
+
+
+@pytest.mark.parametrize("query", ["back-pain", "don't", "e.g. back", "back, pain?"])
+def test_plain_words_with_punctuation_are_searched_as_words(archive: Archive,
+                                                            query: str) -> None:
+    item = article("p", body_text="Back pain, e.g. after sitting: don't ignore it.")
+    archive.record_fetches(start(archive), [page(item)])
+    assert [hit["url"] for hit in archive.search(query)] == [item.url]
+
+
+def test_fts_syntax_is_passed_through(archive: Archive) -> None:
+    archive.record_fetches(start(archive), [
+        page(article("r", title="Roller", body_text="Nothing else.")),
+        page(article("s", title="Stretch", body_text="A roller too.")),
+    ])
+    assert [hit["url"] for hit in archive.search("title:roll*")] == [f"{BLOG}/r/"]
+    assert len(archive.search("roller OR stretch")) == 2
+    assert fts_query("foam roller") == '"foam" "roller"'
+
+
+@pytest.mark.parametrize("query", ['"unbalanced', "AND", "title:", "   "])
+def test_unparsable_query_raises_search_query_error(archive: Archive, query: str) -> None:
+    archive.record_fetches(start(archive), [page(article("a"))])
+    with pytest.raises(SearchQueryError) as raised:
+        archive.search(query)
+    assert "\n" not in str(raised.value) and "query" in str(raised.value)
+
+
+def test_search_filters_by_site_limits_and_skips_redirected(archive: Archive) -> None:
+    run = start(archive)
+    archive.record_fetches(run, [page(article(f"{n}", body_text="roller")) for n in range(4)])
+    archive.record_fetches(run, [Fetch(url=f"{BLOG}/0/", status=301, outcome="redirected",
+                                       redirect_to=f"{BLOG}/1/")])
+    archive.record_fetches(start(archive, site="other"), [
+        page(Article(url="https://other.example/x/", title="x", body_text="roller"))])
+    assert len(archive.search("roller")) == 4
+    assert len(archive.search("roller", limit=2)) == 2
+    assert {hit["url"] for hit in archive.search("roller", site="blog")} == {
+        f"{BLOG}/{n}/" for n in (1, 2, 3)}
+
+
+# -- history and stats ----------------------------------------------------------------------------
+
+
+def test_history_lists_versions_with_changed_columns(archive: Archive) -> None:
+    first_run = start(archive)
+    archive.record_fetches(first_run, [page(article("h"))])
+    second_run = start(archive)
+    archive.record_fetches(second_run, [page(article("h", title="New title", tags=["x"]))])
+    history = archive.history(f"{BLOG}/h/")
+    assert [(v["version"], v["crawl_run_id"]) for v in history] == [(1, first_run),
+                                                                    (2, second_run)]
+    assert history[1]["changed_columns"] == ["title", "tags"]
+    assert all(re.fullmatch(r"\d{4}-.*\+00:00", v["captured_at"]) for v in history)
+
+
+def test_history_of_an_unknown_url_raises_archive_error(archive: Archive) -> None:
+    with pytest.raises(ArchiveError, match=f"no article with URL {BLOG}/nope/"):
+        archive.history(f"{BLOG}/nope/")
+
+
+def test_stats_count_articles_and_measure_field_coverage(archive: Archive) -> None:
+    run = start(archive)
+    archive.record_fetches(run, [
+        page(article("a", teasers=[teaser(1, "b")], image=f"{BLOG}/a.jpg")),
+        page(article("b", published=None, categories=[])),
+        page(article("c")),
+    ])
+    archive.record_fetches(run, [Fetch(url=f"{BLOG}/c/", status=404, outcome="error")])
+    archive.finish_run(run, "finished", "finished", {})
+    numbers = archive.stats()
+    assert numbers["articles"] == {"total": 3, "live": 2, "gone": 1, "redirected": 0}
+    assert (numbers["teasers"], numbers["versions"], numbers["runs"]) == (1, 3, 1)
+    assert [r["id"] for r in numbers["last_runs"]] == [run]
+    coverage = numbers["coverage"]
+    assert list(coverage) == list(CONTENT_FIELDS)
+    assert (coverage["title"], coverage["published"], coverage["categories"],
+            coverage["teasers"], coverage["image"], coverage["modified"]) == (
+        1.0, 0.5, 0.5, 0.5, 0.5, 0.0)
+
+
+def test_stats_of_an_empty_archive_have_no_coverage(archive: Archive) -> None:
+    numbers = archive.stats()
+    assert numbers["articles"]["total"] == 0 and numbers["last_runs"] == []
+    assert set(numbers["coverage"].values()) == {None}
+
+
+# -- Datasette --------------------------------------------------------------------------------
+
+
+def get(path: Path, url: str) -> tuple[int, str]:
+    """Fetch ``url`` from a Datasette serving the archive at ``path``, as ``serve`` runs it."""
+    async def fetch() -> tuple[int, str]:
+        response = await archive_datasette(path).client.get(url)
+        return response.status_code, response.text
+    return asyncio.run(fetch())
+
+
+def test_datasette_shows_metadata_and_searches_articles(archive: Archive) -> None:
+    archive.record_fetches(start(archive), [
+        page(article("r", title="Foam roller basics")), page(article("o"))])
+    status, html = get(archive.path, "/")
+    assert status == 200 and "<title>blog-archive" in html
+    status, body = get(archive.path, "/archive/articles.json?_search=roller&_shape=array")
+    assert status == 200 and [r["url"] for r in json.loads(body)] == [f"{BLOG}/r/"]
+    status, body = get(archive.path, "/archive/articles_per_month.json?_shape=array")
+    assert status == 200 and json.loads(body) == [{"month": "2024-05", "articles": 2}]
+
+
+def test_datasette_escapes_html_in_article_fields(archive: Archive) -> None:
+    archive.record_fetches(start(archive), [page(article("x", title="<script>alert(1)</script>"))])
+    status, html = get(archive.path, "/archive/articles")
+    assert status == 200
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)" in html
+
+
+def test_datasette_metadata_describes_real_columns_under_the_files_name(archive: Archive) -> None:
+    metadata = datasette_metadata("backup")
+    (tables,) = [database["tables"] for database in metadata["databases"].values()]
+    assert list(metadata["databases"]) == ["backup"]
+    for table, config in tables.items():
+        columns = {column.name for column in archive.db[table].columns}
+        assert set(config.get("columns", {})) <= columns, table
+        facets = {f if isinstance(f, str) else next(iter(f.values()))
+                  for f in config.get("facets", [])}
+        assert facets <= columns, table
