@@ -1,0 +1,6 @@
+"""Exports of the archive as JSON, JSON Lines and CSV, streamed and written atomically."""
+
+from exports.tables import TABLES, ExportError
+from exports.writer import FORMATS, write_export
+
+__all__ = ["FORMATS", "TABLES", "ExportError", "write_export"]

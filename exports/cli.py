@@ -1,0 +1,34 @@
+"""``blog-archive export``: the command-line face of :func:`exports.write_export`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from exports.tables import TABLES, ExportError
+from exports.writer import FORMATS, write_export
+
+
+@click.command()
+@click.option("--format", "export_format", type=click.Choice(FORMATS), required=True,
+              help="json: one array; jsonl: one object per line; csv: a header row, then rows.")
+@click.option("--table", type=click.Choice(list(TABLES)), default="articles", show_default=True,
+              help="What to export; articles carry their teasers nested in JSON and JSON Lines.")
+@click.option("--since", metavar="DATE", help="Only what changed at or after DATE (ISO 8601).")
+@click.option("--site", help="Only this site profile's rows.")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default="archive.db",
+              show_default=True, help="The archive to read.")
+@click.option("--out", default="-", show_default=True, metavar="PATH",
+              help="File to write (atomically); - for stdout.")
+@click.option("--gzip", "compress", is_flag=True, help="Compress the output with gzip.")
+def export(export_format: str, table: str, since: str | None, site: str | None, db: Path,
+           out: str, compress: bool) -> None:
+    """Export the archive as JSON, JSON Lines or CSV."""
+    try:
+        rows = write_export(db, out, export_format, table=table, since=since, site=site,
+                            compress=compress)
+    except ExportError as error:
+        raise click.UsageError(str(error)) from None
+    if out != "-":
+        click.echo(f"{rows} rows written to {out}", err=True)

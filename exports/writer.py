@@ -1,0 +1,176 @@
+"""Write one table of the archive as JSON, JSON Lines or CSV.
+
+SQLite itself renders each JSON row (``json_object``), so a row never becomes a Python dict on
+its way out: exports keep pace with ``sqlite-utils rows`` while nesting each article's teasers.
+The teasers come from a second cursor in the same order and are merged in as the rows pass,
+so memory stays flat. Output goes to a temporary file renamed over the target only once
+complete: a killed export never leaves a truncated file under the name the user asked for.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+import sqlite_utils
+
+from exports.tables import ExportError, TableSpec, columns, parse_since, select, table_spec
+
+FORMATS = ("json", "jsonl", "csv")
+
+
+def write_export(db_path: str | Path, out: str | Path, format: str, *,
+                 table: str = "articles", since: str | None = None, site: str | None = None,
+                 compress: bool = False) -> int:
+    """Export ``table`` of the archive at ``db_path`` to ``out`` (``-``: stdout); returns the
+    number of rows written. Raises ``ExportError`` for anything the user can correct."""
+    if format not in FORMATS:
+        raise ExportError(f"unknown format {format!r} (choose from {', '.join(FORMATS)})")
+    spec = table_spec(table)
+    since_text = parse_since(since)
+    if not Path(db_path).is_file():
+        raise ExportError(f"no archive at {db_path}")
+    db = sqlite_utils.Database(db_path)
+    lines = (_csv_lines if format == "csv" else _json_lines)(db, spec, since_text, site)
+    try:
+        with _output(out, compress) as stream:
+            if format == "json":
+                return _write_array(lines, stream)
+            written = _write_lines(lines, stream)
+            return written - 1 if format == "csv" else written  # less the CSV header
+    finally:
+        lines.close()
+        db.close()
+
+
+def _write_lines(lines: Iterator[str], stream: IO[str]) -> int:
+    count = 0
+    for line in lines:
+        stream.write(line)
+        count += 1
+    return count
+
+
+def _write_array(objects: Iterator[str], stream: IO[str]) -> int:
+    """A JSON array laid out as ``sqlite-utils rows`` prints it: one object per line."""
+    count = 0
+    for text in objects:
+        stream.write(("[" if count == 0 else ",\n ") + text.rstrip("\n"))
+        count += 1
+    stream.write("]\n" if count else "[]\n")
+    return count
+
+
+def _json_lines(db: sqlite_utils.Database, spec: TableSpec, since: str | None,
+                site: str | None) -> Iterator[str]:
+    names = columns(db, spec)
+    pairs = [f"'{name}', {_json_value(spec, name)}" for name in names]
+    pairs += [f"'{alias}', {expr}" for expr, alias in (_split_alias(e) for e in spec.extra)]
+    sql, params = select(db, spec, since=since, site=site,
+                         select_list=f"x.id, json_object({', '.join(pairs)})")
+    rows = db.execute(sql, params)
+    if spec.table != "articles":
+        for _, text in rows:
+            yield text + "\n"
+        return
+    teasers = _teaser_objects(db, spec, since, site)
+    try:
+        pending = next(teasers, None)
+        for article_id, text in rows:
+            nested = []
+            while pending is not None and pending[0] == article_id:
+                nested.append(pending[1])
+                pending = next(teasers, None)
+            yield f'{text[:-1]},"teasers":[{",".join(nested)}]}}\n'
+    finally:
+        teasers.close()
+
+
+def _teaser_objects(db: sqlite_utils.Database, spec: TableSpec, since: str | None,
+                    site: str | None) -> Iterator[tuple[int, str]]:
+    """(article id, teaser JSON) in the articles' export order, then by position."""
+    teasers = table_spec("teasers")
+    names = [name for name in columns(db, teasers) if name != "article_id"]
+    pairs = ", ".join(f"'{name}', x.{name}" for name in names)
+    sql, params = select(db, teasers, since=since, site=site,
+                         select_list=f"x.article_id, json_object({pairs})")
+    yield from db.execute(sql, params)
+
+
+def _json_value(spec: TableSpec, name: str) -> str:
+    return f"json(x.{name})" if name in spec.json_columns else f"x.{name}"
+
+
+def _split_alias(expression: str) -> tuple[str, str]:
+    expr, _, alias = expression.rpartition(" as ")
+    return expr, alias
+
+
+def _csv_lines(db: sqlite_utils.Database, spec: TableSpec, since: str | None,
+               site: str | None) -> Iterator[str]:
+    """RFC 4180 rows with a header; NULL is an empty field, JSON columns stay JSON text."""
+    names = columns(db, spec)
+    extras = [_split_alias(e) for e in spec.extra]
+    sql, params = select(db, spec, since=since, site=site,
+                         select_list=", ".join([f"x.{n}" for n in names] + list(spec.extra)))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(names + [alias for _, alias in extras])
+    yield buffer.getvalue()
+    for row in db.execute(sql, params):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(row)
+        yield buffer.getvalue()
+
+
+@contextmanager
+def _output(out: str | Path, compress: bool) -> Iterator[IO[str]]:
+    """A text stream onto ``out``: stdout for ``-``, else a temporary file in the target's
+    folder, renamed over the target only when the whole export was written."""
+    if str(out) == "-":
+        with _text_stream(sys.stdout.buffer, compress) as stream:
+            yield stream
+        sys.stdout.buffer.flush()
+        return
+    target = Path(out)
+    if target.is_dir():
+        raise ExportError(f"cannot write {target}: it is a directory")
+    try:
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 — closed below, renamed or removed
+            "wb", dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False)
+    except OSError as error:
+        raise ExportError(f"cannot write {target}: {error.strerror or error}") from None
+    try:
+        with handle:
+            with _text_stream(handle, compress) as stream:
+                yield stream
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(handle.name, target)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def _text_stream(binary: IO[bytes], compress: bool) -> Iterator[IO[str]]:
+    # mtime=0 and no file name in the header: a gzip export of the same rows is the same bytes
+    raw: IO[bytes] = gzip.GzipFile(fileobj=binary, mode="wb", mtime=0, filename="") \
+        if compress else binary
+    stream = io.TextIOWrapper(raw, encoding="utf-8", newline="", write_through=False)
+    try:
+        yield stream
+        stream.flush()
+    finally:
+        stream.detach()
+        if compress:
+            raw.close()
