@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import click
-from archive.cli import history, search, serve, stats
-from exports.cli import export
 
 from archive import ArchiveError
+from archive.cli import history, search, serve, stats
 from archive.lock import ArchiveLockedError
+from exports.cli import export
 from scraper.crawl import CrawlOptions, CrawlResult, run_crawl
 from scraper.extraction.cli import extract
 from scraper.profiles import UnknownProfileError, resolve_profile
@@ -110,13 +110,13 @@ def execute_crawl(options: CrawlOptions) -> CrawlResult:
 
 def report_crawl(result: CrawlResult, start_url: str, quiet: bool) -> None:
     """Print failures (stderr) and the summary (stdout); exit 4 if nothing could be fetched."""
-    for failure in result.failures:
-        click.echo(f"failed: {failure['url']}: {failure['error']}", err=True)
-    run = result.run
     if not result.reached_site:
         first_error = result.failures[0]["error"] if result.failures else "no page answered"
         raise CommandFailed(f"could not start: cannot reach {start_url}: {first_error}",
                             ExitCode.CANNOT_START)
+    for failure in result.failures:
+        click.echo(f"failed: {failure['url']}: {failure['error']}", err=True)
+    run = result.run
     if not quiet:
         click.echo(
             f"run {run['id']} {run['status']}: {run['pages_fetched']} pages in "
@@ -144,9 +144,11 @@ def crawl(site: str | None, start_url: str | None, db: Path, max_pages: int | No
     """Crawl a blog into the archive."""
     check_start_url(start_url)
     check_profile(site, start_url)
+    show_progress = sys.stderr.isatty() and not quiet and not verbose
     options = CrawlOptions(
         db=db, site=site, start_url=start_url, max_pages=max_pages, full=full, trigger=trigger,
-        log_level="INFO" if verbose else "CRITICAL", settings=parse_settings(settings),
+        log_level="INFO" if verbose else "CRITICAL",
+        settings={"PROGRESS_ENABLED": show_progress, **parse_settings(settings)},
     )
     result = execute_crawl(options)
     report_crawl(result, start_url or resolve_profile(site, None).start_url, quiet)

@@ -63,14 +63,13 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
         "ARCHIVE_LOCK_HELD": True,
         "CRAWL_TRIGGER": options.trigger,
         "LOG_LEVEL": options.log_level,
-        "CLOSESPIDER_PAGECOUNT": options.max_pages or 0,
     })
     started = time.monotonic()
     with ArchiveLock(options.db):
         process = CrawlerProcess(settings)
         crawler = process.create_crawler(BlogSpider)
         process.crawl(crawler, site=options.site, start_url=options.start_url,
-                      full=options.full)
+                      full=options.full, max_pages=options.max_pages)
         process.start()
     seconds = time.monotonic() - started
     run_id = crawler.stats.get_value("blog_archive/run_id")

@@ -29,6 +29,10 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_TIMEOUT = 30
 RETRY_ENABLED = True
 RETRY_TIMES = 2
+# Wait before each retry: Retry-After when the server sends one, else BASE * 2**attempt seconds,
+# never more than MAX (scraper/retry.py).
+RETRY_BACKOFF_BASE = 1.0
+RETRY_BACKOFF_MAX = 30.0
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 
@@ -44,10 +48,15 @@ REMOTE_CONTROL_ENABLED = False
 EXTENSIONS = {
     "scrapy.extensions.remote_control.RemoteControl": None,
     "scrapy.extensions.telnet.TelnetConsole": None,
+    "scraper.progress.ProgressLine": 500,
 }
+# The live progress line; the CLI turns it on when stderr is a terminal.
+PROGRESS_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
     "scraper.middlewares.ConditionalRequestsMiddleware": 50,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "scraper.retry.BackoffRetryMiddleware": 550,
 }
 ITEM_PIPELINES = {
     "scraper.pipelines.ArchivePipeline": 300,
@@ -58,6 +67,9 @@ ITEM_PIPELINES = {
 ARCHIVE_DB = "archive.db"
 # How many fetch records the pipeline writes per transaction.
 ARCHIVE_BATCH_SIZE = 50
+#: Skip archived articles whose sitemap lastmod predates the last successful run. Turn off for
+#: a blog whose sitemap lags behind its pages: every article then gets a conditional request.
+TRUST_SITEMAP_LASTMOD = True
 # Set by the CLI when it already holds the archive's lock for this crawl.
 ARCHIVE_LOCK_HELD = False
 # Label stored on the crawl_runs row: cli, cron, scrapyd, demo, test ...

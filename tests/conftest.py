@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
+
 from scraper.bundled_blog.server import BlogServer
 
 #: Pacing for crawls of the loopback blog: AutoThrottle stays on, but starts without the

@@ -44,6 +44,8 @@ _DENY = (
 )
 
 _SITEMAP_PRIORITY = 10
+#: Redirects followed in a row before the chain counts as a loop, as browsers cap them.
+_MAX_REDIRECTS = 5
 
 
 class BlogSpider(scrapy.Spider):
@@ -54,11 +56,14 @@ class BlogSpider(scrapy.Spider):
         site: str | None = None,
         start_url: str | None = None,
         full: str | bool = False,
+        max_pages: str | int | None = None,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
         self.profile: SiteProfile = resolve_profile(site, start_url)
         self.full = str(full).lower() in ("1", "true", "yes")
+        #: At most this many pages are requested (sitemaps and robots.txt aside).
+        self.max_pages = int(max_pages) if max_pages else None
         self.links = LinkExtractor(deny=_DENY, unique=True)
         #: url -> (etag, last_modified) of every archived article, for conditional requests.
         self.validators: dict[str, tuple[str | None, str | None]] = {}
@@ -126,13 +131,17 @@ class BlogSpider(scrapy.Spider):
         return Request(url, callback=self.parse_sitemap, errback=self.on_error,
                        priority=_SITEMAP_PRIORITY)
 
-    def page_request(self, url: str) -> Request | None:
+    def page_request(self, url: str, meta: dict[str, Any] | None = None) -> Request | None:
         """A request for an in-scope page, once per run; None for anything else."""
         url = urldefrag(url)[0]
-        if url in self.requested or not self.profile.in_scope(url):
+        if url in self.requested or url in self.skipped_by_lastmod \
+                or not self.profile.in_scope(url):
+            return None
+        if self.max_pages is not None and len(self.requested) >= self.max_pages:
+            self.crawler.stats.inc_value("blog_archive/over_max_pages")
             return None
         self.requested.add(url)
-        return Request(url, callback=self.parse, errback=self.on_error)
+        return Request(url, callback=self.parse, errback=self.on_error, meta=meta)
 
     def parse_sitemap(self, response: Response) -> Iterator[Request | Fetch]:
         yield self.fetch_record(response, outcome="not_article")
@@ -159,7 +168,10 @@ class BlogSpider(scrapy.Spider):
                 yield request
 
     def unchanged_since_last_run(self, url: str, lastmod: str | None) -> bool:
-        if self.not_changed_since is None or not lastmod or url not in self.known_articles:
+        """True for an archived article whose sitemap ``lastmod`` predates the last successful
+        run (``TRUST_SITEMAP_LASTMOD`` off: never, every article gets a conditional request)."""
+        if self.not_changed_since is None or not lastmod or url not in self.known_articles \
+                or url in self.requested or not self.settings.getbool("TRUST_SITEMAP_LASTMOD"):
             return False
         modified = _parse_datetime(lastmod)
         return modified is not None and modified <= self.not_changed_since
@@ -194,8 +206,14 @@ class BlogSpider(scrapy.Spider):
                                     error=f"redirects outside the site to {target}",
                                     error_kind="offsite_redirect")
             return
+        chain = (*response.meta.get("redirect_chain", ()), response.url)
+        if target in chain or len(chain) > _MAX_REDIRECTS:
+            yield self.fetch_record(response, outcome="error", redirect_to=target,
+                                    error=f"redirect loop through {len(chain)} URLs",
+                                    error_kind="redirect_loop")
+            return
         yield self.fetch_record(response, outcome="redirected", redirect_to=target)
-        request = self.page_request(target)
+        request = self.page_request(target, meta={"redirect_chain": chain})
         if request is not None:
             yield request
 
