@@ -1,0 +1,135 @@
+"""Scheduled re-crawls: conditional requests, change-only writes, lifecycle and the lock."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from scraper.bundled_blog.server import BlogServer
+from tests.conftest import FAST_CRAWL, Crawl, crawl_blog
+
+SEED_SLUG = "how-to-roll-your-back-exercises-for-back-pain"
+
+
+def article_rows(crawl: Crawl) -> list[dict]:
+    return list(crawl.db["articles"].rows_where(order_by="id"))
+
+
+def run_stats(crawl: Crawl) -> dict:
+    run = next(crawl.db["crawl_runs"].rows_where(order_by="id desc", limit=1))
+    return json.loads(run["stats"])
+
+
+def latest_outcomes(crawl: Crawl) -> dict[str, str]:
+    """url -> outcome of every fetch of the newest run."""
+    return {row["url"]: row["outcome"] for row in crawl.db.query(
+        "select url, outcome from fetches where crawl_run_id = (select max(id) from crawl_runs)")}
+
+
+@pytest.mark.parametrize("trust_lastmod", [True, False], ids=["lastmod-skips", "conditional"])
+def test_unchanged_recrawl_costs_no_content(
+    fresh_blog_server: BlogServer, tmp_path: Path, trust_lastmod: bool
+) -> None:
+    db = tmp_path / "archive.db"
+    first = crawl_blog(fresh_blog_server, db)
+    before = article_rows(first)
+    versions = first.db["article_versions"].count
+    fts_pages = first.db.execute("select count(*) from articles_fts_data").fetchone()
+
+    second = crawl_blog(fresh_blog_server, db, "-s", f"TRUST_SITEMAP_LASTMOD={trust_lastmod}")
+    assert second.result.returncode in (0, 1), second.result.stderr
+    article_paths = set(fresh_blog_server.blog.article_paths("en"))
+    fetched = {path: headers for _, path, headers, _ in second.requests if path in article_paths}
+    assert all("If-None-Match" in headers for headers in fetched.values())
+    skipped = run_stats(second).get("blog_archive/skipped_by_lastmod", 0)
+    assert len(fetched) + skipped == len(article_paths)
+    assert (skipped == len(article_paths)) if trust_lastmod else (skipped == 0)
+    outcomes = latest_outcomes(second)
+    assert {outcomes[second.url(path)] for path in fetched} <= {"not_modified"}
+    assert article_rows(second) == before
+    assert second.db["article_versions"].count == versions
+    assert second.db.execute("select count(*) from articles_fts_data").fetchone() == fts_pages
+
+
+def test_changed_body_and_teasers_make_exactly_one_version_each(
+    fresh_blog_server: BlogServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "archive.db"
+    first = crawl_blog(fresh_blog_server, db)
+    before = {row["url"]: row for row in article_rows(first)}
+    blog = fresh_blog_server.blog
+    other_slug = next(path.strip("/").split("/")[-1] for path in blog.article_paths("en")
+                      if SEED_SLUG not in path)
+    blog.set_body(SEED_SLUG, "<p>Rolling, rewritten: a brand new paragraph about rollers.</p>")
+    blog.set_related(other_slug, [SEED_SLUG])
+
+    second = crawl_blog(fresh_blog_server, db)
+    after = {row["url"]: row for row in article_rows(second)}
+    changed = {url for url in after if after[url]["content_hash"] != before[url]["content_hash"]}
+    seed_url = second.url(f"/en/{SEED_SLUG}/")
+    other_url = second.url(f"/en/{other_slug}/")
+    assert changed == {seed_url, other_url}
+    assert "brand new paragraph" in after[seed_url]["body_text"]
+    history = {
+        row["url"]: json.loads(row["changed_columns"]) for row in second.db.query(
+            "select a.url, v.changed_columns from article_versions v "
+            "join articles a on a.id = v.article_id where v.version = 2")
+    }
+    assert set(history) == {seed_url, other_url}
+    assert "body_text" in history[seed_url]
+    assert history[other_url] == ["modified", "teasers"]  # the theme shows dateModified
+    teasers = list(second.db["teasers"].rows_where(
+        "article_id = ?", [after[other_url]["id"]]))
+    assert [t["target_url"] for t in teasers] == [seed_url]
+
+
+def test_removed_article_is_gone_and_moved_article_redirected(
+    fresh_blog_server: BlogServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "archive.db"
+    crawl_blog(fresh_blog_server, db)
+    blog = fresh_blog_server.blog
+    slugs = [path.strip("/").split("/")[-1] for path in blog.article_paths("en")
+             if SEED_SLUG not in path]
+    removed, moved, target = slugs[0], slugs[1], slugs[2]
+    blog.remove(removed)
+    blog.redirect(moved, target)
+
+    second = crawl_blog(fresh_blog_server, db)
+    rows = {row["url"]: row for row in article_rows(second)}
+    assert rows[second.url(f"/en/{removed}/")]["status"] == "gone"
+    moved_row = rows[second.url(f"/en/{moved}/")]
+    assert moved_row["status"] == "redirected"
+    assert moved_row["redirected_to"] == second.url(f"/en/{target}/")
+    assert sum(row["status"] == "live" for row in rows.values()) == len(rows) - 2
+
+
+def test_second_crawl_on_a_locked_archive_exits_3(
+    fresh_blog_server: BlogServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "archive.db"
+    command = [sys.executable, "-m", "scraper", "crawl", "--site", "sbiegacza-en",
+               "--start-url", f"{fresh_blog_server.base_url}/en/", "--db", str(db), *FAST_CRAWL]
+    first = subprocess.Popen([*command, "-s", "DOWNLOAD_DELAY=0.1"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    lock = Path(f"{db}.lock")
+    deadline = time.monotonic() + 60
+    while not (lock.exists() and lock.read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    second = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert first.poll() is None, "the first crawl ended before the second one started"
+    assert second.returncode == 3
+    assert second.stderr.strip().splitlines() == [
+        f"blog-archive: error: another crawl (pid {first.pid}) is writing to archive.db; "
+        "try again when it has finished"
+    ]
+    _, first_err = first.communicate(timeout=180)
+    assert first.returncode == 1, first_err  # finished; only the deliberate 404 failed
+    assert Crawl(db, second, fresh_blog_server, []).db["articles"].count == len(
+        fresh_blog_server.blog.article_paths("en"))

@@ -1,0 +1,71 @@
+"""The scheduling recipes of docs/operations.md, run as written against the bundled blog."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import sqlite_utils
+
+from scraper.bundled_blog.server import BlogServer
+from tests.conftest import FAST_CRAWL
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "operations.md"
+DOC_ROOT = "/srv/blog-archive"
+
+
+def code_blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", DOC.read_text(), flags=re.DOTALL)
+
+
+def installation(tmp_path: Path) -> Path:
+    """A stand-in for /srv/blog-archive: a folder whose .venv is the one running the tests."""
+    root = tmp_path / "srv"
+    root.mkdir()
+    (root / ".venv").symlink_to(Path(sys.executable).parents[1])
+    return root
+
+
+def bundled_site(server: BlogServer) -> str:
+    """What turns a documented crawl of the real blog into one of the bundled copy."""
+    return shlex.join(["--site", "sbiegacza-en", "--start-url", f"{server.base_url}/en/",
+                       *FAST_CRAWL])
+
+
+def test_crontab_line_crawls_and_logs(blog_server: BlogServer, tmp_path: Path) -> None:
+    (block,) = code_blocks("crontab")
+    fields = block.strip().split(maxsplit=5)
+    assert len(fields) == 6 and fields[:5] == ["17", "*", "*", "*", "*"]
+    root = installation(tmp_path)
+    command = fields[5].replace(DOC_ROOT, str(root)).replace(
+        " --quiet", f" --quiet {bundled_site(blog_server)}")
+    result = subprocess.run(["/bin/sh", "-c", command], capture_output=True, text=True,
+                            timeout=180)
+    assert result.returncode == 1  # the bundled blog has one deliberately missing page
+    log = (root / "crawl.log").read_text()
+    assert [line for line in log.splitlines() if line.startswith("failed:")] and \
+        "Traceback" not in log
+    archive = sqlite_utils.Database(root / "archive.db")
+    assert archive["articles"].count == len(blog_server.blog.article_paths("en"))
+    assert next(archive["crawl_runs"].rows)["trigger"] == "cron"
+
+
+def test_systemd_service_runs_and_its_exit_status_counts_as_success(
+    blog_server: BlogServer, tmp_path: Path
+) -> None:
+    service = next(block for block in code_blocks("ini") if "[Service]" in block)
+    keys = dict(re.findall(r"^(\w+)=(.*)$", service, flags=re.MULTILINE))
+    root = installation(tmp_path)
+    assert keys["WorkingDirectory"] == DOC_ROOT
+    command = keys["ExecStart"].replace(DOC_ROOT, str(root))
+    result = subprocess.run([*shlex.split(command), *shlex.split(bundled_site(blog_server))],
+                            cwd=root, capture_output=True, text=True, timeout=180)
+    success = {0, *map(int, keys["SuccessExitStatus"].split())}
+    assert result.returncode in success, result.stderr
+    assert result.stdout == ""  # --quiet: the journal gets failures only
+    archive = sqlite_utils.Database(root / "archive.db")
+    assert next(archive["crawl_runs"].rows)["trigger"] == "systemd"
+
