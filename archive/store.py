@@ -96,7 +96,13 @@ class Archive:
     # --- runs ----------------------------------------------------------------------------
 
     def start_run(self, site: str, trigger: str, app_version: str, scrapy_version: str) -> int:
-        """Open the run's record first, so even a crawl that dies leaves a trace."""
+        """Open the run's record first, so even a crawl that dies leaves a trace. The caller
+        holds the archive's lock, so a run still marked running was killed: close it."""
+        for (run_id,) in self.db.execute(
+                "select id from crawl_runs where status = 'running'").fetchall():
+            self.finish_run(run_id, status="killed",
+                            finish_reason="the crawl process ended before the run finished",
+                            stats={})
         return _insert(self.db, "crawl_runs", {
             "site": site, "trigger": trigger, "status": "running", "started_at": _now(),
             "app_version": app_version, "scrapy_version": scrapy_version,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import Counter
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,10 @@ def report_crawl(result: CrawlResult, start_url: str, quiet: bool) -> None:
             f"{run['unchanged']} unchanged, {run['not_modified']} not modified, "
             f"{run['gone']} gone, {run['redirected']} redirected, {run['errors']} errors"
         )
+        kinds = Counter(failure["error_kind"] for failure in result.failures)
+        if kinds:
+            click.echo("errors by kind: " + ", ".join(
+                f"{kind}: {count}" for kind, count in sorted(kinds.items())))
 
 
 @cli.command()

@@ -82,8 +82,10 @@ class ArchivePipeline:
         if self.pending and self.archive is not None and self.run_id is not None:
             outcomes = self.archive.record_fetches(self.run_id, self.pending)
             self.outcomes.update(outcomes)
-            for outcome in outcomes:
+            for fetch, outcome in zip(self.pending, outcomes, strict=True):
                 self.crawler.stats.inc_value(f"blog_archive/outcome/{outcome}")
+                if outcome == "error":
+                    self.crawler.stats.inc_value(f"blog_archive/error_kind/{fetch.error_kind}")
         self.pending = []
         self.last_flush = time.monotonic()
 

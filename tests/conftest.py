@@ -17,10 +17,14 @@ import pytest
 import sqlite_utils
 
 from scraper.bundled_blog.server import BlogServer
+from tests import reliability
 
 #: Pacing for crawls of the loopback blog: AutoThrottle stays on, but starts without the
 #: one-second courtesy delay meant for real sites.
 FAST_CRAWL = ("-s", "AUTOTHROTTLE_START_DELAY=0.01", "-s", "AUTOTHROTTLE_MAX_DELAY=0.5")
+
+#: Rows the reliability tests record when they all run: the report is written only then.
+RELIABILITY_ROWS = 13 + 3
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -89,3 +93,15 @@ def crawl_blog(server: BlogServer, db_path: Path, *args: str) -> Crawl:
 def english_crawl(blog_server: BlogServer, tmp_path_factory: pytest.TempPathFactory) -> Crawl:
     """One crawl of the English edition, shared by every test that only reads its archive."""
     return crawl_blog(blog_server, tmp_path_factory.mktemp("english") / "archive.db")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):  # the controller, before any worker starts
+        reliability.clear()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Write docs/reliability.md from a session that ran every reliability test and passed."""
+    if hasattr(session.config, "workerinput") or exitstatus != 0:
+        return
+    reliability.write_report(expected_rows=RELIABILITY_ROWS)

@@ -191,6 +191,9 @@ class BlogSpider(scrapy.Spider):
         elif not isinstance(response, TextResponse):
             yield self.fetch_record(response, outcome="not_article",
                                     error="not an HTML page", error_kind="not_html")
+        elif _looks_binary(response.body):
+            yield self.fetch_record(response, outcome="error", error_kind="not_html",
+                                    error="binary data served as an HTML page")
         else:
             yield from self.parse_html(response)
 
@@ -254,6 +257,13 @@ class BlogSpider(scrapy.Spider):
             bytes=len(response.body),
             **fields,
         )
+
+
+def _looks_binary(body: bytes) -> bool:
+    """True for bytes no text encoding produces: NULs or many control characters."""
+    head = body[:4096]
+    controls = sum(1 for byte in head if byte < 9 or 13 < byte < 32)
+    return b"\x00" in head or controls > len(head) // 20
 
 
 def _header(headers: Any, name: str) -> str | None:
