@@ -12,6 +12,8 @@ holds only an article's current content and lifecycle: anything about a fetch or
 
 from __future__ import annotations
 
+import sqlite3
+
 from sqlite_utils import Database, Migrations
 
 MIGRATION_SET = "blog-archive"
@@ -19,10 +21,22 @@ MIGRATION_SET = "blog-archive"
 migrations = Migrations(MIGRATION_SET)
 
 
+def _execute_script(db: Database, script: str) -> None:
+    """Run a migration's statements one by one: ``executescript`` would COMMIT first and
+    break the transaction sqlite-utils wraps around each migration, so a crawl killed during
+    a migration could leave a table without the record that it was created."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.execute(statement)
+            statement = ""
+
+
 @migrations()
 def m001_crawl_runs(db: Database) -> None:
     """One row per crawl, open while it runs; the counts are filled in when it finishes."""
-    db.executescript("""
+    _execute_script(db, """
         CREATE TABLE crawl_runs (
             id INTEGER PRIMARY KEY,
             site TEXT NOT NULL,
@@ -51,7 +65,7 @@ def m001_crawl_runs(db: Database) -> None:
 @migrations()
 def m002_articles(db: Database) -> None:
     """The current content of every article ever archived, and whether it is still there."""
-    db.executescript("""
+    _execute_script(db, """
         CREATE TABLE articles (
             id INTEGER PRIMARY KEY,
             url TEXT NOT NULL UNIQUE,
@@ -90,7 +104,7 @@ def m002_articles(db: Database) -> None:
 @migrations()
 def m003_article_versions(db: Database) -> None:
     """A full snapshot of an article's content fields each time they change."""
-    db.executescript("""
+    _execute_script(db, """
         CREATE TABLE article_versions (
             id INTEGER PRIMARY KEY,
             article_id INTEGER NOT NULL REFERENCES articles (id),
@@ -119,7 +133,7 @@ def m003_article_versions(db: Database) -> None:
 @migrations()
 def m004_teasers(db: Database) -> None:
     """The related-post links of each article's current version."""
-    db.executescript("""
+    _execute_script(db, """
         CREATE TABLE teasers (
             article_id INTEGER NOT NULL REFERENCES articles (id),
             position INTEGER NOT NULL,
@@ -142,7 +156,7 @@ def m004_teasers(db: Database) -> None:
 def m005_fetches(db: Database) -> None:
     """One row per HTTP exchange. The partial index serves ``Archive.validators``: the newest
     fetch of each article whose response the archive holds and that carried a validator."""
-    db.executescript("""
+    _execute_script(db, """
         CREATE TABLE fetches (
             id INTEGER PRIMARY KEY,
             crawl_run_id INTEGER NOT NULL REFERENCES crawl_runs (id),

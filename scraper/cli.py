@@ -93,6 +93,8 @@ def check_start_url(url: str | None) -> None:
 
 
 def check_profile(site: str | None, start_url: str | None) -> None:
+    if site is not None and not site.strip():
+        raise click.BadParameter("must name a site profile", param_hint="'--site'")
     try:
         resolve_profile(site, start_url)
     except UnknownProfileError as error:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
+from scraper.bundled_blog.faults import CASES, SITE_CASES
 from scraper.bundled_blog.server import BlogServer
 from tests import reliability
 
@@ -24,7 +25,7 @@ from tests import reliability
 FAST_CRAWL = ("-s", "AUTOTHROTTLE_START_DELAY=0.01", "-s", "AUTOTHROTTLE_MAX_DELAY=0.5")
 
 #: Rows the reliability tests record when they all run: the report is written only then.
-RELIABILITY_ROWS = 13 + 3
+RELIABILITY_ROWS = len(CASES) + len(SITE_CASES) + 3
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
 

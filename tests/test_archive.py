@@ -412,7 +412,8 @@ def test_search_stems_english_words(archive: Archive) -> None:
     assert len(archive.search("exercise")) == 1
 
 
-@pytest.mark.parametrize("query", ["back-pain", "don't", "e.g. back", "back, pain?"])
+@pytest.mark.parametrize("query", ["back-pain", "don't", "e.g. back", "back, pain?",
+                                   '"back pain', "(back) pain*", "Back: it."])
 def test_plain_words_with_punctuation_are_searched_as_words(archive: Archive,
                                                             query: str) -> None:
     item = article("p", body_text="Back pain, e.g. after sitting: don't ignore it.")
@@ -420,13 +421,14 @@ def test_plain_words_with_punctuation_are_searched_as_words(archive: Archive,
     assert [hit["url"] for hit in archive.search(query)] == [item.url]
 
 
-def test_fts_syntax_is_passed_through(archive: Archive) -> None:
+def test_raw_queries_are_fts_syntax(archive: Archive) -> None:
     archive.record_fetches(start(archive), [
         page(article("r", title="Roller", body_text="Nothing else.")),
         page(article("s", title="Stretch", body_text="A roller too.")),
     ])
-    assert [hit["url"] for hit in archive.search("title:roll*")] == [f"{BLOG}/r/"]
-    assert len(archive.search("roller OR stretch")) == 2
+    assert [hit["url"] for hit in archive.search("title:roll*", raw=True)] == [f"{BLOG}/r/"]
+    assert len(archive.search("roller OR stretch", raw=True)) == 2
+    assert archive.search("roller OR stretch") == []  # plain words: all three must match
     assert fts_query("foam roller") == '"foam" "roller"'
 
 
@@ -434,7 +436,7 @@ def test_fts_syntax_is_passed_through(archive: Archive) -> None:
 def test_unparsable_query_raises_search_query_error(archive: Archive, query: str) -> None:
     archive.record_fetches(start(archive), [page(article("a"))])
     with pytest.raises(SearchQueryError) as raised:
-        archive.search(query)
+        archive.search(query, raw=True)
     assert "\n" not in str(raised.value) and "query" in str(raised.value)
 
 
