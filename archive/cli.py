@@ -69,19 +69,16 @@ def one_line(text: str | None) -> str:
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
               help="Show at most this many hits.")
 @click.option("--site", help="Only articles of this site profile.")
-@click.option("--raw", is_flag=True,
-              help="Read QUERY as SQLite FTS5 syntax: \"phrases\", roll*, OR, title:roller.")
 @_json_option
-def search(query: str, db: Path, limit: int, site: str | None, raw: bool,
-           as_json: bool) -> None:
+def search(query: str, db: Path, limit: int, site: str | None, as_json: bool) -> None:
     """Full-text search of the archived articles, best match first.
 
-    Plain words must all match, stemmed ("exercise" finds "exercises"); with --raw, QUERY is
-    SQLite FTS5 syntax, e.g. 'title:roll*', as Datasette's ?_searchmode=raw.
+    Plain words must all match, stemmed ("exercise" finds "exercises"); a QUERY with
+    quotes, parentheses, *, ^, : or AND/OR/NOT is SQLite FTS5 syntax, e.g. 'title:roll*'.
     """
     with existing_archive(db) as archive:
         try:
-            hits = archive.search(query, limit=limit, site=site, raw=raw)
+            hits = archive.search(query, limit=limit, site=site)
         except SearchQueryError as error:
             raise ArchiveCommandError(str(error), EXIT_USAGE) from None
     if as_json:

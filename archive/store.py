@@ -158,10 +158,9 @@ class Archive:
         return {row["url"] for row in self.db.query(
             "select url from articles where site = ? and status != 'redirected'", [site])}
 
-    def search(self, query: str, *, limit: int = 20, site: str | None = None,
-               raw: bool = False) -> list[dict]:
+    def search(self, query: str, *, limit: int = 20, site: str | None = None) -> list[dict]:
         """See :func:`archive.search.search`; raises ``SearchQueryError`` on bad syntax."""
-        return search_articles(self.db, query, limit=limit, site=site, raw=raw)
+        return search_articles(self.db, query, limit=limit, site=site)
 
     def history(self, url: str) -> list[dict]:
         versions = article_history(self.db, url)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import subprocess
 import sys
 from collections import Counter
@@ -9,7 +11,9 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
+from datasette.app import Datasette
 
+from archive.metadata import datasette_metadata
 from scraper import PROJECT_URL
 from scraper.bundled_blog.content import seed_teasers
 from tests.conftest import FAST_CRAWL, Crawl, RunCli, crawl_blog
@@ -180,3 +184,32 @@ def test_scrapy_crawl_works_from_a_checkout(blog_server, tmp_path: Path) -> None
     assert archive["articles"].count == len(blog_server.blog.article_paths("en"))
     (run,) = archive["crawl_runs"].rows
     assert run["trigger"] == "scrapy" and run["status"] == "finished"
+
+
+def test_seed_is_found_by_sqlite_utils_and_datasette_search(english_crawl: Crawl) -> None:
+    seed_url = english_crawl.url(SEED_PATH)
+    sqlite_utils_cli = Path(sys.executable).with_name("sqlite-utils")
+    found = subprocess.run([str(sqlite_utils_cli), "search", str(english_crawl.db_path),
+                            "articles", "roller", "-c", "url"],
+                           capture_output=True, text=True, timeout=60)
+    assert found.returncode == 0, found.stderr
+    assert seed_url in {row["url"] for row in json.loads(found.stdout)}
+
+    async def datasette_search() -> list[dict]:
+        datasette = Datasette([str(english_crawl.db_path)],
+                              metadata=datasette_metadata(english_crawl.db_path.stem))
+        response = await datasette.client.get(
+            f"/{english_crawl.db_path.stem}/articles.json?_search=roller&_shape=array")
+        return response.json()
+    assert seed_url in {row["url"] for row in asyncio.run(datasette_search())}
+
+
+def test_crawling_twice_duplicates_nothing(blog_server, tmp_path: Path) -> None:
+    db = tmp_path / "twice.db"
+    crawl_blog(blog_server, db)
+    first = {table: sqlite_utils.Database(db)[table].count
+             for table in ("articles", "teasers", "article_versions")}
+    crawl_blog(blog_server, db, "--full")
+    again = {table: sqlite_utils.Database(db)[table].count
+             for table in ("articles", "teasers", "article_versions")}
+    assert again == first

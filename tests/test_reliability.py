@@ -182,11 +182,13 @@ def test_hostile_content_is_stored_as_text_and_escaped(fresh_blog_server: BlogSe
     html = asyncio.run(page())
     assert "<script>alert('x')</script>" not in html and "&lt;script&gt;" in html
 
-    search = run_cli("search", "Robert'); DROP TABLE articles;--", "--db", crawl.db_path,
-                     "--json")
+    injection = run_cli("search", "Robert'); DROP TABLE articles;--", "--db", crawl.db_path)
+    assert injection.returncode == 2
+    assert injection.stderr.startswith("blog-archive: error: cannot parse search query")
+    assert crawl.db["articles"].count == len(fresh_blog_server.blog.article_paths("en"))
+    search = run_cli("search", "Robert DROP TABLE", "--db", crawl.db_path, "--json")
     assert search.returncode == 0, search.stderr
     assert [hit["url"] for hit in json.loads(search.stdout)] == [crawl.url(hostile.path)]
-    assert crawl.db["articles"].exists()
 
     out = tmp_path / "dir with space" / "zażółć 'quoted' $HOME.csv"
     out.parent.mkdir()
@@ -236,8 +238,8 @@ def test_bad_command_line_input_gives_one_line_and_exit_2(run_cli: RunCli, tmp_p
 
 
 def test_bad_search_query_gives_one_line_and_exit_2(english_crawl: Crawl, run_cli: RunCli) -> None:
-    for query in ('"unbalanced', "title:", "AND"):
-        result = run_cli("search", query, "--raw", "--db", english_crawl.db_path)
+    for query in ('"unbalanced', "AND", "*", "title:", ""):
+        result = run_cli("search", query, "--db", english_crawl.db_path)
         assert result.returncode == 2, result.stderr
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and "search query" in lines[0], result.stderr
