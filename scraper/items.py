@@ -72,9 +72,11 @@ class Article:
             self.content_hash = self.compute_content_hash()
 
     def compute_content_hash(self) -> str:
-        """A SHA-256 over the content fields in a canonical JSON form."""
-        data = self.to_dict()
-        content = {name: data[name] for name in CONTENT_FIELDS}
+        """A SHA-256 over the content fields in a canonical JSON form. Built field by field
+        rather than with ``asdict``, whose deep copy of the whole article would cost more
+        than the hash on every page."""
+        content = {name: getattr(self, name) for name in CONTENT_FIELDS}
+        content["teasers"] = [vars(teaser) for teaser in self.teasers]
         canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
