@@ -55,6 +55,9 @@ def print_crawl(result: CrawlResult, db: Path, site_articles: set[str]) -> None:
     try:
         archived = archive.article_urls(DEMO_SITE)
         teasers = archive.db["teasers"].count
+        redirects = list(archive.db.query(
+            "select url, redirect_to from fetches where crawl_run_id = ? and outcome = "
+            "'redirected' order by url", [result.run["id"]]))
         incomplete = list(archive.db.query(
             "select url, read_time_minutes is null as no_read_time, published is null as no_date "
             "from articles where read_time_minutes is null or published is null order by url"
@@ -68,6 +71,8 @@ def print_crawl(result: CrawlResult, db: Path, site_articles: set[str]) -> None:
     )
     for url in sorted(site_articles - archived):
         click.echo(f"  not archived: {url}")
+    for row in redirects:
+        click.echo(f"  redirected: {row['url']} -> {row['redirect_to']}")
     click.echo(f"Pages that failed: {len(result.failures)}")
     for failure in result.failures:
         click.echo(f"  {failure['url']}: {failure['error']}")
