@@ -11,7 +11,7 @@ import pytest
 import sqlite_utils
 
 from exports import ExportError, write_export
-from tests.conftest import Crawl, RunCli
+from tests.conftest import Crawl, RunCli, crawl_blog
 
 #: Columns of the archive that are not exported: the FTS copy of the teasers, and the
 #: generated month column (computed from published).
@@ -179,3 +179,19 @@ def test_bad_export_arguments_raise_export_error(english_crawl: Crawl, tmp_path:
         write_export(english_crawl.db_path, tmp_path / "x", "xml")
     with pytest.raises(ExportError, match="unknown table"):
         write_export(english_crawl.db_path, tmp_path / "x", "csv", table="users")
+
+
+def test_exports_are_byte_identical_after_an_unchanged_recrawl(blog_server, tmp_path: Path) -> None:
+    db = tmp_path / "archive.db"
+    crawl_blog(blog_server, db)
+    before = {f: (tmp_path / f"before.{f}") for f in ("json", "jsonl", "csv")}
+    for export_format, path in before.items():
+        write_export(db, path, export_format)
+    write_export(db, tmp_path / "teasers-before.csv", "csv", table="teasers")
+    crawl_blog(blog_server, db)
+    for export_format, path in before.items():
+        write_export(db, tmp_path / f"after.{export_format}", export_format)
+        assert (tmp_path / f"after.{export_format}").read_bytes() == path.read_bytes()
+    write_export(db, tmp_path / "teasers-after.csv", "csv", table="teasers")
+    assert (tmp_path / "teasers-after.csv").read_bytes() == \
+        (tmp_path / "teasers-before.csv").read_bytes()
