@@ -133,3 +133,30 @@ def test_second_crawl_on_a_locked_archive_exits_3(
     assert first.returncode == 1, first_err  # finished; only the deliberate 404 failed
     assert Crawl(db, second, fresh_blog_server, []).db["articles"].count == len(
         fresh_blog_server.blog.article_paths("en"))
+
+
+def test_full_recrawl_fetches_everything_whole_and_still_finds_removals(
+    fresh_blog_server: BlogServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "archive.db"
+    first = crawl_blog(fresh_blog_server, db)
+    before = {row["url"]: row for row in article_rows(first)}
+    removed = fresh_blog_server.blog.article_paths("en")[0]
+    pointing = {row["url"] for row in first.db.query(  # their related blocks will lose it
+        "select a.url from teasers t join articles a on a.id = t.article_id "
+        "where t.target_url = ?", [first.url(removed)])}
+    fresh_blog_server.blog.remove(removed.strip("/").split("/")[-1])
+
+    second = crawl_blog(fresh_blog_server, db, "--full")
+    article_paths = set(fresh_blog_server.blog.article_paths("en"))
+    fetched = [(path, headers, status) for _, path, headers, status in second.requests
+               if path in article_paths]
+    assert {path for path, _, _ in fetched} == article_paths
+    assert not any("If-None-Match" in h or "If-Modified-Since" in h for _, h, _ in fetched)
+    assert {status for _, _, status in fetched} == {200}
+    assert run_stats(second).get("blog_archive/skipped_by_lastmod", 0) == 0
+    after = {row["url"]: row for row in article_rows(second)}
+    assert after[second.url(removed)]["status"] == "gone"
+    untouched = set(before) - pointing - {second.url(removed)}
+    assert untouched and {url: after[url] for url in untouched} == \
+        {url: before[url] for url in untouched}

@@ -170,11 +170,14 @@ class BundledBlog:
         return self._not_found(path, base)
 
     def _related(self, post: Post) -> list[tuple[str, Post | None]]:
+        """The teasers' paths and posts. A removed post drops out of the block, as a related
+        posts plugin drops it; only the deliberate dead link stays, pointing at nothing."""
         language_prefix = "/en/" if post.language == "en" else "/"
         related = []
         for entry in post.related:
             path = entry if entry.startswith("/") else f"{language_prefix}{entry}/"
-            related.append((path, self.posts.get(path)))
+            if path in self.posts or path == AWKWARD["missing_404"]:
+                related.append((path, self.posts.get(path)))
         return related
 
     def _html(self, html: str, last_modified: datetime | None) -> Page:

@@ -85,13 +85,15 @@ class BlogSpider(scrapy.Spider):
         yield self.page_request(self.profile.start_url)
 
     def load_archive_state(self) -> None:
-        """Read what earlier runs learnt, so this one asks only for what may have changed."""
-        if self.full:
-            return
+        """Read what earlier runs learnt, so this one asks only for what may have changed.
+        ``--full`` forgets the validators and the last run, so every page is fetched whole,
+        but still re-checks every archived article, so a removed one is still found gone."""
         archive = Archive.open(self.settings["ARCHIVE_DB"])
         try:
-            self.validators = archive.validators()
             self.known_articles = archive.article_urls(self.profile.name)
+            if self.full:
+                return
+            self.validators = archive.validators()
             last_run = archive.last_successful_run(self.profile.name)
         finally:
             archive.close()
