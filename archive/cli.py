@@ -15,9 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-import uvicorn
 
-from archive.metadata import archive_datasette
 from archive.search import SearchQueryError
 from archive.store import Archive, ArchiveError
 
@@ -168,6 +166,10 @@ def serve(db: Path, port: int, host: str) -> None:
         raise ArchiveCommandError(f"cannot listen on {address}:{port}: {error.strerror or error}",
                                   EXIT_CANNOT_START) from None
     click.echo(f"Serving {db} at http://{address}:{listener.getsockname()[1]}/ (Ctrl-C to stop)")
+    import uvicorn  # Datasette and uvicorn load only to serve: the other commands start fast
+
+    from archive.metadata import archive_datasette
+
     server = uvicorn.Server(uvicorn.Config(
         archive_datasette(db).app(), log_level="warning", lifespan="on"))
     with listener:

@@ -39,15 +39,16 @@ def write_export(db_path: str | Path, out: str | Path, format: str, *,
     if not Path(db_path).is_file():
         raise ExportError(f"no archive at {db_path}")
     db = sqlite_utils.Database(db_path)
-    lines = (_csv_lines if format == "csv" else _json_lines)(db, spec, since_text, site)
     try:
         with _output(out, compress) as stream:
-            if format == "json":
-                return _write_array(lines, stream)
-            written = _write_lines(lines, stream)
-            return written - 1 if format == "csv" else written  # less the CSV header
+            if format == "csv":
+                return _write_csv(db, spec, since_text, site, stream)
+            lines = _json_lines(db, spec, since_text, site)
+            try:
+                return (_write_array if format == "json" else _write_lines)(lines, stream)
+            finally:
+                lines.close()
     finally:
-        lines.close()
         db.close()
 
 
@@ -114,22 +115,30 @@ def _split_alias(expression: str) -> tuple[str, str]:
     return expr, alias
 
 
-def _csv_lines(db: sqlite_utils.Database, spec: TableSpec, since: str | None,
-               site: str | None) -> Iterator[str]:
-    """RFC 4180 rows with a header; NULL is an empty field, JSON columns stay JSON text."""
+def _write_csv(db: sqlite_utils.Database, spec: TableSpec, since: str | None,
+               site: str | None, stream: IO[str]) -> int:
+    """RFC 4180 rows with a header: text always quoted (so an empty string and NULL, an empty
+    field, stay apart), numbers bare, JSON columns as JSON text. SQLite renders each line, as
+    it renders JSON rows, so no field passes through Python's csv module one by one."""
     names = columns(db, spec)
     extras = [_split_alias(e) for e in spec.extra]
+    fields = [_csv_field(f"x.{name}") for name in names] + [_csv_field(e) for e, _ in extras]
     sql, params = select(db, spec, since=since, site=site,
-                         select_list=", ".join([f"x.{n}" for n in names] + list(spec.extra)))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(names + [alias for _, alias in extras])
-    yield buffer.getvalue()
-    for row in db.execute(sql, params):
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow(row)
-        yield buffer.getvalue()
+                         select_list=" || ',' || ".join(fields))
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\r\n").writerow(names + [a for _, a in extras])
+    stream.write(header.getvalue())
+    count = 0
+    for (line,) in db.execute(sql, params):
+        stream.write(line + "\r\n")
+        count += 1
+    return count
+
+
+def _csv_field(expression: str) -> str:
+    return (f"(case when {expression} is null then '' "
+            f"when typeof({expression}) in ('integer', 'real') then cast({expression} as text) "
+            f"else '\"' || replace({expression}, '\"', '\"\"') || '\"' end)")
 
 
 @contextmanager

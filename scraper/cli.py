@@ -15,7 +15,7 @@ import sys
 from collections import Counter
 from enum import IntEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -23,9 +23,11 @@ from archive import ArchiveError
 from archive.cli import history, search, serve, stats
 from archive.lock import ArchiveLockedError
 from exports.cli import export
-from scraper.crawl import CrawlOptions, CrawlResult, run_crawl
 from scraper.extraction.cli import extract
 from scraper.profiles import UnknownProfileError, resolve_profile
+
+if TYPE_CHECKING:  # Scrapy loads only for the commands that crawl: the rest start fast
+    from scraper.crawl import CrawlOptions, CrawlResult
 
 
 class ExitCode(IntEnum):
@@ -103,6 +105,8 @@ def check_profile(site: str | None, start_url: str | None) -> None:
 
 def execute_crawl(options: CrawlOptions) -> CrawlResult:
     """Run a crawl, turning the archive's refusals into exit codes 3 and 4."""
+    from scraper.crawl import run_crawl
+
     try:
         return run_crawl(options)
     except ArchiveLockedError as error:
@@ -152,6 +156,8 @@ def crawl(site: str | None, start_url: str | None, db: Path, max_pages: int | No
     check_start_url(start_url)
     check_profile(site, start_url)
     show_progress = sys.stderr.isatty() and not quiet and not verbose
+    from scraper.crawl import CrawlOptions
+
     options = CrawlOptions(
         db=db, site=site, start_url=start_url, max_pages=max_pages, full=full, trigger=trigger,
         log_level="INFO" if verbose else "CRITICAL",

@@ -195,3 +195,14 @@ def test_exports_are_byte_identical_after_an_unchanged_recrawl(blog_server, tmp_
     write_export(db, tmp_path / "teasers-after.csv", "csv", table="teasers")
     assert (tmp_path / "teasers-after.csv").read_bytes() == \
         (tmp_path / "teasers-before.csv").read_bytes()
+
+
+def test_csv_null_is_an_empty_field_and_text_is_quoted(english_crawl: Crawl,
+                                                       tmp_path: Path) -> None:
+    out = tmp_path / "articles.csv"
+    write_export(english_crawl.db_path, out, "csv")
+    no_date = english_crawl.article(english_crawl.server.blog.awkward["no_date"])
+    (line,) = [line for line in out.read_bytes().decode("utf-8").split("\r\n")
+               if line.startswith(f'{no_date["id"]},"')]
+    title = no_date["title"].replace('"', '""')
+    assert f',"{title}",,' in line  # published is NULL: nothing between the commas
