@@ -152,6 +152,18 @@ class Archive:
         return {url: (etag, modified)
                 for url, etag, modified in self.db.execute(_VALIDATORS_SQL).fetchall()}
 
+    def page_validators(self, site: str) -> dict[str, tuple[str | None, str | None]]:
+        """url -> (ETag, Last-Modified) of the non-article pages (listings, sitemaps) the
+        site's last successful run fetched whole or had confirmed by a 304. A listing that
+        answers 304 again has the same links as then, so the crawl need not walk below it."""
+        last = self.last_successful_run(site)
+        if last is None:
+            return {}
+        return {url: (etag, modified) for url, etag, modified in self.db.execute(
+            "select url, etag, last_modified from fetches where crawl_run_id = ? "
+            "and article_id is null and outcome in ('not_article', 'not_modified') "
+            "and (etag is not null or last_modified is not null)", [last["id"]]).fetchall()}
+
     def article_urls(self, site: str) -> set[str]:
         """URLs of the site's live and gone articles: those a crawl should re-check.
         Redirected ones are left out, as their content lives at the redirect's target."""

@@ -1,9 +1,11 @@
 """Downloader middleware that turns a re-crawl into conditional requests.
 
-For every article URL the archive has fetched before, the request carries the ``ETag`` and
-``Last-Modified`` the server sent then; an unchanged article costs the blog a 304 and costs us
-no parsing and no write. The validators are loaded by the spider at start (see
-``BlogSpider.load_archive_state``), so ``--full`` simply leaves them empty.
+For every article the archive holds, and every listing page the last run fetched, the request
+carries the ``ETag`` and ``Last-Modified`` the server sent then; an unchanged page costs the
+blog a 304 and costs us no parsing and no write (and an unchanged listing, no walk through the
+pages below it). The validators are loaded by the spider at start (see
+``BlogSpider.load_archive_state``), so ``--full`` simply leaves them empty; a request with
+``meta["conditional"] = False`` (sitemaps) is always sent whole.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ class ConditionalRequestsMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request) -> None:
+        if not request.meta.get("conditional", True):
+            return
         validators = getattr(self.crawler.spider, "validators", {})
         etag, last_modified = validators.get(request.url, (None, None))
         if etag:

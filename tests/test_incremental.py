@@ -6,10 +6,12 @@ import json
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from scraper.bundled_blog.content import Post
 from scraper.bundled_blog.server import BlogServer
 from tests.conftest import FAST_CRAWL, Crawl, crawl_blog
 
@@ -160,3 +162,25 @@ def test_full_recrawl_fetches_everything_whole_and_still_finds_removals(
     untouched = set(before) - pointing - {second.url(removed)}
     assert untouched and {url: after[url] for url in untouched} == \
         {url: before[url] for url in untouched}
+
+
+def test_unchanged_listings_answer_304_and_are_not_walked_again(
+    fresh_blog_server: BlogServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "archive.db"
+    first = crawl_blog(fresh_blog_server, db)
+    assert any("/page/" in path for _, path, _, _ in first.requests)
+
+    second = crawl_blog(fresh_blog_server, db)
+    assert ("/en/", 304) in {(path, status) for _, path, _, status in second.requests}
+    assert not any("/page/" in path for _, path, _, _ in second.requests)
+
+    blog = fresh_blog_server.blog
+    newest = blog.post(blog.article_paths("en")[0].strip("/").split("/")[-1])
+    fresh = Post(slug="a-brand-new-post", title="A brand new post", language="en",
+                 category="Training", published=newest.published + timedelta(days=1),
+                 body="<p>Fresh from the editor.</p>")
+    blog.posts[fresh.path] = fresh
+    third = crawl_blog(fresh_blog_server, db)
+    assert third.article(fresh.path)["title"] == "A brand new post"
+    assert ("/en/", 200) in {(path, status) for _, path, _, status in third.requests}

@@ -93,7 +93,8 @@ class BlogSpider(scrapy.Spider):
             self.known_articles = archive.article_urls(self.profile.name)
             if self.full:
                 return
-            self.validators = archive.validators()
+            self.validators = {**archive.page_validators(self.profile.name),
+                               **archive.validators()}
             last_run = archive.last_successful_run(self.profile.name)
         finally:
             archive.close()
@@ -130,8 +131,9 @@ class BlogSpider(scrapy.Spider):
     def sitemap_request(self, url: str) -> Request | None:
         if urlsplit(url).netloc.lower() != self.profile.host:
             return None
+        # never conditional: a 304 would hide the lastmod entries that let articles be skipped
         return Request(url, callback=self.parse_sitemap, errback=self.on_error,
-                       priority=_SITEMAP_PRIORITY)
+                       priority=_SITEMAP_PRIORITY, meta={"conditional": False})
 
     def page_request(self, url: str, meta: dict[str, Any] | None = None) -> Request | None:
         """A request for an in-scope page, once per run; None for anything else."""

@@ -1,0 +1,82 @@
+"""Smoke test of the benchmark harness: ``python -m bench --quick`` runs end to end.
+
+Nothing here judges a timing (the quick sizes are far too small to mean anything, and the
+bench reports missed targets rather than failing on them); it checks that every figure of
+issue 8 is measured, printed with its target and verdict, and written to results.md, and that
+the plot is drawn. The bench's own dependencies come with the ``bench`` extra (``make bench``).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.xdist_group("bench")
+
+for module in ("trafilatura", "htmldate", "matplotlib"):
+    pytest.importorskip(module, reason="the bench extra is not installed (make bench)")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: Every figure issue 8 names a target for, as the table starts its row.
+FIGURES_WITH_TARGETS = (
+    "crawl pages/s, N=",
+    "re-crawl time / first crawl, N=",
+    "crawl peak RSS, N=",
+    "crawl RSS growth ÷ N growth",
+    "extraction time / lxml parse time",
+    "extraction speed-up over trafilatura metadata + htmldate",
+    "archive upsert+FTS speed / sqlite-utils insert_all+FTS",
+    "search p95,",
+    "export jsonl speed / sqlite-utils rows --nl",
+    "export csv speed / sqlite-utils rows --csv",
+    "export jsonl peak RSS",
+    "export csv peak RSS",
+)
+
+
+@pytest.fixture(scope="module")
+def quick_bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    out = tmp_path_factory.mktemp("bench")
+    result = subprocess.run([sys.executable, "-m", "bench", "--quick", "--out", str(out)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout, out
+
+
+def rows_starting(lines: list[str], figure: str) -> list[str]:
+    return [line for line in lines if line.lstrip("| ").startswith(figure)]
+
+
+@pytest.mark.parametrize("figure", FIGURES_WITH_TARGETS)
+def test_table_lists_figure_with_target_and_verdict(quick_bench: tuple[str, Path],
+                                                    figure: str) -> None:
+    printed, out = quick_bench
+    markdown = (out / "results.md").read_text(encoding="utf-8")
+    for lines in (printed.splitlines(), markdown.splitlines()):
+        rows = rows_starting(lines, figure)
+        assert rows, f"no row for {figure!r}"
+        for row in rows:
+            assert "≤" in row or "≥" in row, row
+            assert row.rstrip(" |").endswith(("met", "MISSED")), row
+
+
+def test_results_md_describes_the_machine_and_the_run(quick_bench: tuple[str, Path]) -> None:
+    markdown = (quick_bench[1] / "results.md").read_text(encoding="utf-8")
+    for name in ("CPU", "RAM", "Python", "Scrapy", "SQLite", "Date"):
+        assert f"* {name}: " in markdown
+    assert "Crawl repeats per blog size N" in markdown
+    assert "targets met" in markdown
+
+
+def test_plot_is_a_png(quick_bench: tuple[str, Path]) -> None:
+    png = quick_bench[1] / "results.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_scratch_files_are_removed(quick_bench: tuple[str, Path]) -> None:
+    assert sorted(path.name for path in quick_bench[1].iterdir()) == ["results.md",
+                                                                      "results.png"]
