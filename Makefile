@@ -25,7 +25,7 @@ demo: $(INSTALLED)
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 
-test: lint
+test: lint $(BENCH_INSTALLED)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 bench: $(BENCH_INSTALLED)

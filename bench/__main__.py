@@ -1,0 +1,127 @@
+"""``python -m bench [--quick] [--out DIR]``: measure every figure of issue 8, print one table,
+write ``DIR/results.md`` and ``DIR/results.png`` (DIR defaults to ``bench/``).
+
+The order is chosen for a shared two-core machine. The synthetic blogs take minutes to build at
+10,000 posts, so their servers start first, in their own processes, while this process builds
+the (unmeasured) 10,000- and 50,000-article archives; nothing is timed until every server is
+ready and idle. The crawls come last, and at the largest size a second repeat runs only if it
+fits the time budget. The bench exits 0 when targets are missed: it reports, it does not test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import archive, crawl, export, extraction, plot, report, synthetic
+from bench.harness import Row, text_table
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Sizes and repeats of one bench run."""
+
+    name: str
+    crawl_sizes: tuple[int, ...]
+    #: Most repeats per crawl size; later ones are skipped if they would overrun the budget.
+    crawl_repeats: tuple[int, ...]
+    extraction_synthetic: int
+    extraction_repeats: int
+    upsert_articles: int
+    upsert_repeats: int
+    archive_sizes: tuple[int, int]
+    queries: int
+    search_passes: int
+    export_repeats: int
+    budget_seconds: float
+
+
+FULL = Plan(name="full", crawl_sizes=(500, 2_000, 10_000), crawl_repeats=(3, 3, 2),
+            extraction_synthetic=150, extraction_repeats=5, upsert_articles=2_000,
+            upsert_repeats=3, archive_sizes=(10_000, 50_000), queries=200, search_passes=3,
+            export_repeats=3, budget_seconds=18 * 60)
+QUICK = Plan(name="quick", crawl_sizes=(20, 60), crawl_repeats=(1, 1), extraction_synthetic=5,
+             extraction_repeats=1, upsert_articles=100, upsert_repeats=1,
+             archive_sizes=(300, 1_000), queries=20, search_passes=1, export_repeats=1,
+             budget_seconds=50)
+
+
+def say(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def run(plan: Plan, out: Path) -> None:
+    started = time.monotonic()
+    work = out / "out"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    notes = report.Notes(plan=plan.name)
+    say(f"starting the synthetic blogs (N = {', '.join(map(str, plan.crawl_sizes))})")
+    blogs = [crawl.ServedBlog.start(size) for size in plan.crawl_sizes]
+    try:
+        vocabulary = synthetic.Vocabulary.build()
+        small, large = plan.archive_sizes
+        say(f"building archives of {small:,} and {large:,} synthetic articles (not timed)")
+        small_db, large_db = work / f"archive-{small}.db", work / f"archive-{large}.db"
+        notes.archive_build[small] = archive.build(small_db, small, 0, vocabulary)
+        shutil.copyfile(small_db, large_db)
+        notes.archive_build[large] = notes.archive_build[small] + archive.build(
+            large_db, large - small, small, vocabulary)
+        say("waiting for the synthetic blogs to be built and rendered")
+        for blog in blogs:
+            blog.wait_ready()
+            notes.blogs[blog.synthetic] = (blog.build_seconds, blog.render_seconds, blog.pages)
+
+        rows: list[Row] = []
+        say("extraction")
+        rows += extraction.measure(plan.extraction_synthetic, plan.extraction_repeats)
+        say("archive writes")
+        rows.append(archive.measure_upsert(plan.upsert_articles, plan.upsert_repeats, work,
+                                           vocabulary))
+        queries = synthetic.search_queries(plan.queries, vocabulary=vocabulary)
+        exports = []
+        for size, db in ((small, small_db), (large, large_db)):
+            say(f"search and exports at {size:,} articles")
+            rows += archive.measure_search(db, size, queries, plan.search_passes)
+            exports.append(export.measure(db, size, plan.export_repeats, work))
+        rows += export.speed_rows(exports[0] + exports[1])
+        rows += export.memory_rows(*exports)
+
+        crawls = []
+        deadline = started + plan.budget_seconds
+        for blog, repeats in zip(blogs, plan.crawl_repeats, strict=True):
+            say(f"crawls at N = {blog.synthetic:,} (up to {repeats} repeats)")
+            crawls.append(crawl.measure_size(blog, work, repeats, deadline))
+        rows += crawl.rows(crawls)
+        notes.growth_exponent = crawl.growth_exponent(crawls)
+        notes.crawl_repeats = {result.synthetic: len(result.first) for result in crawls}
+    finally:
+        for blog in blogs:
+            blog.stop()
+    plot.write(crawls, out / "results.png")
+    notes.seconds = time.monotonic() - started
+    (out / "results.md").write_text(report.markdown(rows, notes), encoding="utf-8")
+    shutil.rmtree(work)
+    print(text_table(rows))
+    print(f"\n{report.summary(rows, notes)}; results in {out / 'results.md'} and "
+          f"{out / 'results.png'}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny sizes and one repeat: checks the harness in seconds")
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent,
+                        help="folder for results.md, results.png and scratch files "
+                             "(default: bench/)")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    run(QUICK if args.quick else FULL, args.out)
+
+
+if __name__ == "__main__":
+    main()
