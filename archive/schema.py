@@ -200,6 +200,15 @@ def m007_published_month(db: Database) -> None:
     db.execute("CREATE INDEX articles_published_month ON articles (published_month)")
 
 
+@migrations()
+def m008_search_rank(db: Database) -> None:
+    """Make bm25 with the title weighted above the body, and the body above teaser texts, the
+    FTS table's own rank: ``order by rank ... limit`` then lets FTS5 keep only the best rows
+    while scoring, the fast path for search."""
+    db.execute("INSERT INTO articles_fts (articles_fts, rank) "
+               "VALUES ('rank', 'bm25(10.0, 1.0, 0.5)')")
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration; a no-op (and no write) on an up-to-date archive."""
     migrations.apply(db)

@@ -20,7 +20,8 @@ from scraper.items import CONTENT_FIELDS, Article, Fetch, Teaser
 
 BLOG = "https://blog.example"
 MIGRATIONS = ["m001_crawl_runs", "m002_articles", "m003_article_versions", "m004_teasers",
-              "m005_fetches", "m006_articles_fts", "m007_published_month"]
+              "m005_fetches", "m006_articles_fts", "m007_published_month",
+              "m008_search_rank"]
 
 
 @pytest.fixture
@@ -548,7 +549,9 @@ def test_archive_of_an_older_schema_is_upgraded_in_place(tmp_path: Path) -> None
     downgraded = sqlite_utils.Database(path)  # what the release before m007 wrote
     downgraded.execute("drop index articles_published_month")
     downgraded.execute("alter table articles drop column published_month")
-    downgraded.execute("delete from _sqlite_migrations where name = 'm007_published_month'")
+    downgraded.execute("delete from _sqlite_migrations where name in "
+                       "('m007_published_month', 'm008_search_rank')")
+    downgraded.execute("delete from articles_fts_config where k = 'rank'")
     downgraded.conn.commit()
     before = list(downgraded.query("select * from articles"))
     downgraded.close()

@@ -300,15 +300,21 @@ def render_listing(*, base: str, language: str, title: str, path: str, posts: It
         for post in posts
     )
     links = []
-    for number in range(1, pages + 1):
-        href = f"{base}{page_path}" if number == 1 else f"{base}{page_path}page/{number}/"
+    if page_number > 1:
+        previous_href = _page_href(base, page_path, page_number - 1)
+        links.append(f'<a class="prev page-numbers" href="{previous_href}">&laquo; Previous</a>')
+    shown = _shown_page_numbers(page_number, pages)
+    for previous, number in zip([0, *shown], shown, strict=False):
+        if number > previous + 1:
+            links.append('<span class="page-numbers dots">&hellip;</span>')
         if number == page_number:
             links.append(f'<span aria-current="page" class="page-numbers current">{number}</span>')
         else:
-            links.append(f'<a class="page-numbers" href="{href}">{number}</a>')
+            links.append(f'<a class="page-numbers" href="{_page_href(base, page_path, number)}">'
+                         f"{number}</a>")
     if page_number < pages:
-        links.append(f'<a class="next page-numbers" href="{base}{page_path}page/'
-                     f'{page_number + 1}/">Next &raquo;</a>')
+        next_href = _page_href(base, page_path, page_number + 1)
+        links.append(f'<a class="next page-numbers" href="{next_href}">Next &raquo;</a>')
     main = f"""<main id="main" class="site-main"><header class="page-header">
 <h1 class="page-title">{escape(title)}</h1></header>
 {cards}
@@ -317,6 +323,16 @@ def render_listing(*, base: str, language: str, title: str, path: str, posts: It
                 body_class="blog archive hfeed", main=main,
                 head_extra=json_ld({"@context": "https://schema.org", "@type": "CollectionPage",
                                     "name": title, "inLanguage": labels.lang}))
+
+
+def _page_href(base: str, page_path: str, number: int) -> str:
+    return f"{base}{page_path}" if number == 1 else f"{base}{page_path}page/{number}/"
+
+
+def _shown_page_numbers(current: int, pages: int) -> list[int]:
+    """The numbers WordPress's ``paginate_links`` shows (end_size 1, mid_size 2): the first,
+    the last and two either side of the current page; gaps become an ellipsis."""
+    return sorted({1, pages, *range(max(1, current - 2), min(pages, current + 2) + 1)})
 
 
 def render_static(*, base: str, language: str, title: str, path: str, text: str) -> str:

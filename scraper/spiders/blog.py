@@ -44,6 +44,8 @@ _DENY = (
 )
 
 _SITEMAP_PRIORITY = 10
+#: Bytes that text never holds (tab, newlines, form feed and carriage return aside).
+_CONTROL_BYTES = bytes([*range(9), *range(14, 32)])
 #: Redirects followed in a row before the chain counts as a loop, as browsers cap them.
 _MAX_REDIRECTS = 5
 
@@ -266,7 +268,7 @@ class BlogSpider(scrapy.Spider):
 def _looks_binary(body: bytes) -> bool:
     """True for bytes no text encoding produces: NULs or many control characters."""
     head = body[:4096]
-    controls = sum(1 for byte in head if byte < 9 or 13 < byte < 32)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return b"\x00" in head or controls > len(head) // 20
 
 
