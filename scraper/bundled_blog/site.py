@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -88,14 +89,19 @@ class BundledBlog:
 
     def _link_related(self) -> None:
         """The seed shows its 30 real teasers; every other post eight of its language's posts,
-        picked by a stable hash so the blog is the same on every run."""
+        drawn by a generator seeded with its slug, so the blog is the same on every run and
+        building a 10,000-post blog stays linear."""
+        slugs = {language: [p.slug for p in self.by_language(language)]
+                 for language in {p.language for p in self.posts.values()}}
         for post in self.posts.values():
             if post.slug == SEED_SLUG:
                 post.related = list(SEED_RELATED)
                 continue
-            others = [p.slug for p in self.by_language(post.language) if p is not post]
-            post.related = sorted(others, key=lambda slug, own=post.slug: hashlib.sha256(
-                f"{own}>{slug}".encode()).digest())[:RELATED_COUNT]
+            candidates = slugs[post.language]
+            drawn = random.Random(post.slug).sample(
+                range(len(candidates)), min(RELATED_COUNT + 1, len(candidates)))
+            post.related = [candidates[i] for i in drawn
+                            if candidates[i] != post.slug][:RELATED_COUNT]
 
     def _add_awkward_links(self) -> None:
         dead = self.posts[f"/en/{_DEAD_TEASER_IN}/"]
