@@ -11,43 +11,16 @@ fits the time budget. The bench exits 0 when targets are missed: it reports, it 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import sys
+import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from bench import archive, crawl, export, extraction, plot, report, synthetic
 from bench.harness import Row, text_table
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Sizes and repeats of one bench run."""
-
-    name: str
-    crawl_sizes: tuple[int, ...]
-    #: Most repeats per crawl size; later ones are skipped if they would overrun the budget.
-    crawl_repeats: tuple[int, ...]
-    extraction_synthetic: int
-    extraction_repeats: int
-    upsert_articles: int
-    upsert_repeats: int
-    archive_sizes: tuple[int, int]
-    queries: int
-    search_passes: int
-    export_repeats: int
-    budget_seconds: float
-
-
-FULL = Plan(name="full", crawl_sizes=(500, 2_000, 10_000), crawl_repeats=(3, 3, 2),
-            extraction_synthetic=150, extraction_repeats=5, upsert_articles=2_000,
-            upsert_repeats=3, archive_sizes=(10_000, 50_000), queries=200, search_passes=3,
-            export_repeats=3, budget_seconds=18 * 60)
-QUICK = Plan(name="quick", crawl_sizes=(20, 60), crawl_repeats=(1, 1), extraction_synthetic=5,
-             extraction_repeats=1, upsert_articles=100, upsert_repeats=1,
-             archive_sizes=(300, 1_000), queries=20, search_passes=1, export_repeats=1,
-             budget_seconds=50)
+from bench.plan import FULL, QUICK, Plan
 
 
 def say(message: str) -> None:
@@ -56,12 +29,12 @@ def say(message: str) -> None:
 
 def run(plan: Plan, out: Path) -> None:
     started = time.monotonic()
-    work = out / "out"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    notes = report.Notes(plan=plan.name)
+    (out / "out").mkdir(parents=True, exist_ok=True)
+    # A folder of its own: a second bench started meanwhile must not delete this one's files.
+    work = Path(tempfile.mkdtemp(prefix="run-", dir=out / "out"))
+    notes = report.Notes(plan=plan)
     say(f"starting the synthetic blogs (N = {', '.join(map(str, plan.crawl_sizes))})")
-    blogs = [crawl.ServedBlog.start(size) for size in plan.crawl_sizes]
+    blogs = [crawl.ServedBlog.start(size, work / f"blog-{size}.log") for size in plan.crawl_sizes]
     try:
         vocabulary = synthetic.Vocabulary.build()
         small, large = plan.archive_sizes
@@ -106,6 +79,8 @@ def run(plan: Plan, out: Path) -> None:
     notes.seconds = time.monotonic() - started
     (out / "results.md").write_text(report.markdown(rows, notes), encoding="utf-8")
     shutil.rmtree(work)
+    with contextlib.suppress(OSError):  # still in use by another run: leave it
+        work.parent.rmdir()
     print(text_table(rows))
     print(f"\n{report.summary(rows, notes)}; results in {out / 'results.md'} and "
           f"{out / 'results.png'}")
@@ -116,8 +91,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true",
                         help="tiny sizes and one repeat: checks the harness in seconds")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent,
-                        help="folder for results.md, results.png and scratch files "
-                             "(default: bench/)")
+                        help="folder for results.md and results.png (default: bench/); "
+                             "scratch files go to OUT/out/run-*/ and are removed at the end")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     run(QUICK if args.quick else FULL, args.out)

@@ -103,8 +103,8 @@ def percentile(values: list[float], percent: int) -> float:
 
 def measure_search(path: Path, size: int, queries: list[str], passes: int) -> list[Row]:
     """p50 and p95 latency of ``queries`` through ``Archive.search`` (what ``blog-archive
-    search`` and the Datasette canned query run), against sqlite-utils ``Table.search`` on the
-    same FTS index; one pass of every query per repeat, ours and the baseline interleaved."""
+    search`` runs), against sqlite-utils ``Table.search`` on the same FTS index, both asking
+    for 20 hits; one pass of every query per repeat, ours and the baseline interleaved."""
     archive = Archive.open(path)
     baseline_db = Database(path)
 

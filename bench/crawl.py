@@ -17,6 +17,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from bench.harness import (
     MB,
@@ -44,33 +45,38 @@ class ServedBlog:
 
     synthetic: int
     process: subprocess.Popen[str]
+    log: IO[bytes]
     base_url: str = ""
     build_seconds: float = 0.0
     render_seconds: float = 0.0
     pages: int = 0
 
     @classmethod
-    def start(cls, synthetic: int) -> ServedBlog:
+    def start(cls, synthetic: int, log: Path) -> ServedBlog:
+        """Start the server; its stderr (tracebacks of dropped connections, if any) goes to
+        ``log`` rather than into the bench's output."""
+        log_file = log.open("wb")
         process = subprocess.Popen(
             [sys.executable, "-m", "bench.served_blog", str(synthetic)], cwd=ROOT,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        return cls(synthetic, process)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log_file, text=True)
+        return cls(synthetic, process, log_file)
 
-    def wait_ready(self) -> ServedBlog:
-        if not self.base_url:
-            assert self.process.stdout is not None
-            line = self.process.stdout.readline().split()
-            if not line or line[0] != "ready":
-                raise ChildFailed(f"the synthetic blog (N={self.synthetic}) did not start")
-            self.base_url = line[1]
-            self.build_seconds, self.render_seconds = float(line[2]), float(line[3])
-            self.pages = int(line[4])
-        return self
+    def wait_ready(self) -> None:
+        """Block until the server has built and rendered the blog and answers requests."""
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline().split()
+        if not line or line[0] != "ready":
+            raise ChildFailed(f"the synthetic blog (N={self.synthetic}) did not start; "
+                              f"see {self.log.name}")
+        self.base_url = line[1]
+        self.build_seconds, self.render_seconds = float(line[2]), float(line[3])
+        self.pages = int(line[4])
 
     def stop(self) -> None:
         assert self.process.stdin is not None
         self.process.stdin.close()
         self.process.wait(timeout=60)
+        self.log.close()
 
 
 @dataclass

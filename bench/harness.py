@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import psutil
 
@@ -50,8 +50,6 @@ class Sample:
 
     def per(self, other: Sample) -> Sample:
         """Element-wise ratio ``self / other`` of paired (interleaved) measurements."""
-        if len(self.values) != len(other.values):
-            raise ValueError("paired samples must have as many values")
         return Sample(tuple(a / b for a, b in zip(self.values, other.values, strict=True)))
 
     def show(self, unit: str = "") -> str:
@@ -79,7 +77,7 @@ class Target:
     """What a figure should reach: the median of ``on`` (``value`` or ``ratio``) compared with
     ``limit``; ``at_most`` for ceilings (time, memory), else a floor (speed)."""
 
-    on: str
+    on: Literal["value", "ratio"]
     limit: float
     at_most: bool
 
@@ -88,18 +86,19 @@ class Target:
         return f"{self.on} {sign} {number(self.limit)}{' ' + unit if self.on == 'value' else ''}"
 
 
-def at_least(limit: float, on: str = "ratio") -> Target:
+def at_least(limit: float, on: Literal["value", "ratio"] = "ratio") -> Target:
     return Target(on=on, limit=limit, at_most=False)
 
 
-def at_most(limit: float, on: str = "ratio") -> Target:
+def at_most(limit: float, on: Literal["value", "ratio"] = "ratio") -> Target:
     return Target(on=on, limit=limit, at_most=True)
 
 
 @dataclass(frozen=True)
 class Row:
     """One line of the results table. ``baseline`` is measured in the same run, interleaved
-    with ``value``; ``ratio`` is per pair (see :meth:`Sample.per`)."""
+    with ``value``; ``ratio`` is taken per pair (see :meth:`Sample.per`) except where a figure
+    compares sizes measured at different times (memory growth), where it is of medians."""
 
     figure: str
     value: Sample

@@ -12,6 +12,7 @@ from pathlib import Path
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from bench.crawl import SizeResult
 from bench.harness import Sample
@@ -46,6 +47,9 @@ def write(results: list[SizeResult], path: Path) -> None:
         axes.set_ylabel(unit)
         axes.set_title(title)
         axes.set_xticks(sizes, [f"{size:,}" for size in sizes])
+        axes.xaxis.set_minor_formatter(NullFormatter())
+        for formatter in (axes.yaxis.set_major_formatter, axes.yaxis.set_minor_formatter):
+            formatter(FuncFormatter(lambda value, _: f"{value:g}"))
         axes.grid(True, which="both", alpha=0.3)
         axes.legend(fontsize="small")
     figure.tight_layout()
