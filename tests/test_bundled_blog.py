@@ -87,7 +87,7 @@ def test_changed_post_gets_a_new_etag_and_sitemap_lastmod(fresh_blog_server: Blo
 
 def test_removed_and_moved_posts(fresh_blog_server: BlogServer) -> None:
     blog = fresh_blog_server.blog
-    removed, moved, target = (p.strip("/").split("/")[-1] for p in blog.article_paths("en")[:3])
+    removed, moved, target = (post.slug for post in blog.by_language("en")[:3])
     blog.remove(removed)
     blog.redirect(moved, target)
     base = fresh_blog_server.base_url
