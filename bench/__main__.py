@@ -1,11 +1,11 @@
 """``python -m bench [--quick] [--out DIR]``: measure every figure of issue 8, print one table,
 write ``DIR/results.md`` and ``DIR/results.png`` (DIR defaults to ``bench/``).
 
-The order is chosen for a shared two-core machine. The synthetic blogs take minutes to build at
-10,000 posts, so their servers start first, in their own processes, while this process builds
-the (unmeasured) 10,000- and 50,000-article archives; nothing is timed until every server is
-ready and idle. The crawls come last, and at the largest size a second repeat runs only if it
-fits the time budget. The bench exits 0 when targets are missed: it reports, it does not test.
+The order is chosen for a shared two-core machine. The synthetic blogs take a while to build
+and render at 10,000 posts, so their servers start first, in their own processes, while this
+process builds the (unmeasured) 10,000- and 50,000-article archives; nothing is timed until
+every server is ready and idle. The crawls come last, and a repeat after the first runs only if
+it fits the time budget. The bench exits 0 when targets are missed: it reports, it does not test.
 """
 
 from __future__ import annotations

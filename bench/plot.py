@@ -48,8 +48,10 @@ def write(results: list[SizeResult], path: Path) -> None:
         axes.set_title(title)
         axes.set_xticks(sizes, [f"{size:,}" for size in sizes])
         axes.xaxis.set_minor_formatter(NullFormatter())
-        for formatter in (axes.yaxis.set_major_formatter, axes.yaxis.set_minor_formatter):
-            formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        plain = FuncFormatter(lambda value, _: f"{value:g}")
+        axes.yaxis.set_major_formatter(plain)
+        low, high = axes.get_ylim()  # label minor ticks only when few decades leave few labels
+        axes.yaxis.set_minor_formatter(plain if high / low < 10 else NullFormatter())
         axes.grid(True, which="both", alpha=0.3)
         axes.legend(fontsize="small")
     figure.tight_layout()

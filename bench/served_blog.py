@@ -4,8 +4,9 @@
 crawl of its English edition can reach, then serves the blog on 127.0.0.1 and prints one line,
 ``ready BASE_URL BUILD_SECONDS RENDER_SECONDS PAGES``, once it answers requests.
 
-Why a process of its own: building the blog takes minutes at 10,000 posts (see the notes in
-results.md), so the bench starts it early and does other, unmeasured work meanwhile. Why
+Why a process of its own: rendering the 10,000-post blog takes most of a minute (see the notes
+in results.md), so the bench starts it early and does other, unmeasured work meanwhile; and
+while crawls run, the server and the crawler each have a core of their own. Why
 pages are rendered in advance: the bundled blog renders on every request, and at 10,000 posts
 a listing page sorts all of them, so the server, not the crawler, would set the pace and both
 crawlers would look alike. Answering from memory, the server stays far ahead of both.
