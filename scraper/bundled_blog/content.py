@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from html import escape
 from importlib import resources
 
 SEED_SLUG = "how-to-roll-your-back-exercises-for-back-pain"
@@ -83,7 +84,7 @@ def seed_body() -> str:
 
 
 def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escape(text, quote=False)
 
 
 # --- English posts -------------------------------------------------------------------------
