@@ -209,6 +209,60 @@ def m008_search_rank(db: Database) -> None:
                "VALUES ('rank', 'bm25(10.0, 1.0, 0.5)')")
 
 
+@migrations()
+def m009_lean_write_indexes(db: Database) -> None:
+    """Fewer index writes per archived article. The redirect columns are NULL for nearly every
+    article, so they are indexed only where set (``x = ?`` lookups, foreign-key checks
+    included, still use a partial index), and ``fetches.url``, which nothing filters on (an
+    article's fetches are found by ``article_id``), loses its index."""
+    _execute_script(db, """
+        DROP INDEX articles_redirected_to;
+        DROP INDEX articles_redirected_to_id;
+        DROP INDEX fetches_url;
+        CREATE INDEX articles_redirected_to ON articles (redirected_to)
+            WHERE redirected_to IS NOT NULL;
+        CREATE INDEX articles_redirected_to_id ON articles (redirected_to_id)
+            WHERE redirected_to_id IS NOT NULL;
+    """)
+
+
+@migrations()
+def m010_teasers_without_rowid(db: Database) -> None:
+    """Teasers are found and replaced by (article, position), their primary key: stored in
+    that key's order, without a rowid, one B-tree does what a rowid table and its key index
+    did, and every teaser written costs one index insert less. Rebuilt with its rows."""
+    _execute_script(db, """
+        CREATE TABLE teasers_new (
+            article_id INTEGER NOT NULL REFERENCES articles (id),
+            position INTEGER NOT NULL,
+            target_url TEXT NOT NULL,
+            target_article_id INTEGER REFERENCES articles (id),
+            title TEXT,
+            text TEXT NOT NULL,
+            first_seen_run INTEGER NOT NULL REFERENCES crawl_runs (id),
+            last_seen_run INTEGER NOT NULL REFERENCES crawl_runs (id),
+            PRIMARY KEY (article_id, position)
+        ) WITHOUT ROWID;
+        INSERT INTO teasers_new SELECT article_id, position, target_url, target_article_id,
+            title, text, first_seen_run, last_seen_run FROM teasers;
+        DROP TABLE teasers;
+        ALTER TABLE teasers_new RENAME TO teasers;
+        CREATE INDEX teasers_target_url ON teasers (target_url);
+        CREATE INDEX teasers_target_article_id ON teasers (target_article_id);
+        CREATE INDEX teasers_first_seen_run ON teasers (first_seen_run);
+        CREATE INDEX teasers_last_seen_run ON teasers (last_seen_run);
+    """)
+
+
+@migrations()
+def m011_fts_automerge(db: Database) -> None:
+    """Let FTS5 gather 8 index segments of a size before merging them, not 4. Each batch of
+    a crawl adds a segment, and the merges that keep their number down were about a tenth of
+    the cost of archiving an article; fewer of them cost searches a few percent (measured:
+    p50 +5 %, p95 unchanged at 10,000 articles)."""
+    db.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('automerge', 8)")
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration; a no-op (and no write) on an up-to-date archive."""
     migrations.apply(db)

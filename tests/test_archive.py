@@ -21,7 +21,8 @@ from scraper.items import CONTENT_FIELDS, Article, Fetch, Teaser
 BLOG = "https://blog.example"
 MIGRATIONS = ["m001_crawl_runs", "m002_articles", "m003_article_versions", "m004_teasers",
               "m005_fetches", "m006_articles_fts", "m007_published_month",
-              "m008_search_rank"]
+              "m008_search_rank", "m009_lean_write_indexes", "m010_teasers_without_rowid",
+              "m011_fts_automerge"]
 
 
 @pytest.fixture
@@ -212,6 +213,42 @@ def test_teaser_targets_link_in_both_directions(archive: Archive) -> None:
              for t in archive.db["teasers"].rows}
     assert links[(a_id, later.url)] == b_id  # filled in when the target arrived
     assert links[(b_id, first.url)] == a_id  # resolved when written
+
+
+def test_a_batch_writes_what_its_fetches_written_one_by_one_would(tmp_path: Path) -> None:
+    """The writer queues a batch's rows and links them up at the end; whatever the order of
+    the fetches inside the batch, the archive must end as if each had its own batch."""
+    moved = article("old")
+    fetches = [
+        page(article("a", teasers=[teaser(1, "b"), teaser(2, "a"), teaser(3, "old")])),
+        page(article("b", teasers=[teaser(1, "a")])),
+        page(article("a", body_text="Rewritten.", teasers=[teaser(1, "b")])),
+        Fetch(url=moved.url, status=301, outcome="redirected", redirect_to=f"{BLOG}/new/"),
+        page(article("new", teasers=[teaser(1, "old")])),
+        page(article("c")),
+        Fetch(url=f"{BLOG}/c/", status=404, outcome="error", error="HTTP 404"),
+        page(article("d", teasers=[teaser(1, "e")])),
+        page(article("e")),
+        page(article("b", teasers=[teaser(1, "a")])),
+    ]
+    contents = []
+    for batches in ([fetches], [[fetch] for fetch in fetches]):
+        with Archive.open(tmp_path / f"{len(batches)}.db") as archive:
+            archive.record_fetches(start(archive), [page(moved)])
+            run = start(archive)
+            outcomes = [o for batch in batches for o in archive.record_fetches(run, batch)]
+            contents.append((outcomes, {table: list(archive.db.query(
+                f"select * from {table} order by 1, 2")) for table in (
+                "articles", "teasers", "article_versions", "fetches")}))
+    (batched, batched_rows), (single, single_rows) = contents
+    assert batched == single == ["new", "new", "changed", "redirected", "new", "new", "gone",
+                                 "new", "new", "unchanged"]
+    for rows in (batched_rows["article_versions"], batched_rows["fetches"],
+                 single_rows["article_versions"], single_rows["fetches"]):
+        for stored in rows:
+            stored.pop("captured_at", None) or stored.pop("fetched_at")
+    assert batched_rows == single_rows
+    assert all(t["target_article_id"] for t in batched_rows["teasers"])
 
 
 def test_404_of_an_archived_article_marks_it_gone_until_it_returns(archive: Archive) -> None:
@@ -542,28 +579,32 @@ def test_canned_queries_and_month_facet_run_in_datasette(archive: Archive) -> No
 
 def test_archive_of_an_older_schema_is_upgraded_in_place(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    old = Archive.open(path)
+    older = sqlite_utils.Database(path)  # the schema as the release before m007 left it
+    migrations.apply(older, stop_before="m007_published_month")
+    old = Archive(older, path)
     run = start(old)
-    old.record_fetches(run, [page(article("r", title="Foam roller basics"))])
+    old.record_fetches(run, [
+        page(article("o", title="Other post")),
+        page(article("r", title="Foam roller basics", teasers=[teaser(1, "o"), teaser(2, "x")])),
+    ])
+    before = {table: list(older.query(f"select * from {table} order by 1, 2"))
+              for table in ("articles", "teasers", "article_versions", "fetches")}
     old.close()
-    downgraded = sqlite_utils.Database(path)  # what the release before m007 wrote
-    downgraded.execute("drop index articles_published_month")
-    downgraded.execute("alter table articles drop column published_month")
-    downgraded.execute("delete from _sqlite_migrations where name in "
-                       "('m007_published_month', 'm008_search_rank')")
-    downgraded.execute("delete from articles_fts_config where k = 'rank'")
-    downgraded.conn.commit()
-    before = list(downgraded.query("select * from articles"))
-    downgraded.close()
 
     upgraded = Archive.open(path)
     try:
         assert applied_migrations(upgraded.db) == MIGRATIONS
-        (row,) = upgraded.db.query("select * from articles")
-        assert {k: v for k, v in row.items() if k != "published_month"} == before[0]
-        assert row["published_month"] == row["published"][:7]
+        after = {table: list(upgraded.db.query(f"select * from {table} order by 1, 2"))
+                 for table in before}
+        assert [{k: v for k, v in row.items() if k != "published_month"}
+                for row in after.pop("articles")] == before.pop("articles")
+        assert after == before
+        assert [r["published_month"] for r in upgraded.db["articles"].rows] == ["2024-05"] * 2
         assert [hit["url"] for hit in upgraded.search("roller")] == [f"{BLOG}/r/"]
-        assert upgraded.db["article_versions"].count == 1
+        assert "WITHOUT ROWID" in upgraded.db["teasers"].schema
+        assert {index.name for index in upgraded.db["teasers"].indexes if index.origin == "c"} == {
+            "teasers_target_url", "teasers_target_article_id", "teasers_first_seen_run",
+            "teasers_last_seen_run"}
     finally:
         upgraded.close()
 
