@@ -9,10 +9,9 @@ exported without touching this module.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-
-import sqlite_utils
 
 
 class ExportError(ValueError):
@@ -93,13 +92,17 @@ def parse_since(value: str | None) -> str | None:
     return parsed.astimezone(UTC).isoformat()
 
 
-def columns(db: sqlite_utils.Database, spec: TableSpec) -> list[str]:
-    if not db[spec.table].exists():
+def columns(db: sqlite3.Connection, spec: TableSpec) -> list[str]:
+    """The table's stored columns (generated ones, like ``published_month``, are left out),
+    in schema order."""
+    names = [name for (name,) in db.execute("select name from pragma_table_info(?)",
+                                            [spec.table])]
+    if not names:
         raise ExportError(f"the archive has no {spec.table} table: is it a blog-archive archive?")
-    return [c.name for c in db[spec.table].columns if c.name not in spec.excluded]
+    return [name for name in names if name not in spec.excluded]
 
 
-def select(db: sqlite_utils.Database, spec: TableSpec, *, since: str | None, site: str | None,
+def select(spec: TableSpec, *, since: str | None, site: str | None,
            select_list: str) -> tuple[str, dict[str, str]]:
     """The SQL and parameters that stream ``select_list`` over the filtered table in order."""
     where, params = [], {}

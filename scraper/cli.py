@@ -10,6 +10,7 @@ archive; 4 could not start (unreachable site, unwritable archive).
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections import Counter
@@ -19,11 +20,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from archive import ArchiveError
-from archive.cli import history, search, serve, stats
-from archive.lock import ArchiveLockedError
-from exports.cli import export
-from scraper.extraction.cli import extract
 from scraper.profiles import UnknownProfileError, resolve_profile
 
 if TYPE_CHECKING:  # Scrapy loads only for the commands that crawl: the rest start fast
@@ -47,8 +43,30 @@ class CommandFailed(click.ClickException):
         self.exit_code = exit_code
 
 
+#: Commands defined beside the code they drive, imported only when run (or listed by
+#: ``--help``): ``blog-archive export`` in a scheduled job need not load extraction first.
+_COMMANDS_ELSEWHERE = {
+    "extract": "scraper.extraction.cli:extract",
+    "search": "archive.cli:search",
+    "history": "archive.cli:history",
+    "stats": "archive.cli:stats",
+    "serve": "archive.cli:serve",
+    "export": "exports.cli:export",
+}
+
+
 class OneLineErrors(click.Group):
     """A group that turns every error into one line on stderr and an exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *_COMMANDS_ELSEWHERE])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in _COMMANDS_ELSEWHERE:
+            module, _, name = _COMMANDS_ELSEWHERE[cmd_name].partition(":")
+            command: click.Command = getattr(importlib.import_module(module), name)
+            return command
+        return super().get_command(ctx, cmd_name)
 
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
         try:
@@ -105,6 +123,8 @@ def check_profile(site: str | None, start_url: str | None) -> None:
 
 def execute_crawl(options: CrawlOptions) -> CrawlResult:
     """Run a crawl, turning the archive's refusals into exit codes 3 and 4."""
+    from archive import ArchiveError
+    from archive.lock import ArchiveLockedError
     from scraper.crawl import run_crawl
 
     try:
@@ -177,10 +197,6 @@ def demo(out: Path) -> None:
     from scraper.demo import run_demo  # the bundled blog loads only for the demo
 
     run_demo(out)
-
-
-for command in (extract, search, history, stats, serve, export):
-    cli.add_command(command)
 
 
 def main() -> None:

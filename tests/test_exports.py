@@ -157,6 +157,7 @@ def test_stdout_export(english_crawl: Crawl, run_cli: RunCli) -> None:
         (("--format", "csv", "--out", "/proc/version/out.csv"), "cannot write"),
         (("--format", "csv", "--out", "/nonexistent-dir/out.csv"), "cannot write"),
         (("--format", "csv", "--db", "/nonexistent/archive.db"), "no archive at"),
+        (("--format", "jsonl", "--db", __file__), "file is not a database"),
     ],
 )
 def test_bad_export_input_gives_one_line_and_exit_2(english_crawl: Crawl, run_cli: RunCli,
