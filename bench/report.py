@@ -54,32 +54,28 @@ EXPLANATIONS: dict[str, str] = {
         "written, `extract()` would have to cost about two lxml parses: see the previous "
         "row; or the issue could compare against `bare_extraction`."),
     "archive upsert+FTS speed": (
-        "the `articles` insert with its FTS5 trigger takes about half of our time, about as "
-        "long as sqlite-utils' whole insert of the same rows (the FTS5 index costs the same in "
-        "both); the other half is about a dozen single-row statements per article "
-        "(look-up by URL, `article_versions` with the body a second time, teasers deleted and "
-        "re-inserted with a sub-select each, the `fetches` row, two link-up updates) and "
-        "building them in Python, where sqlite-utils sends one multi-row INSERT per batch. To "
-        "close: look up a batch's URLs with one query, insert its `articles`, versions, "
-        "teasers and `fetches` with one `executemany` each, and store version 1 without "
-        "copying the body (the `articles` row holds it until the article changes)."),
+        "both sides pay the same FTS5 indexing, which is most of the time; ours also writes "
+        "each article's version snapshot (the body a second time), its `fetches` row and "
+        "the indexes on every foreign key, each batch with one multi-row INSERT per table. "
+        "At about 0.8 in quiet runs the figure has a margin of a tenth; a run that misses it "
+        "was disturbed by other work on the machine (see the spread)."),
     "search p95": (
-        "the slowest 5 % of queries are words or prefixes found in most articles, and FTS5 "
-        "must compute bm25 for every match before it can return the best 20, so their cost "
-        "grows with the archive (a microsecond or two per matching article). `Archive.search` "
-        "already ranks inside FTS5 (`order by rank` with a limit), and its p95 is within about "
-        "10 % of sqlite-utils' search on the same index at 50,000 articles: what remains is FTS5's "
-        "own scoring, which no query rewrite avoids. To close: bound the work for very common "
-        "terms, e.g. score only the newest matches (rowids are in archive order) when a "
-        "term's document count, read from an `fts5vocab` table, exceeds a few thousand; or "
-        "state the target for queries matching under ~10 % of the archive."),
+        "at 50,000 articles about a quarter of the 200 queries take over 20 ms: words found in "
+        "most articles (one-word, OR, AND and phrase queries over them) and short prefixes "
+        "of frequent words (`pega*` expands to hundreds of terms). FTS5 has no index ordered "
+        "by score, so it computes bm25 for every matching article before it can return the "
+        "best 20 (a microsecond or two per match; 45,000-article matches take 60-90 ms), and "
+        "our p95 stays within about 10 % of sqlite-utils' search on the same index. Ranking "
+        "only part of the matches (e.g. the newest few thousand) would halve the broad word "
+        "queries but not the prefix ones, whose expansion alone costs 10-15 ms, and would drop "
+        "old articles with the words in their titles from the results, so it is not done; a "
+        "prefix index (`prefix='4 5'`) would fix the prefix queries at about twice the FTS "
+        "write cost, which the upsert target does not allow."),
     "export jsonl speed": (
-        "per row our export is as fast as `sqlite-utils rows` (the figure is met at 50,000 "
-        "articles), but at 10,000 the whole export takes about a second and `blog-archive` "
-        "spends about 0.25 s longer starting up: its command line imports every sub-command's "
-        "modules (extraction and its lxml code, about 0.15 s, among them) before the export "
-        "writes a row. To close: import each sub-command's modules inside that command, as "
-        "`crawl` already does for Scrapy."),
+        "`blog-archive export` starts in about 0.1 s (stdlib sqlite3, commands imported on "
+        "demand) and SQLite renders every JSON object, so it is usually well ahead of "
+        "`sqlite-utils rows --nl`; a run that misses was disturbed by other work on the "
+        "machine (see the spread)."),
 }
 
 RATIOS = """\
