@@ -26,7 +26,7 @@ from scraper.bundled_blog.site import Page
 
 #: href and sitemap locations: every way a crawl of the blog discovers a page.
 _LINK = re.compile(rb'(?:href="|<loc>)([^"<]+)')
-#: Pages a crawl of the English edition never requests (see scraper/spiders/blog.py _DENY).
+#: Pages a crawl of the English edition never requests (see scraper/links.py DENY).
 _SKIPPED = ("/wp-content/", "/feed/", "/wp-json/", "/wp-admin/")
 
 

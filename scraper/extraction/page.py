@@ -39,6 +39,12 @@ def extract(html: str | bytes, url: str, profile: SiteProfile | None = None) -> 
         page = Page.parse(html, url, profile)
     except ExtractionError as error:
         return Article(url=url, is_article=False, missing={"page": str(error)})
+    return extract_page(page)
+
+
+def extract_page(page: Page) -> Article:
+    """:func:`extract` on a page already parsed: the crawl reads its links from the same tree."""
+    url = page.url
     found: dict[str, Found[Any] | None] = {"url": meta.canonical_url(page),
                                            "title": meta.title(page)}
     missing: dict[str, str] = {}

@@ -21,27 +21,17 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response, TextResponse
-from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from archive import Archive
-from scraper.extraction import extract
+from scraper.extraction import ExtractionError
+from scraper.extraction.document import Page
+from scraper.extraction.page import extract_page
 from scraper.failures import classify_failure
-from scraper.items import Fetch
+from scraper.items import Article, Fetch
+from scraper.links import followed_links
 from scraper.profiles import SiteProfile, resolve_profile
-
-#: WordPress URLs that are never articles nor lead to new ones.
-_DENY = (
-    r"/feed/?$",
-    r"/wp-json/",
-    r"/wp-admin/",
-    r"/wp-login\.php",
-    r"/wp-content/",
-    r"/comment-page-\d+",
-    r"[?&](replytocom|share|s|add-to-cart)=",
-    r"/xmlrpc\.php",
-)
 
 _SITEMAP_PRIORITY = 10
 #: Bytes that text never holds (tab, newlines, form feed and carriage return aside).
@@ -66,7 +56,6 @@ class BlogSpider(scrapy.Spider):
         self.full = str(full).lower() in ("1", "true", "yes")
         #: At most this many pages are requested (sitemaps and robots.txt aside).
         self.max_pages = int(max_pages) if max_pages else None
-        self.links = LinkExtractor(deny=_DENY, unique=True)
         #: url -> (etag, last_modified) of every archived article, for conditional requests.
         self.validators: dict[str, tuple[str | None, str | None]] = {}
         self.known_articles: set[str] = set()
@@ -227,18 +216,26 @@ class BlogSpider(scrapy.Spider):
             yield request
 
     def parse_html(self, response: TextResponse) -> Iterator[Request | Fetch]:
+        """Extract the article and follow the page's links, both from one parse of it."""
+        links: list[str] = []
         try:
-            article = extract(response.body, response.url, self.profile)
-        except Exception as error:  # noqa: BLE001 — one bad page must not stop the crawl
-            self.logger.error("Extraction failed on %s: %s", response.url, error)
-            yield self.fetch_record(response, outcome="error", error=f"extraction failed: {error}",
-                                    error_kind="extraction")
-            return
+            page = Page.parse(response.body, response.url, self.profile)
+        except ExtractionError as error:  # not HTML after all: nothing to extract or follow
+            article = Article(url=response.url, is_article=False, missing={"page": str(error)})
+        else:
+            try:
+                article = extract_page(page)
+                links = followed_links(page)
+            except Exception as error:  # noqa: BLE001 — one bad page must not stop the crawl
+                self.logger.error("Extraction failed on %s: %s", response.url, error)
+                yield self.fetch_record(response, outcome="error", error_kind="extraction",
+                                        error=f"extraction failed: {error}")
+                return
         outcome = "new" if article.is_article else "not_article"
         yield self.fetch_record(response, outcome=outcome,
                                 article=article if article.is_article else None)
-        for link in self.links.extract_links(response):
-            request = self.page_request(link.url)
+        for link in links:
+            request = self.page_request(link)
             if request is not None:
                 yield request
 

@@ -1,0 +1,54 @@
+"""The links of a page the crawl follows, read from the tree extraction already parsed.
+
+What Scrapy's ``LinkExtractor(deny=DENY)`` gives (``<a>`` and ``<area>`` hrefs against the
+page's ``<base>``, http(s) only, no file downloads, nothing matching ``DENY``), without its
+second parse of every page and its ``urlparse`` of every link, which together cost more than
+the whole extraction of the page. ``tests/test_links.py`` holds the two to the same answers.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from scrapy.linkextractors import IGNORED_EXTENSIONS
+from w3lib.url import safe_url_string
+
+from scraper.extraction.document import Page
+
+#: WordPress URLs that are never articles nor lead to new ones.
+DENY = (
+    r"/feed/?$",
+    r"/wp-json/",
+    r"/wp-admin/",
+    r"/wp-login\.php",
+    r"/wp-content/",
+    r"/comment-page-\d+",
+    r"[?&](replytocom|share|s|add-to-cart)=",
+    r"/xmlrpc\.php",
+)
+_DENIED = re.compile("|".join(DENY))
+#: Downloads (archives, images, documents...) that are never pages: Scrapy's own list.
+_DOWNLOAD_EXTENSIONS = tuple(f".{extension}" for extension in IGNORED_EXTENSIONS)
+#: Characters a URL may hold as written; any other (non-ASCII, spaces, quotes) is escaped.
+_UNSAFE = re.compile(r"[^A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]")
+
+
+def followed_links(page: Page) -> list[str]:
+    """The page's distinct followable links in page order, absolute, fragments dropped."""
+    links: dict[str, None] = {}
+    for element in page.doc.iter("a", "area"):
+        url = page.absolute(element.get("href"))
+        if url is None or url in links or not url.startswith(("http://", "https://")):
+            continue
+        if _UNSAFE.search(url):
+            url = safe_url_string(url)
+        if not _DENIED.search(url) and not _is_download(url):
+            links[url] = None
+    return list(links)
+
+
+def _is_download(url: str) -> bool:
+    """True when the path ends in a download's extension; the cheap test first, since
+    nearly every page path ends in ``/``."""
+    return not url.endswith("/") and urlsplit(url).path.lower().endswith(_DOWNLOAD_EXTENSIONS)
