@@ -23,16 +23,16 @@ class Body:
     text: str = ""
     headings: list[str] = field(default_factory=list)
     source: str | None = None
-
-    @property
-    def word_count(self) -> int:
-        return len(self.text.split())
+    word_count: int = 0
 
 
 def body(page: Page) -> Body:
-    """Walk the body element once, collecting both the text blocks and the h2–h4 outline."""
+    """Walk the body element once, collecting both the text blocks and the h2–h4 outline.
+
+    The words are counted without splitting the text: a block's whitespace is already
+    normalized to single spaces, so it has one word more than it has spaces."""
     element, source = page.body
     blocks = text_blocks(element, page.skip_body)
     text = "\n\n".join(text for _, text in blocks)
     headings = [text for tag, text in blocks if tag in OUTLINE_TAGS]
-    return Body(text, headings, source if text else None)
+    return Body(text, headings, source if text else None, text.count(" ") + len(blocks))

@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from lxml.html import HtmlElement
 
@@ -64,8 +65,7 @@ _DATE = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class DateMatch:
+class DateMatch(NamedTuple):
     """A date found in text: its ISO value and where it sits."""
 
     value: str
@@ -93,25 +93,25 @@ def parse_date(text: str) -> str | None:
 
 
 def _to_iso(m: re.Match[str]) -> str | None:
-    g = m.groupdict()
-    if g["iso_y"]:
-        return _iso(g["iso_y"], g["iso_m"], g["iso_d"], g)
-    if g["ymd_y"]:
-        return _iso(g["ymd_y"], g["ymd_m"], g["ymd_d"])
-    if g["dmy_y"]:
+    # Groups are read one by one: ``groupdict`` would build a dict of every group per date.
+    if m["iso_y"]:
+        return _iso(m["iso_y"], m["iso_m"], m["iso_d"], m)
+    if m["ymd_y"]:
+        return _iso(m["ymd_y"], m["ymd_m"], m["ymd_d"])
+    if m["dmy_y"]:
         # Day first; a US month-first date is read only when day-first is impossible.
-        return _iso(g["dmy_y"], g["dmy_m"], g["dmy_d"]) or _iso(g["dmy_y"], g["dmy_d"], g["dmy_m"])
-    if g["dn_y"]:
-        return _iso(g["dn_y"], str(_MONTHS[g["dn_m"].lower()]), g["dn_d"])
-    return _iso(g["nd_y"], str(_MONTHS[g["nd_m"].lower()]), g["nd_d"])
+        return _iso(m["dmy_y"], m["dmy_m"], m["dmy_d"]) or _iso(m["dmy_y"], m["dmy_d"], m["dmy_m"])
+    if m["dn_y"]:
+        return _iso(m["dn_y"], str(_MONTHS[m["dn_m"].lower()]), m["dn_d"])
+    return _iso(m["nd_y"], str(_MONTHS[m["nd_m"].lower()]), m["nd_d"])
 
 
-def _iso(year: str, month: str, day: str, time: dict[str, str | None] | None = None) -> str | None:
+def _iso(year: str, month: str, day: str, time: re.Match[str] | None = None) -> str | None:
     try:
         day_value = date(int(year), int(month), int(day))
     except ValueError:
         return None
-    if not time or time["hour"] is None:
+    if time is None or time["hour"] is None:
         return day_value.isoformat()
     zone = (time["tz"] or "").upper().replace("Z", "+00:00")
     if len(zone) == 3:

@@ -19,6 +19,9 @@ _ARTICLE_TYPES = frozenset({
     "ReportageNewsArticle", "ReviewNewsArticle", "BackgroundNewsArticle",
 })
 _SITE_TYPES = frozenset({"WebSite", "Organization", "Corporation", "OnlineStore"})
+#: ``json.loads(script, strict=False)`` without building a decoder per script. Control
+#: characters are allowed inside strings: plugins write raw newlines into descriptions.
+_DECODER = json.JSONDecoder(strict=False)
 
 
 def node_types(node: dict[str, Any]) -> set[str]:
@@ -35,7 +38,7 @@ class JsonLd:
         self.nodes: list[dict[str, Any]] = []
         for script in scripts:
             try:
-                data = json.loads(script, strict=False)
+                data = _DECODER.decode(script)
             except ValueError:
                 continue  # a broken script must not hide the page's other signals
             self.nodes.extend(_flatten(data))

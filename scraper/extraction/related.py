@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lxml.html import HtmlElement
 
-from scraper.extraction.text import text_of, with_class, word_pattern
+from scraper.extraction.text import ClassPattern, text_of, with_class, word_pattern
 
 _CLASS_HINTS = ("related", "yarpp", "similar", "read-also", "also-like", "zobacz-takze")
 
@@ -75,11 +76,17 @@ def find_related(doc: HtmlElement, markup: str, selected: list[HtmlElement]
     and ``markup`` the page source (a hint absent from it needs no XPath)."""
     if selected:
         return RelatedBlock((selected[0],), selected[0], "site")
-    body = doc.find("body")
+    body = next(doc.iterchildren("body"), None)
     if body is None:
         return None
     hints = tuple(h for h in _CLASS_HINTS if h in markup)
     return (_by_class(body, hints) if hints else None) or _by_heading(body)
+
+
+@lru_cache(maxsize=64)
+def _hint_pattern(hints: tuple[str, ...]) -> ClassPattern:
+    """One pattern per set of hints: a pattern is cached by identity with its verdicts."""
+    return ClassPattern(re.compile("|".join(map(re.escape, hints))))
 
 
 def _has_links(el: HtmlElement) -> bool:
@@ -88,8 +95,8 @@ def _has_links(el: HtmlElement) -> bool:
 
 def _by_class(body: HtmlElement, hints: tuple[str, ...]) -> RelatedBlock | None:
     """The outermost element named like a related block that has links (document order)."""
-    for el in with_class(body, _BLOCK_TAGS, re.compile("|".join(map(re.escape, hints)))):
-        if el.find(".//h1") is None and _has_links(el):
+    for el in with_class(body, _BLOCK_TAGS, _hint_pattern(hints)):
+        if next(el.iterdescendants("h1"), None) is None and _has_links(el):
             return RelatedBlock((el,), el, "heuristic")
     return None
 

@@ -26,7 +26,10 @@ _SLIDE_TAGS = ("div", "li", "article", "section", "a")
 #: Links in a card that lead to a taxonomy or author page, not to a post.
 _NOT_POST_REL = frozenset({"category", "tag", "author"})
 _NOT_POST_PATH = re.compile(r"/(?:category|tag|author|kategoria|tagi?|autor)/")
-_TRAILING_MARKER = re.compile(r"\s*(?:\[\s*(?:…|\.\.\.)\s*\]|…|\.\.\.)\s*$")
+#: A trailing excerpt marker ("[…]", "[...]", "…", "...") and the whitespace after it, spelled
+#: backwards: it is matched at the start of the reversed text, where a regex is tried once,
+#: not at the end, where it would be tried at every position of the text.
+_MARKER_REVERSED = re.compile(r"\s*(?:\]\s*(?:…|\.\.\.)\s*\[|…|\.\.\.)")
 _READ_MORE = re.compile(r"^(?:read\s+more|continue\s+reading|czytaj\s+(?:dalej|więcej)"
                         r"|więcej|more)\W*$", re.IGNORECASE)
 
@@ -39,11 +42,12 @@ def teasers(page: Page) -> Found[list[Teaser]] | None:
     links = _post_links(page, block)
     found: list[Teaser] = []
     seen: set[str] = set()
+    posts_under: dict[HtmlElement, set[str]] = {}
     for link, url in links.items():
         if url in seen:
             continue
         seen.add(url)
-        card = _card(link, url, links, block)
+        card = _card(link, url, links, block, posts_under)
         title = _title(card, link)
         found.append(Teaser(len(found) + 1, url, title, _excerpt(card, title)))
     return Found(found, block.source) if found else None
@@ -58,9 +62,9 @@ def _post_links(page: Page, block: RelatedBlock) -> dict[HtmlElement, str]:
     found: dict[HtmlElement, str] = {}
     for link in links:
         url = page.absolute(link.get("href"))
-        rel = set((link.get("rel") or "").lower().split())
-        if url and link not in cloned and not rel & _NOT_POST_REL and \
-                not _NOT_POST_PATH.search(url):
+        rel = link.get("rel")
+        if url and link not in cloned and not (rel and not _NOT_POST_REL.isdisjoint(
+                rel.lower().split())) and not _NOT_POST_PATH.search(url):
             found[link] = url
     return found
 
@@ -75,12 +79,21 @@ def _cloned_links(block: RelatedBlock) -> set[HtmlElement]:
             for clone in with_class(container, _SLIDE_TAGS, _CLONE) for a in clone.iter("a")}
 
 
-def _card(link: HtmlElement, url: str, links: dict[HtmlElement, str],
-          block: RelatedBlock) -> HtmlElement:
-    """The largest ancestor of ``link`` (below the block) whose post links all go to ``url``."""
+def _card(link: HtmlElement, url: str, links: dict[HtmlElement, str], block: RelatedBlock,
+          posts_under: dict[HtmlElement, set[str]]) -> HtmlElement:
+    """The largest ancestor of ``link`` (below the block) whose post links all go to ``url``.
+
+    ``posts_under`` keeps the post URLs linked under each ancestor already looked at: the
+    cards of one slider share their ancestors, so each is scanned once, not once per card.
+    """
     card = link
     for parent in link.iterancestors():
-        if parent is block.stop or any(links.get(a, url) != url for a in parent.iter("a")):
+        if parent is block.stop:
+            break
+        urls = posts_under.get(parent)
+        if urls is None:
+            urls = posts_under[parent] = {links[a] for a in parent.iter("a") if a in links}
+        if len(urls) > 1 or (urls and url not in urls):
             break
         card = parent
     return card
@@ -88,15 +101,16 @@ def _card(link: HtmlElement, url: str, links: dict[HtmlElement, str],
 
 def _title(card: HtmlElement, link: HtmlElement) -> str | None:
     """The card's heading (or title-classed element), else the link's own words."""
-    for el in card.iter():
-        if el is not card and (el.tag in _HEADING_TAGS or
-                               (isinstance(el.tag, str) and has_class_word(el, _TITLE_CLASS))):
+    for el in card.iterdescendants():
+        if el.tag in _HEADING_TAGS or (isinstance(el.tag, str) and
+                                       has_class_word(el, _TITLE_CLASS)):
             text = text_of(el)
             if text:
                 return text
     for candidate in (link, *card.iter("a")):
         text = text_of(candidate)
-        if text and not _READ_MORE.match(text) and candidate.find(".//p") is None:
+        if text and not _READ_MORE.match(text) and \
+                next(candidate.iterdescendants("p"), None) is None:
             return text
     return link.get("title") or next((img.get("alt") for img in card.iter("img")
                                       if img.get("alt")), None)
@@ -105,9 +119,8 @@ def _title(card: HtmlElement, link: HtmlElement) -> str | None:
 def _excerpt(card: HtmlElement, title: str | None) -> str:
     """The card's excerpt without the trailing "[…]": a paragraph or excerpt-classed element,
     else what the card says besides its title."""
-    for el in card.iter():
-        if el is not card and isinstance(el.tag, str) and (
-                el.tag == "p" or has_class_word(el, _EXCERPT_CLASS)):
+    for el in card.iterdescendants():
+        if isinstance(el.tag, str) and (el.tag == "p" or has_class_word(el, _EXCERPT_CLASS)):
             text = text_of(el)
             if text and text != title and not _is_block_heading(text):
                 return strip_marker(text)
@@ -123,4 +136,5 @@ def _is_block_heading(text: str) -> bool:
 
 def strip_marker(text: str) -> str:
     """``text`` without a trailing excerpt marker ("[…]", "[...]", "…")."""
-    return _TRAILING_MARKER.sub("", text).strip()
+    match = _MARKER_REVERSED.match(text[::-1])
+    return (text[:len(text) - match.end()] if match else text).strip()

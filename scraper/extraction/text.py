@@ -14,7 +14,9 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 #: Characters that are invisible on the page but would split or glue words in the archive.
-_INVISIBLE = str.maketrans("", "", "\u200b\u200c\u200d\u2060\ufeff\xad")
+_INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\xad"
+_INVISIBLE = str.maketrans("", "", _INVISIBLE_CHARS)
+_HAS_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
 
 #: Elements whose content is never article text, wherever they sit.
 _NOISE_TAGS = frozenset({
@@ -47,9 +49,25 @@ _NOISE_WORDS = (
 )
 
 
-def word_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
-    """A regex matching any of ``words`` as a whole dash/underscore-separated part of a token."""
-    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, words)) + r")(?![a-z0-9])")
+class ClassPattern:
+    """A regex searched in each class/id token of an element (see :func:`has_class_word`).
+
+    Hashed by identity: the answer is cached per class string and pattern for nearly every
+    element of a page, and a compiled regex hashes its whole program on every lookup (about
+    a microsecond for the noise words).
+    """
+
+    __slots__ = ("regex",)
+
+    def __init__(self, regex: re.Pattern[str]) -> None:
+        self.regex = regex
+
+
+def word_pattern(words: tuple[str, ...]) -> ClassPattern:
+    """A pattern matching any of ``words`` as a whole dash/underscore-separated part of a
+    token."""
+    return ClassPattern(re.compile(
+        r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, words)) + r")(?![a-z0-9])"))
 
 
 _NOISE_CLASS = word_pattern(_NOISE_WORDS)
@@ -72,36 +90,38 @@ Skip = Callable[[HtmlElement], bool]
 
 
 def normalize_space(text: str) -> str:
-    """Collapse every run of whitespace (NBSP included) to one space; drop invisible characters."""
-    return " ".join(text.translate(_INVISIBLE).split())
+    """Collapse every run of whitespace (NBSP included) to one space; drop invisible characters.
 
-
-def class_tokens(el: HtmlElement) -> tuple[str, ...]:
-    """The element's lower-cased class and id tokens, minus WordPress taxonomy slugs."""
-    return _tokens(el.get("class"), el.get("id"))
+    ``translate`` looks every character up in a dict, so it only runs on text that holds an
+    invisible character (never ASCII text; ``isascii`` is a flag check)."""
+    if not text.isascii() and _HAS_INVISIBLE.search(text):
+        text = text.translate(_INVISIBLE)
+    return " ".join(text.split())
 
 
 @lru_cache(maxsize=8192)
 def _tokens(cls: str | None, ident: str | None) -> tuple[str, ...]:
-    # Cached: a page repeats the same few class strings on hundreds of elements.
+    """The lower-cased class and id tokens, minus WordPress taxonomy slugs. Cached: a page
+    repeats the same few class strings on hundreds of elements."""
     if not cls and not ident:
         return ()
     value = f"{cls or ''} {ident or ''}".lower()
     return tuple(t for t in value.split() if not _IGNORED_TOKEN.search(t))
 
 
-def has_class_word(el: HtmlElement, pattern: re.Pattern[str]) -> bool:
+def has_class_word(el: HtmlElement, pattern: ClassPattern) -> bool:
     """True when a class/id token of ``el`` contains a word of ``pattern``."""
     cls, ident = el.get("class"), el.get("id")
     return bool(cls or ident) and _has_word(cls, ident, pattern)
 
 
 @lru_cache(maxsize=16384)
-def _has_word(cls: str | None, ident: str | None, pattern: re.Pattern[str]) -> bool:
-    return any(pattern.search(token) for token in _tokens(cls, ident))
+def _has_word(cls: str | None, ident: str | None, pattern: ClassPattern) -> bool:
+    search = pattern.regex.search
+    return any(search(token) for token in _tokens(cls, ident))
 
 
-def with_class(root: HtmlElement, tags: tuple[str, ...], pattern: re.Pattern[str]
+def with_class(root: HtmlElement, tags: tuple[str, ...], pattern: ClassPattern
                ) -> Iterator[HtmlElement]:
     """Elements of ``tags`` under ``root`` whose class/id matches ``pattern``, page order.
 
@@ -109,7 +129,8 @@ def with_class(root: HtmlElement, tags: tuple[str, ...], pattern: re.Pattern[str
     costs as much as parsing the page again.
     """
     for el in root.iter(*tags):
-        if (el.get("class") or el.get("id")) and has_class_word(el, pattern):
+        cls, ident = el.get("class"), el.get("id")
+        if (cls or ident) and _has_word(cls, ident, pattern):
             yield el
 
 
@@ -120,16 +141,19 @@ def is_noise(el: HtmlElement) -> bool:
         return True
     if tag in _CHROME_TAGS and next(el.iterancestors("article", "main"), None) is None:
         return True
-    if el.get("role") in _NOISE_ROLES:
+    # Most elements have no attribute at all: one call answers for the three lookups.
+    names = el.keys()
+    if "role" in names and el.get("role") in _NOISE_ROLES:
         return True
-    return has_class_word(el, _NOISE_CLASS)
+    return ("class" in names or "id" in names) and has_class_word(el, _NOISE_CLASS)
 
 
 def is_hidden(el: HtmlElement) -> bool:
     """True for content the reader does not see (hidden attribute, aria-hidden, sr-only)."""
-    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+    names = el.keys()  # as in is_noise: one call, not four lookups
+    if "hidden" in names or ("aria-hidden" in names and el.get("aria-hidden") == "true"):
         return True
-    return has_class_word(el, _HIDDEN_CLASS)
+    return ("class" in names or "id" in names) and has_class_word(el, _HIDDEN_CLASS)
 
 
 def is_invisible(el: HtmlElement) -> bool:
@@ -158,29 +182,35 @@ def text_blocks(el: HtmlElement, skip: Skip) -> list[tuple[str, str]]:
     reads "in 6 minut"), so labels are matched on what the reader sees, not on raw HTML.
     Skipped elements lose their content but keep their tail text, which belongs to the parent.
     """
-    out: list[tuple[str, list[str]]] = [(el.tag if isinstance(el.tag, str) else "", [])]
-    if el.text:
-        out[0][1].append(el.text)
-    _walk(el, skip, out, out[0][1])
+    tag, text = el.tag, el.text
+    buf = [text] if text else []
+    out: list[tuple[str, list[str]]] = [(tag if isinstance(tag, str) else "", buf)]
+    _walk(el, skip, out, buf)
     blocks = ((tag, normalize_space("".join(parts))) for tag, parts in out)
     return [(tag, text) for tag, text in blocks if text]
 
 
 def _walk(el: HtmlElement, skip: Skip, out: list[tuple[str, list[str]]], buf: list[str]) -> None:
+    # Hot: every text field walks here. Leaves (most elements) are not recursed into.
     for child in el:
         tag = child.tag
         if isinstance(tag, str) and not skip(child):
+            text = child.text
             if tag in BLOCK_TAGS:
-                inner: list[str] = []
+                inner = [text] if text else []
                 out.append((tag, inner))
-                if child.text:
-                    inner.append(child.text)
-                _walk(child, skip, out, inner)
+                if len(child):
+                    _walk(child, skip, out, inner)
             else:
-                buf.append(" " if tag == "br" else child.text or "")
-                _walk(child, skip, out, buf)
-        if child.tail:
-            buf.append(child.tail)
+                if tag == "br":
+                    buf.append(" ")
+                elif text:
+                    buf.append(text)
+                if len(child):
+                    _walk(child, skip, out, buf)
+        tail = child.tail
+        if tail:
+            buf.append(tail)
 
 
 def text_of(el: HtmlElement, skip: Skip = is_invisible) -> str:
