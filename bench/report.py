@@ -21,15 +21,12 @@ from bench.plan import Plan
 EXPLANATIONS: dict[str, str] = {
     "crawl pages/s": (
         "both crawlers pay for Scrapy's downloading (the bare spider's whole cost, about 3 ms a "
-        "page here), but ours also does, on the reactor's one thread, Scrapy's `LinkExtractor` "
-        "(about a quarter of our CPU time: a second parse of every page, then joining and "
-        "canonicalising each link), `extract()` (about a fifth, some 1.2 ms a page) and the "
-        "archive writes of the item pipeline (about a seventh). Extraction and writes alone "
-        "cost two thirds of what a bare page costs, so no trimming meets 0.8 on one thread. "
-        "To close: collect links from the tree `extract()` has already parsed (`iterlinks` + "
-        "`profile.in_scope`) instead of running `LinkExtractor`, and move extraction and "
-        "archive writes to a worker process, so the reactor only downloads (the machine has "
-        "two cores)."),
+        "page here), but ours also runs, on the reactor's one thread, `extract()` (about 1 ms "
+        "a page), the archive writes of the item pipeline and Scrapy's handling of every "
+        "item and request our spider yields. Links now come from the tree `extract()` parsed "
+        "(`scraper/links.py`; Scrapy's `LinkExtractor` parsed every page a second time and "
+        "cost more than extraction). To close: move extraction and the archive writes to a "
+        "worker process, so the reactor only downloads (the machine has two cores)."),
     "re-crawl time / first crawl": (
         "a re-crawl of the unchanged blog costs about one second at every N: starting Python "
         "and importing Scrapy and the spider (about 0.5 s), then robots.txt, the sitemaps and "
@@ -39,11 +36,13 @@ EXPLANATIONS: dict[str, str] = {
         "start-up included: import less at start (the extraction and link-extraction code "
         "only once a page needs parsing)."),
     "extraction time / lxml parse time": (
-        "the lxml parse is about an eighth of `extract()`; the rest is the field cascade run "
-        "over the tree, one selector/XPath walk per field (related-post teasers about a third "
-        "of the time, profile selectors about a fifth, body text, dates and title the rest). "
-        "To close: gather the candidates of every field in one walk of the article element "
-        "instead of one query per field, and build teasers from that same walk."),
+        "the parse (decoding included) is about a fifth of `extract()`; the rest is Python "
+        "doing a little work per element for each field (teasers about a quarter, dates a "
+        "tenth, body text and the class index the next largest), with no single item left "
+        "to remove. Counted in instructions (valgrind) extraction is about 3.6 lxml parses, "
+        "but lxml's parse loop runs several times more instructions per cycle than Python, "
+        "so in time it is about 7. To close: a field-independent single pass over the "
+        "article element in C-level lxml calls, or the per-field design given up."),
     "extraction speed-up over trafilatura metadata + htmldate": (
         "on these small, well-marked-up WordPress pages trafilatura's metadata pass reads "
         "`<meta>` and JSON-LD and htmldate finds the date in its first pass (its caches are "
