@@ -46,11 +46,11 @@ EXPLANATIONS: dict[str, str] = {
     "extraction speed-up over trafilatura metadata + htmldate": (
         "on these small, well-marked-up WordPress pages trafilatura's metadata pass reads "
         "`<meta>` and JSON-LD and htmldate finds the date in its first pass (its caches are "
-        "warm after the first of the interleaved passes), so together they cost about as much "
-        "as our whole extraction, which also extracts the body text, read time and teasers. "
-        "Against trafilatura's like-for-like `bare_extraction` (metadata and body, the row "
-        "after the target rows) ours is several times faster. To close the target as "
-        "written, `extract()` would have to cost about two lxml parses: see the previous "
+        "warm after the first of the interleaved passes), so together they cost well under "
+        "twice our whole extraction, which also extracts the body text, read time and "
+        "teasers. Against trafilatura's like-for-like `bare_extraction` (metadata and body, "
+        "the row after the target rows) ours is about six times faster. To close the target "
+        "as written, `extract()` would have to cost about two lxml parses: see the previous "
         "row; or the issue could compare against `bare_extraction`."),
     "archive upsert+FTS speed": (
         "both sides pay the same FTS5 indexing, which is most of the time; ours also writes "
