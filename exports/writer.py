@@ -55,7 +55,7 @@ def write_export(db_path: str | Path, out: str | Path, format: str, *,
         db.close()
 
 
-def _write_lines(lines: Iterator[str], stream: IO[str]) -> int:
+def _write_lines(lines: Iterator[bytes], stream: IO[bytes]) -> int:
     count = 0
     for line in lines:
         stream.write(line)
@@ -63,27 +63,27 @@ def _write_lines(lines: Iterator[str], stream: IO[str]) -> int:
     return count
 
 
-def _write_array(objects: Iterator[str], stream: IO[str]) -> int:
+def _write_array(objects: Iterator[bytes], stream: IO[bytes]) -> int:
     """A JSON array laid out as ``sqlite-utils rows`` prints it: one object per line."""
     count = 0
     for text in objects:
-        stream.write(("[" if count == 0 else ",\n ") + text.rstrip("\n"))
+        stream.write((b"[" if count == 0 else b",\n ") + text.rstrip(b"\n"))
         count += 1
-    stream.write("]\n" if count else "[]\n")
+    stream.write(b"]\n" if count else b"[]\n")
     return count
 
 
 def _json_lines(db: sqlite3.Connection, spec: TableSpec, since: str | None,
-                site: str | None) -> Iterator[str]:
+                site: str | None) -> Iterator[bytes]:
     names = columns(db, spec)
     pairs = [f"'{name}', {_json_value(spec, name)}" for name in names]
     pairs += [f"'{alias}', {expr}" for expr, alias in (_split_alias(e) for e in spec.extra)]
-    sql, params = select(spec, since=since, site=site,
-                         select_list=f"x.id, json_object({', '.join(pairs)})")
+    row_object = _utf8(f"json_object({', '.join(pairs)})")
+    sql, params = select(spec, since=since, site=site, select_list=f"x.id, {row_object}")
     rows = db.execute(sql, params)
     if spec.table != "articles":
         for _, text in rows:
-            yield text + "\n"
+            yield text + b"\n"
         return
     teasers = _teaser_objects(db, spec, since, site)
     try:
@@ -93,24 +93,31 @@ def _json_lines(db: sqlite3.Connection, spec: TableSpec, since: str | None,
             while pending is not None and pending[0] == article_id:
                 nested.append(pending[1])
                 pending = next(teasers, None)
-            yield f'{text[:-1]},"teasers":[{",".join(nested)}]}}\n'
+            yield b"%s,\"teasers\":[%s]}\n" % (text[:-1], b",".join(nested))
     finally:
         teasers.close()
 
 
 def _teaser_objects(db: sqlite3.Connection, spec: TableSpec, since: str | None,
-                    site: str | None) -> Iterator[tuple[int, str]]:
+                    site: str | None) -> Iterator[tuple[int, bytes]]:
     """(article id, teaser JSON) in the articles' export order, then by position."""
     teasers = table_spec("teasers")
     names = [name for name in columns(db, teasers) if name != "article_id"]
     pairs = ", ".join(f"'{name}', x.{name}" for name in names)
     sql, params = select(teasers, since=since, site=site,
-                         select_list=f"x.article_id, json_object({pairs})")
+                         select_list=f"x.article_id, {_utf8(f'json_object({pairs})')}")
     yield from db.execute(sql, params)
 
 
 def _json_value(spec: TableSpec, name: str) -> str:
     return f"json(x.{name})" if name in spec.json_columns else f"x.{name}"
+
+
+def _utf8(expression: str) -> str:
+    """``expression`` as the UTF-8 bytes SQLite stores it in, not as a ``str``: the bytes go
+    straight to the file, where decoding every row and encoding it back cost a third of an
+    export's time."""
+    return f"cast({expression} as blob)"
 
 
 def _split_alias(expression: str) -> tuple[str, str]:
@@ -119,7 +126,7 @@ def _split_alias(expression: str) -> tuple[str, str]:
 
 
 def _write_csv(db: sqlite3.Connection, spec: TableSpec, since: str | None,
-               site: str | None, stream: IO[str]) -> int:
+               site: str | None, stream: IO[bytes]) -> int:
     """RFC 4180 rows with a header: text always quoted (so an empty string and NULL, an empty
     field, stay apart), numbers bare, JSON columns as JSON text. SQLite renders each line, as
     it renders JSON rows, so no field passes through Python's csv module one by one."""
@@ -127,13 +134,13 @@ def _write_csv(db: sqlite3.Connection, spec: TableSpec, since: str | None,
     extras = [_split_alias(e) for e in spec.extra]
     fields = [_csv_field(f"x.{name}") for name in names] + [_csv_field(e) for e, _ in extras]
     sql, params = select(spec, since=since, site=site,
-                         select_list=" || ',' || ".join(fields))
+                         select_list=_utf8(" || ',' || ".join(fields)))
     header = io.StringIO()
     csv.writer(header, lineterminator="\r\n").writerow(names + [a for _, a in extras])
-    stream.write(header.getvalue())
+    stream.write(header.getvalue().encode())
     count = 0
     for (line,) in db.execute(sql, params):
-        stream.write(line + "\r\n")
+        stream.write(line + b"\r\n")
         count += 1
     return count
 
@@ -145,11 +152,11 @@ def _csv_field(expression: str) -> str:
 
 
 @contextmanager
-def _output(out: str | Path, compress: bool) -> Iterator[IO[str]]:
-    """A text stream onto ``out``: stdout for ``-``, else a temporary file in the target's
+def _output(out: str | Path, compress: bool) -> Iterator[IO[bytes]]:
+    """A byte stream onto ``out``: stdout for ``-``, else a temporary file in the target's
     folder, renamed over the target only when the whole export was written."""
     if str(out) == "-":
-        with _text_stream(sys.stdout.buffer, compress) as stream:
+        with _compressed(sys.stdout.buffer, compress) as stream:
             yield stream
         sys.stdout.buffer.flush()
         return
@@ -163,7 +170,7 @@ def _output(out: str | Path, compress: bool) -> Iterator[IO[str]]:
         raise ExportError(f"cannot write {target}: {error.strerror or error}") from None
     try:
         with handle:
-            with _text_stream(handle, compress) as stream:
+            with _compressed(handle, compress) as stream:
                 yield stream
             handle.flush()
             os.fsync(handle.fileno())
@@ -174,15 +181,11 @@ def _output(out: str | Path, compress: bool) -> Iterator[IO[str]]:
 
 
 @contextmanager
-def _text_stream(binary: IO[bytes], compress: bool) -> Iterator[IO[str]]:
+def _compressed(binary: IO[bytes], compress: bool) -> Iterator[IO[bytes]]:
+    """``binary`` itself, or a gzip stream onto it when ``compress``."""
+    if not compress:
+        yield binary
+        return
     # mtime=0 and no file name in the header: a gzip export of the same rows is the same bytes
-    raw: IO[bytes] = gzip.GzipFile(fileobj=binary, mode="wb", mtime=0, filename="") \
-        if compress else binary
-    stream = io.TextIOWrapper(raw, encoding="utf-8", newline="", write_through=False)
-    try:
+    with gzip.GzipFile(fileobj=binary, mode="wb", mtime=0, filename="") as stream:
         yield stream
-        stream.flush()
-    finally:
-        stream.detach()
-        if compress:
-            raw.close()
