@@ -1,7 +1,7 @@
 """Write one table of the archive as JSON, JSON Lines or CSV.
 
 SQLite itself renders each JSON row (``json_object``), so a row never becomes a Python dict on
-its way out: exports keep pace with ``sqlite-utils rows`` while nesting each article's teasers.
+its way out: exports outrun ``sqlite-utils rows`` while nesting each article's teasers.
 The teasers come from a second cursor in the same order and are merged in as the rows pass,
 so memory stays flat. The archive is read with the standard library's ``sqlite3``: an export
 is plain SQL, and without sqlite-utils (and the numpy it loads) a scheduled export starts in
