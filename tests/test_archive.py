@@ -609,6 +609,17 @@ def test_archive_of_an_older_schema_is_upgraded_in_place(tmp_path: Path) -> None
         upgraded.close()
 
 
+def test_datasette_opens_a_teaser_by_its_key(archive: Archive) -> None:
+    """Teasers have no rowid: Datasette must address them by (article_id, position)."""
+    archive.record_fetches(start(archive), [
+        page(article("a", teasers=[teaser(1, "b", "Stretching after a run.")]))])
+    article_id = row(archive, f"{BLOG}/a/")["id"]
+    status, body = get(archive.path, f"/archive/teasers/{article_id},1.json?_shape=array")
+    assert status == 200
+    assert [(t["target_url"], t["text"]) for t in json.loads(body)] == [
+        (f"{BLOG}/b/", "Stretching after a run.")]
+
+
 def test_datasette_escapes_html_in_article_fields(archive: Archive) -> None:
     archive.record_fetches(start(archive), [page(article("x", title="<script>alert(1)</script>"))])
     status, html = get(archive.path, "/archive/articles")
