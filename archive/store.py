@@ -249,15 +249,14 @@ class _BatchWriter:
         known = self.known.get(article.url)
         if known is None:
             return "new", self.insert_article(article)
+        self.flush()  # what follows writes an archived row at once
         if known["content_hash"] == article.content_hash:
             self.set_lifecycle(known, "live")
-            self.flush()
             self.db.execute(
                 "update teasers set last_seen_run = ? where article_id = ? and last_seen_run != ?",
                 [self.run_id, known["id"], self.run_id],
             )
             return "unchanged", known["id"]
-        self.flush()
         self.update_article(known, article)
         return "changed", known["id"]
 
