@@ -35,15 +35,21 @@ def extract(html: str | bytes, url: str, profile: SiteProfile | None = None) -> 
     ``missing["page"]`` says why. For non-article pages (listings, 404) only the URL, title
     and language are filled and ``missing["is_article"]`` gives the reason.
     """
+    return extract_with_page(html, url, profile)[0]
+
+
+def extract_with_page(html: str | bytes, url: str, profile: SiteProfile | None = None
+                      ) -> tuple[Article, Page | None]:
+    """:func:`extract`, and the parsed page (None when the input is not HTML), for a caller
+    that reads more of it: the crawl takes the links to follow from the same tree."""
     try:
         page = Page.parse(html, url, profile)
     except ExtractionError as error:
-        return Article(url=url, is_article=False, missing={"page": str(error)})
-    return extract_page(page)
+        return Article(url=url, is_article=False, missing={"page": str(error)}), None
+    return _article_of(page), page
 
 
-def extract_page(page: Page) -> Article:
-    """:func:`extract` on a page already parsed: the crawl reads its links from the same tree."""
+def _article_of(page: Page) -> Article:
     url = page.url
     found: dict[str, Found[Any] | None] = {"url": meta.canonical_url(page),
                                            "title": meta.title(page)}

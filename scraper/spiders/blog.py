@@ -25,11 +25,9 @@ from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from archive import Archive
-from scraper.extraction import ExtractionError
-from scraper.extraction.document import Page
-from scraper.extraction.page import extract_page
+from scraper.extraction.page import extract_with_page
 from scraper.failures import classify_failure
-from scraper.items import Article, Fetch
+from scraper.items import Fetch
 from scraper.links import followed_links
 from scraper.profiles import SiteProfile, resolve_profile
 
@@ -217,20 +215,14 @@ class BlogSpider(scrapy.Spider):
 
     def parse_html(self, response: TextResponse) -> Iterator[Request | Fetch]:
         """Extract the article and follow the page's links, both from one parse of it."""
-        links: list[str] = []
         try:
-            page = Page.parse(response.body, response.url, self.profile)
-        except ExtractionError as error:  # not HTML after all: nothing to extract or follow
-            article = Article(url=response.url, is_article=False, missing={"page": str(error)})
-        else:
-            try:
-                article = extract_page(page)
-                links = followed_links(page)
-            except Exception as error:  # noqa: BLE001 — one bad page must not stop the crawl
-                self.logger.error("Extraction failed on %s: %s", response.url, error)
-                yield self.fetch_record(response, outcome="error", error_kind="extraction",
-                                        error=f"extraction failed: {error}")
-                return
+            article, page = extract_with_page(response.body, response.url, self.profile)
+            links = followed_links(page) if page is not None else []
+        except Exception as error:  # noqa: BLE001 — one bad page must not stop the crawl
+            self.logger.error("Extraction failed on %s: %s", response.url, error)
+            yield self.fetch_record(response, outcome="error", error=f"extraction failed: {error}",
+                                    error_kind="extraction")
+            return
         outcome = "new" if article.is_article else "not_article"
         yield self.fetch_record(response, outcome=outcome,
                                 article=article if article.is_article else None)
