@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from archive.schema import not_an_archive
 from archive.search import SearchQueryError
 from archive.store import Archive, ArchiveError
 
@@ -40,9 +41,13 @@ class ArchiveCommandError(click.ClickException):
 
 @contextmanager
 def existing_archive(db: Path) -> Iterator[Archive]:
-    """Open ``db`` if it exists: opening creates a database, which a read must never do."""
+    """Open ``db`` if it is an archive: opening creates and migrates a database, which a
+    read must never do to a missing file or to another application's database."""
     if not db.exists():
         raise ArchiveCommandError(f"no archive at {db}", EXIT_USAGE)
+    reason = not_an_archive(db)
+    if reason:
+        raise ArchiveCommandError(f"{db} is not a blog-archive archive ({reason})", EXIT_USAGE)
     try:
         archive = Archive.open(db)
     except ArchiveError as error:

@@ -13,6 +13,8 @@ holds only an article's current content and lifecycle: anything about a fetch or
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
+from pathlib import Path
 
 from sqlite_utils import Database, Migrations
 
@@ -271,3 +273,25 @@ def migrate(db: Database) -> None:
 def applied_migrations(db: Database) -> list[str]:
     """Names of the migrations this archive has had, oldest first: its schema version."""
     return [migration.name for migration in migrations.applied(db)]
+
+
+def not_an_archive(path: Path) -> str | None:
+    """Why the existing file at ``path`` is not a blog-archive archive, or None when it is one.
+
+    Read-only, with the standard library: a command that only reads must never turn somebody
+    else's SQLite database into an archive, as opening with :func:`migrate` would. A file
+    this probe cannot open for another reason (permissions, a read-only directory holding a
+    WAL archive) is left to :class:`~archive.store.Archive` to report."""
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            tables = {name for (name,) in db.execute(
+                "select name from sqlite_master where type = 'table'")}
+            if "_sqlite_migrations" in tables and db.execute(
+                    "select 1 from _sqlite_migrations where migration_set = ? limit 1",
+                    [MIGRATION_SET]).fetchone():
+                return None
+    except sqlite3.OperationalError:
+        return None
+    except sqlite3.DatabaseError as error:
+        return str(error)
+    return "an SQLite database without blog-archive's tables" if tables else "an empty database"

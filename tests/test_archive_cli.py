@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import urllib.request
@@ -103,12 +104,37 @@ def test_missing_archive_is_reported_and_not_created(tmp_path: Path, command: cl
     assert not missing.exists()
 
 
-def test_a_file_that_is_not_an_archive_exits_4(tmp_path: Path) -> None:
+def test_a_file_that_is_not_a_database_is_a_usage_error(tmp_path: Path) -> None:
     junk = tmp_path / "notes.db"
     junk.write_text("not a database\n" * 200)
     result = invoke(stats, "--db", junk)
-    assert result.exit_code == 4
-    assert error_line(result).startswith(f"cannot open archive {junk}: ")
+    assert result.exit_code == 2
+    assert error_line(result) == f"{junk} is not a blog-archive archive (file is not a database)"
+
+
+@pytest.mark.parametrize(("command", "args"), [
+    (search, ("roller",)), (history, (f"{BLOG}/roller/",)), (stats, ()), (serve, ()),
+])
+def test_another_applications_database_is_refused_untouched(
+        tmp_path: Path, command: click.Command, args: tuple[str, ...]) -> None:
+    foreign = tmp_path / "notes.db"
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("create table notes (id integer primary key, body text)")
+    before = foreign.read_bytes()
+    result = invoke(command, *args, "--db", foreign)
+    assert result.exit_code == 2
+    assert error_line(result) == (f"{foreign} is not a blog-archive archive "
+                                  "(an SQLite database without blog-archive's tables)")
+    assert foreign.read_bytes() == before
+
+
+def test_an_empty_file_is_not_made_an_archive(tmp_path: Path) -> None:
+    empty = tmp_path / "archive.db"
+    empty.touch()
+    result = invoke(search, "roller", "--db", empty)
+    assert result.exit_code == 2
+    assert error_line(result) == f"{empty} is not a blog-archive archive (an empty database)"
+    assert empty.stat().st_size == 0
 
 
 def test_history_lists_each_version_and_what_changed(db: Path) -> None:
