@@ -25,7 +25,7 @@ from scraper.extraction.document import Found, Page
 from scraper.extraction.text import (
     has_class_word,
     normalize_space,
-    text_blocks,
+    text_of,
     with_class,
     word_pattern,
 )
@@ -255,7 +255,7 @@ def _element_dates(page: Page, el: HtmlElement, kind: DateKind) -> Iterator[str]
     elements are left out of both."""
     times = list(el.iter("time"))
     updated = set() if kind.updated else {t for t in times if _is_updated(t)}
-    text = " ".join(t for _, t in text_blocks(el, lambda e: page.skip(e) or e in updated))
+    text = text_of(el, lambda e: page.skip(e) or e in updated)
     found = _after_label(text, kind) or _unlabelled(text, kind)
     if found:
         yield found

@@ -7,6 +7,7 @@ the blogs this project archives are Polish and old Polish pages are cp1250 or IS
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 
@@ -24,7 +25,7 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 #: Control characters, counted on the UTF-8 bytes where they are single bytes that no other
 #: character's encoding contains; U+FFFD (what undecodable bytes became) is counted apart.
 _CONTROL_BYTES = bytes((*range(0x09), *range(0x0e, 0x20), 0x7f))
-_REPLACEMENT = "\ufffd".encode()
+_REPLACEMENT = "\ufffd"
 _TAG = re.compile(r"<\s*(?:[a-zA-Z]|!--|!doctype)", re.IGNORECASE)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
 #: Share of control/replacement characters above which the input is binary, not text.
@@ -78,16 +79,36 @@ def not_html_reason(text: str) -> str | None:
 
 def _control_count(text: str) -> int:
     """How many control or replacement characters ``text`` holds (a regex counting them
-    visits every character in Python's matcher; byte deletion runs at memory speed)."""
+    visits every character in Python's matcher; byte deletion runs at memory speed, and so
+    does the ``in`` that spares counting U+FFFD in a text without any)."""
     data = text.encode("utf-8", "surrogatepass")
-    return len(data) - len(data.translate(None, _CONTROL_BYTES)) + data.count(_REPLACEMENT)
+    replaced = text.count(_REPLACEMENT) if _REPLACEMENT in text else 0
+    return len(data) - len(data.translate(None, _CONTROL_BYTES)) + replaced
 
 
-def to_markup(html: str | bytes) -> str:
-    """The page as text ready for lxml, or :class:`ExtractionError` when it is not HTML."""
-    text = decode_html(html) if isinstance(html, bytes) else html
+def to_markup(html: str | bytes) -> tuple[str, bytes | None]:
+    """The page as text ready for lxml, and its UTF-8 bytes when ``html`` is exactly them;
+    :class:`ExtractionError` when it is not HTML.
+
+    Most pages are valid UTF-8 that needs no cleaning: lxml can read the input bytes as they
+    are instead of the text encoded again (a second pass over the page).
+    """
+    encoding, text = (html_to_unicode(None, html, auto_detect_fun=guess_encoding)
+                      if isinstance(html, bytes) else (None, html))
     reason = not_html_reason(text)
     if reason:
         raise ExtractionError(reason)
     # lxml refuses a str that still carries an XML encoding declaration or a NUL character.
-    return _XML_DECLARATION.sub("", text, count=1).replace("\x00", "")
+    markup, declarations = _XML_DECLARATION.subn("", text, count=1)
+    if isinstance(html, bytes) and not declarations and _is_utf8_of(html, encoding, markup):
+        return markup, html
+    return markup.replace("\x00", ""), None
+
+
+def _is_utf8_of(data: bytes, encoding: str | None, text: str) -> bool:
+    """True when ``text``, decoded from ``data`` as ``encoding``, encodes back to ``data``:
+    UTF-8 with no BOM (decoding drops it), no undecodable byte (it became U+FFFD) and no NUL
+    (the text must lose it). These byte and one-character searches cost next to nothing
+    beside encoding the page again."""
+    return encoding is not None and codecs.lookup(encoding).name == "utf-8" and \
+        not data.startswith(codecs.BOM_UTF8) and b"\x00" not in data and _REPLACEMENT not in text

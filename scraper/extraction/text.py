@@ -182,12 +182,17 @@ def text_blocks(el: HtmlElement, skip: Skip) -> list[tuple[str, str]]:
     reads "in 6 minut"), so labels are matched on what the reader sees, not on raw HTML.
     Skipped elements lose their content but keep their tail text, which belongs to the parent.
     """
+    blocks = ((tag, normalize_space("".join(parts))) for tag, parts in _raw_blocks(el, skip))
+    return [(tag, text) for tag, text in blocks if text]
+
+
+def _raw_blocks(el: HtmlElement, skip: Skip) -> list[tuple[str, list[str]]]:
+    """The blocks of :func:`text_blocks`, each as its text parts, before normalizing."""
     tag, text = el.tag, el.text
     buf = [text] if text else []
     out: list[tuple[str, list[str]]] = [(tag if isinstance(tag, str) else "", buf)]
     _walk(el, skip, out, buf)
-    blocks = ((tag, normalize_space("".join(parts))) for tag, parts in out)
-    return [(tag, text) for tag, text in blocks if text]
+    return out
 
 
 def _walk(el: HtmlElement, skip: Skip, out: list[tuple[str, list[str]]], buf: list[str]) -> None:
@@ -214,10 +219,14 @@ def _walk(el: HtmlElement, skip: Skip, out: list[tuple[str, list[str]]], buf: li
 
 
 def text_of(el: HtmlElement, skip: Skip = is_invisible) -> str:
-    """The visible text of one element on one line, blocks separated by a space."""
+    """The visible text of one element on one line, blocks separated by a space.
+
+    The blocks are joined before one normalization: collapsing whitespace makes that the
+    non-empty blocks, each normalized, joined by a space (one split of the whole text, not
+    one per block)."""
     if len(el) == 0:  # no child elements: nothing to skip, no blocks to separate
         return normalize_space(el.text or "")
-    return " ".join(text for _, text in text_blocks(el, skip))
+    return normalize_space(" ".join("".join(parts) for _, parts in _raw_blocks(el, skip)))
 
 
 def text_nodes_containing(el: HtmlElement, keywords: tuple[str, ...]) -> list[str]:
