@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -416,8 +418,19 @@ def test_cli_site_profile_selectors_are_used() -> None:
     assert json.loads(output)["read_time_minutes"] == 6
 
 
+def test_cli_reads_a_page_piped_to_dev_stdin() -> None:
+    page = (PAGES / "polish_article.html").read_bytes()
+    result = subprocess.run([sys.executable, "-m", "scraper", "extract", "/dev/stdin",
+                             "--site", "sbiegacza-pl"], input=page, capture_output=True,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["read_time_minutes"] == 6
+
+
 @pytest.mark.parametrize(("make_args", "phrase"), [
     (lambda tmp: [str(tmp / "missing.html")], "no such file"),
+    (lambda tmp: [str(tmp)], "is a directory"),
+    (lambda tmp: ["/dev/null"], "empty"),
     (lambda tmp: [str(tmp / "empty.html")], "empty"),
     (lambda tmp: [str(tmp / "image.png")], "binary"),
     (lambda tmp: [str(tmp / "notes.txt")], "no HTML tags"),

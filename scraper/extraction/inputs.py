@@ -37,9 +37,12 @@ def load(target: str, timeout: float = FETCH_TIMEOUT) -> Source:
 
 
 def _read(target: str) -> Source:
+    """A file's page. Not only regular files: ``/dev/stdin`` reads a page piped in."""
     path = Path(target)
-    if not path.is_file():
+    if not path.exists():
         raise ExtractionError(f"{target}: no such file")
+    if path.is_dir():
+        raise ExtractionError(f"{target}: is a directory, not a page")
     try:
         data = path.read_bytes()
     except OSError as error:
