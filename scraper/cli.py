@@ -98,12 +98,19 @@ def cli() -> None:
 
 
 def parse_settings(values: tuple[str, ...]) -> dict[str, str]:
+    """``-s NAME=VALUE`` pairs, each checked to be of the type Scrapy will read it as."""
     settings: dict[str, str] = {}
     for value in values:
         name, sep, setting = value.partition("=")
         if not sep or not name:
             raise click.BadParameter(f"{value!r} is not NAME=VALUE", param_hint="'-s'")
         settings[name] = setting
+    from scraper.crawl import check_overrides
+
+    try:
+        check_overrides(settings)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="'-s'") from None
     return settings
 
 
@@ -122,16 +129,16 @@ def check_profile(site: str | None, start_url: str | None) -> None:
 
 
 def execute_crawl(options: CrawlOptions) -> CrawlResult:
-    """Run a crawl, turning the archive's refusals into exit codes 3 and 4."""
+    """Run a crawl, turning the archive's and Scrapy's refusals into exit codes 3 and 4."""
     from archive import ArchiveError
     from archive.lock import ArchiveLockedError
-    from scraper.crawl import run_crawl
+    from scraper.crawl import CrawlFailedError, run_crawl
 
     try:
         return run_crawl(options)
     except ArchiveLockedError as error:
         raise CommandFailed(str(error), ExitCode.LOCKED) from None
-    except ArchiveError as error:
+    except (ArchiveError, CrawlFailedError) as error:
         raise CommandFailed(f"could not start: {error}", ExitCode.CANNOT_START) from None
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
-from scrapy.settings import Settings
+from scrapy.settings import BaseSettings, Settings
+from twisted.python.failure import Failure
 
 from archive import Archive
 from archive.lock import ArchiveLock
@@ -53,9 +54,49 @@ def project_settings(overrides: dict[str, Any] | None = None) -> Settings:
     return settings
 
 
+class CrawlFailedError(Exception):
+    """The crawl could not run at all (Scrapy refused to start it); one line for the user."""
+
+
+def check_overrides(overrides: dict[str, str]) -> None:
+    """Raise ``ValueError`` naming the first ``-s NAME=VALUE`` that Scrapy could not use.
+
+    Scrapy reads a setting's text as the type it expects only when a component asks for it,
+    mid-start, where a bad number becomes a traceback. The type expected is the type of the
+    setting's current value (Scrapy's default or the project's); concurrency must be at least
+    1 and timeouts and delays at least 0, which Scrapy itself does not check."""
+    known = project_settings()
+    for name, text in overrides.items():
+        current = known.get(name)
+        try:
+            value = _read_as(current, name, text)
+        except ValueError:
+            kind = "true or false" if isinstance(current, bool) else \
+                "a number" if isinstance(current, int | float) else "a JSON object"
+            raise ValueError(f"{name}={text!r}: {kind} expected") from None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        if name.startswith("CONCURRENT_") and value < 1:
+            raise ValueError(f"{name}={text!r}: at least 1 expected")
+        if name.endswith(("_TIMEOUT", "_DELAY")) and value < 0:
+            raise ValueError(f"{name}={text!r}: 0 or more expected")
+
+
+def _read_as(current: Any, name: str, text: str) -> Any:
+    """``text`` read as Scrapy's getters will read it for a setting now worth ``current``."""
+    if isinstance(current, bool):
+        return Settings({name: text}).getbool(name)
+    if isinstance(current, int | float):  # an int default may be read as a float (delays)
+        return float(text)
+    if isinstance(current, dict | BaseSettings):
+        return Settings({name: text}).getdict(name)
+    return text
+
+
 def run_crawl(options: CrawlOptions) -> CrawlResult:
     """Crawl into ``options.db`` while holding its lock; raises ``ArchiveLockedError`` at once
-    when another crawl holds it, and ``ArchiveError`` when the archive cannot be opened."""
+    when another crawl holds it, ``ArchiveError`` when the archive cannot be opened and
+    ``CrawlFailedError`` when Scrapy cannot start the crawl."""
     Archive.open(options.db).close()  # fail fast, before the reactor starts, on a bad path
     settings = project_settings({
         **options.settings,
@@ -68,11 +109,17 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     with ArchiveLock(options.db):
         process = CrawlerProcess(settings)
         crawler = process.create_crawler(BlogSpider)
+        refusals: list[Failure] = []
         process.crawl(crawler, site=options.site, start_url=options.start_url,
-                      full=options.full, max_pages=options.max_pages)
+                      full=options.full, max_pages=options.max_pages
+                      ).addErrback(refusals.append)  # handled here, not dumped by Twisted
         process.start()
     seconds = time.monotonic() - started
     run_id = crawler.stats.get_value("blog_archive/run_id")
+    if refusals or run_id is None:
+        reason = refusals[0] if refusals else None
+        raise CrawlFailedError(f"{reason.type.__name__}: {reason.getErrorMessage()}"
+                               if reason else "the crawl ended before it started a run")
     archive = Archive.open(options.db)
     try:
         run = archive.db["crawl_runs"].get(run_id)
