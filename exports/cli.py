@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
 from pathlib import Path
+from types import FrameType
 
 import click
 
@@ -25,10 +29,22 @@ from exports.writer import FORMATS, write_export
 def export(export_format: str, table: str, since: str | None, site: str | None, db: Path,
            out: str, compress: bool) -> None:
     """Export the archive as JSON, JSON Lines or CSV."""
+    # systemd and timeout(1) stop a job with SIGTERM: as an exit, not a kill, it lets the
+    # export remove its temporary file as it does on Ctrl-C.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         rows = write_export(db, out, export_format, table=table, since=since, site=site,
                             compress=compress)
     except ExportError as error:
         raise click.UsageError(str(error)) from None
+    except BrokenPipeError:
+        # As a shell pipeline expects of a writer whose reader is gone: no message, the
+        # status of a SIGPIPE death, and stdout pointed away so exiting cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(128 + signal.SIGPIPE)
     if out != "-":
         click.echo(f"{rows} rows written to {out}", err=True)
+
+
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)

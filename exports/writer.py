@@ -16,6 +16,7 @@ import gzip
 import io
 import os
 import sqlite3
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -39,6 +40,8 @@ def write_export(db_path: str | Path, out: str | Path, format: str, *,
     since_text = parse_since(since)
     if not Path(db_path).is_file():
         raise ExportError(f"no archive at {db_path}")
+    if str(out) != "-" and Path(out).exists() and Path(out).samefile(db_path):
+        raise ExportError(f"--out {out} is the archive itself")
     db = sqlite3.connect(db_path)
     try:
         with _output(out, compress) as stream:
@@ -51,6 +54,10 @@ def write_export(db_path: str | Path, out: str | Path, format: str, *,
                 lines.close()
     except sqlite3.DatabaseError as error:
         raise ExportError(f"cannot read {db_path}: {error}") from None
+    except BrokenPipeError:
+        raise  # the reader of stdout stopped (``| head``): the command ends quietly
+    except OSError as error:  # a full disk, a file-size limit: the target is left untouched
+        raise ExportError(f"cannot write {out}: {error.strerror or error}") from None
     finally:
         db.close()
 
@@ -79,12 +86,13 @@ def _json_lines(db: sqlite3.Connection, spec: TableSpec, since: str | None,
     pairs = [f"'{name}', {_json_value(spec, name)}" for name in names]
     pairs += [f"'{alias}', {expr}" for expr, alias in (_split_alias(e) for e in spec.extra)]
     row_object = _utf8(f"json_object({', '.join(pairs)})")
-    sql, params = select(spec, since=since, site=site, select_list=f"x.id, {row_object}")
-    rows = db.execute(sql, params)
     if spec.table != "articles":
-        for _, text in rows:
+        sql, params = select(spec, since=since, site=site, select_list=row_object)
+        for (text,) in db.execute(sql, params):
             yield text + b"\n"
         return
+    sql, params = select(spec, since=since, site=site, select_list=f"x.id, {row_object}")
+    rows = db.execute(sql, params)
     teasers = _teaser_objects(db, spec, since, site)
     try:
         pending = next(teasers, None)
@@ -170,6 +178,7 @@ def _output(out: str | Path, compress: bool) -> Iterator[IO[bytes]]:
         raise ExportError(f"cannot write {target}: {error.strerror or error}") from None
     try:
         with handle:
+            os.fchmod(handle.fileno(), _mode_for(target))
             with _compressed(handle, compress) as stream:
                 yield stream
             handle.flush()
@@ -178,6 +187,18 @@ def _output(out: str | Path, compress: bool) -> Iterator[IO[bytes]]:
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
         raise
+
+
+def _mode_for(target: Path) -> int:
+    """The permissions the export gets: those of the file it replaces, else what the umask
+    gives a new file. A temporary file is created private (0600), and a scheduled export
+    that another user reads (a web server, a sync job) must not become unreadable."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 @contextmanager

@@ -5,6 +5,11 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import signal
+import stat
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -126,6 +131,77 @@ def test_other_tables_export(english_crawl: Crawl, tmp_path: Path) -> None:
     versions = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert count == english_crawl.db["article_versions"].count == len(versions)
     assert all(isinstance(v["changed_columns"], list) and v["article_url"] for v in versions)
+
+
+@pytest.mark.parametrize("table", ["articles", "teasers", "versions", "runs"])
+@pytest.mark.parametrize("export_format", ["json", "jsonl", "csv"])
+def test_every_table_exports_in_every_format(english_crawl: Crawl, tmp_path: Path,
+                                             table: str, export_format: str) -> None:
+    stored = {"articles": "articles", "teasers": "teasers", "versions": "article_versions",
+              "runs": "crawl_runs"}[table]
+    out = tmp_path / f"{table}.{export_format}"
+    count = write_export(english_crawl.db_path, out, export_format, table=table)
+    text = out.read_text(encoding="utf-8")
+    if export_format == "json":
+        rows = json.loads(text)
+    elif export_format == "jsonl":
+        rows = [json.loads(line) for line in text.splitlines()]
+    else:
+        rows = list(csv.DictReader(text.splitlines()))
+    assert count == len(rows) == english_crawl.db[stored].count > 0
+
+
+def test_export_keeps_the_permissions_of_the_file_it_replaces(english_crawl: Crawl,
+                                                              tmp_path: Path) -> None:
+    out = tmp_path / "articles.csv"
+    out.write_text("old export")
+    out.chmod(0o644)  # a temporary file is created 0600: the rename must not keep that
+    write_export(english_crawl.db_path, out, "csv")
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644 and out.read_text() != "old export"
+
+
+def test_export_refuses_to_overwrite_the_archive(english_crawl: Crawl, tmp_path: Path) -> None:
+    archive = tmp_path / "archive.db"
+    archive.write_bytes(english_crawl.db_path.read_bytes())
+    with pytest.raises(ExportError, match="is the archive itself"):
+        write_export(archive, archive, "csv")
+    assert archive.read_bytes() == english_crawl.db_path.read_bytes()
+
+
+def test_a_full_disk_is_one_line(english_crawl: Crawl) -> None:
+    with open("/dev/full", "wb") as full:
+        result = subprocess.run([sys.executable, "-m", "scraper", "export", "--format", "csv",
+                                 "--db", str(english_crawl.db_path)],
+                                stdout=full, stderr=subprocess.PIPE, text=True, check=False)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "blog-archive: error: cannot write -: No space left on device"
+
+
+def test_a_closed_pipe_ends_the_export_quietly(english_crawl: Crawl) -> None:
+    export = subprocess.Popen([sys.executable, "-m", "scraper", "export", "--format", "jsonl",
+                               "--db", str(english_crawl.db_path)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert export.stdout is not None and export.stdout.read(10)
+    export.stdout.close()  # as `| head -c 10` does
+    _, stderr = export.communicate()
+    assert (export.returncode, stderr) == (128 + signal.SIGPIPE, b"")
+
+
+def test_sigterm_removes_the_temporary_file(english_crawl: Crawl, tmp_path: Path) -> None:
+    out = tmp_path / "articles.jsonl"
+    # Stopped as soon as its temporary file exists, while it writes (or, on a fast machine,
+    # just after it renamed it: then there is no temporary file to leave either).
+    export = subprocess.Popen([sys.executable, "-m", "scraper", "export", "--format", "jsonl",
+                               "--db", str(english_crawl.db_path), "--out", str(out)],
+                              stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 20
+    while not list(tmp_path.glob(".articles.jsonl.*")) and export.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.001)
+    export.terminate()
+    export.communicate()
+    assert export.returncode in (0, 128 + signal.SIGTERM)
+    assert list(tmp_path.glob(".articles.jsonl.*")) == []
 
 
 def test_failed_export_leaves_no_file(english_crawl: Crawl, tmp_path: Path) -> None:
