@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,9 @@ from archive.store import Archive, ArchiveError
 #: The exit codes of the ``blog-archive`` command line (see scraper/cli.py's ExitCode).
 EXIT_USAGE = 2
 EXIT_CANNOT_START = 4
+
+#: More hits than any archive holds, and small enough for SQLite's 64-bit LIMIT.
+MAX_LIMIT = 1_000_000
 
 _db_option = click.option(
     "--db", type=click.Path(dir_okay=False, path_type=Path), default="archive.db",
@@ -54,6 +58,8 @@ def existing_archive(db: Path) -> Iterator[Archive]:
         raise ArchiveCommandError(str(error), EXIT_CANNOT_START) from None
     try:
         yield archive
+    except sqlite3.DatabaseError as error:  # a damaged file: "database disk image is malformed"
+        raise ArchiveCommandError(f"cannot read {db}: {error}", EXIT_CANNOT_START) from None
     finally:
         archive.close()
 
@@ -69,7 +75,7 @@ def one_line(text: str | None) -> str:
 @click.command()
 @click.argument("query")
 @_db_option
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
+@click.option("--limit", type=click.IntRange(min=1, max=MAX_LIMIT), default=20, show_default=True,
               help="Show at most this many hits.")
 @click.option("--site", help="Only articles of this site profile.")
 @_json_option

@@ -280,8 +280,8 @@ def not_an_archive(path: Path) -> str | None:
 
     Read-only, with the standard library: a command that only reads must never turn somebody
     else's SQLite database into an archive, as opening with :func:`migrate` would. A file
-    this probe cannot open for another reason (permissions, a read-only directory holding a
-    WAL archive) is left to :class:`~archive.store.Archive` to report."""
+    this probe cannot read for another reason (permissions, a read-only directory holding a
+    WAL archive, a damaged page) is left to :class:`~archive.store.Archive` to report."""
     try:
         with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
             tables = {name for (name,) in db.execute(
@@ -290,8 +290,8 @@ def not_an_archive(path: Path) -> str | None:
                     "select 1 from _sqlite_migrations where migration_set = ? limit 1",
                     [MIGRATION_SET]).fetchone():
                 return None
-    except sqlite3.OperationalError:
-        return None
     except sqlite3.DatabaseError as error:
-        return str(error)
+        if error.sqlite_errorname == "SQLITE_NOTADB":
+            return str(error)
+        return None  # unreadable here (locked, damaged...): Archive reports it as it opens
     return "an SQLite database without blog-archive's tables" if tables else "an empty database"

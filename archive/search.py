@@ -24,8 +24,6 @@ from sqlite_utils import Database
 
 #: Characters and operators that mark a query as FTS5 syntax (operators are case-sensitive).
 _FTS_SYNTAX = re.compile(r'["():*^]|\b(?:AND|OR|NOT)\b')
-#: How SQLite words the errors of a query it cannot parse.
-_PARSE_ERRORS = ("fts5:", "unterminated string", "no such column", "unknown special query")
 
 SNIPPET_START = "["
 SNIPPET_END = "]"
@@ -80,11 +78,21 @@ def search(db: Database, query: str, *, limit: int = 20, site: str | None = None
                 return found[:limit]
             window *= 4
     except sqlite3.OperationalError as error:
-        message = str(error)
-        if not message.startswith(_PARSE_ERRORS):
-            raise
-        reason = " ".join(message.removeprefix("fts5: ").split())
+        if not _index_answers(db):
+            raise  # the archive is at fault (locked, damaged), not the query
+        reason = " ".join(str(error).removeprefix("fts5: ").split())
         raise SearchQueryError(f"cannot parse search query {query!r}: {reason}") from None
+
+
+def _index_answers(db: Database) -> bool:
+    """True when the index answers a query known to be valid: then an error for the user's
+    query is about the query. SQLite words FTS5's parse errors in many ways ("fts5: syntax
+    error", "no such column", "expected integer" inside NEAR...), so none is matched on."""
+    try:
+        db.execute(_HITS_SQL, {"query": '"a"', "start": "", "end": "", "window": 1}).fetchall()
+    except sqlite3.OperationalError:
+        return False
+    return True
 
 
 def _without_id(row: dict[str, Any]) -> dict[str, Any]:

@@ -566,6 +566,11 @@ def test_canned_queries_and_month_facet_run_in_datasette(archive: Archive) -> No
     status, body = get(archive.path, "/archive/search_with_snippet.json?q=roller&_shape=array")
     assert status == 200 and [r["url"] for r in json.loads(body)] == [f"{BLOG}/r/"]
     assert "[roller]" in json.loads(body)[0]["snippet"]
+    for odd in ("", "back-pain", "don't", "e.g."):  # plain words, as the CLI reads them
+        status, body = get(archive.path, f"/archive/search_with_snippet.json?q={odd}&_shape=array")
+        assert status == 200 and json.loads(body) == [], (odd, body)
+    status, body = get(archive.path, "/archive/search_with_snippet.json?q=roll*&_shape=array")
+    assert status == 200 and [r["url"] for r in json.loads(body)] == [f"{BLOG}/r/"]
     status, body = get(archive.path, "/archive/most_recommended.json?_shape=array")
     assert status == 200 and [(r["url"], r["teasers_pointing_here"])
                               for r in json.loads(body)] == [(f"{BLOG}/o/", 1)]

@@ -81,15 +81,36 @@ def test_search_without_hits_says_so_on_stderr(db: Path) -> None:
     assert "no articles match 'marathon'" in result.stderr
 
 
-@pytest.mark.parametrize("query", ['"unbalanced', "AND", "title:"])
+@pytest.mark.parametrize("query", ['"unbalanced', "AND", "title:", "NEAR(roller slowly, x)"])
 def test_unparsable_query_exits_2_with_one_line(db: Path, query: str) -> None:
     result = invoke(search, query, "--db", db)
     assert result.exit_code == 2
     assert error_line(result).startswith(f"cannot parse search query {query!r}: ")
 
 
-def test_limit_below_one_is_a_usage_error(db: Path) -> None:
-    assert invoke(search, "roller", "--db", db, "--limit", "0").exit_code == 2
+@pytest.mark.parametrize("limit", ["0", "99999999999999999999"])
+def test_limit_out_of_range_is_a_usage_error(db: Path, limit: str) -> None:
+    result = invoke(search, "roller", "--db", db, "--limit", limit)
+    assert result.exit_code == 2
+    assert "Invalid value for '--limit'" in result.stderr
+
+
+@pytest.mark.parametrize(("command", "args"), [
+    (search, ("roller",)), (history, (f"{BLOG}/roller/",)), (stats, ()),
+])
+def test_a_damaged_archive_is_one_line_and_exit_4(db: Path, command: click.Command,
+                                                  args: tuple[str, ...]) -> None:
+    with sqlite3.connect(db) as conn:  # every page after the schema, overwritten
+        conn.execute("pragma wal_checkpoint(truncate)")
+        page_size = conn.execute("pragma page_size").fetchone()[0]
+    data = bytearray(db.read_bytes())
+    data[2 * page_size:] = b"\x07" * (len(data) - 2 * page_size)
+    db.write_bytes(bytes(data))
+    result = invoke(command, *args, "--db", db)
+    assert result.exit_code == 4, result.output
+    line = error_line(result)
+    assert line.startswith((f"cannot read {db}: ", f"cannot open archive {db}: "))
+    assert line.endswith("database disk image is malformed")
 
 
 @pytest.mark.parametrize(("command", "args"), [
