@@ -14,6 +14,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from archive.store import ArchiveError
+
 
 class ArchiveLockedError(RuntimeError):
     """Another process holds the archive's lock."""
@@ -25,7 +27,13 @@ class ArchiveLock:
         self._file: IO[str] | None = None
 
     def acquire(self) -> None:
-        handle = self.path.open("a+")
+        """Take the lock or raise ``ArchiveLockedError``; ``ArchiveError`` when the lock file
+        cannot be opened at all (a directory in its place, another user's file)."""
+        try:
+            handle = self.path.open("a+")
+        except OSError as error:
+            raise ArchiveError(
+                f"cannot lock the archive with {self.path}: {error.strerror or error}") from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

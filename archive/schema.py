@@ -265,6 +265,18 @@ def m011_fts_automerge(db: Database) -> None:
     db.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('automerge', 8)")
 
 
+@migrations()
+def m012_status_changed_run(db: Database) -> None:
+    """The run that last changed an article's status (gone, redirected, live again). Its
+    content and ``last_changed_run`` stay as they were, yet a scheduled export must learn
+    that the article went away: ``export --since`` reads this column too."""
+    _execute_script(db, """
+        ALTER TABLE articles ADD COLUMN status_changed_run INTEGER REFERENCES crawl_runs (id);
+        CREATE INDEX articles_status_changed_run ON articles (status_changed_run)
+            WHERE status_changed_run IS NOT NULL;
+    """)
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration; a no-op (and no write) on an up-to-date archive."""
     migrations.apply(db)

@@ -51,6 +51,25 @@ join fetches f on f.id = (
 )
 """
 
+#: Per article, the start of the newest run whose fetch holds or confirmed its content:
+#: walks each article's fetches newest first through the article_id index.
+_CONFIRMED_SQL = """
+select a.url, (
+    select r.started_at from fetches f join crawl_runs r on r.id = f.crawl_run_id
+    where f.article_id = a.id and f.outcome in ('new', 'changed', 'unchanged', 'not_modified')
+    order by f.id desc
+    limit 1
+)
+from articles a
+where a.site = ? and a.status != 'redirected'
+"""
+#: A failure the next run may not meet again: a 5xx, a 429, a timeout or a lost connection.
+_TRANSIENT_ERRORS_SQL = """
+select 1 from fetches
+where crawl_run_id = ? and outcome = 'error' and (status is null or status = 429 or status >= 500)
+limit 1
+"""
+
 
 class ArchiveError(Exception):
     """The archive cannot be opened, or holds nothing for what was asked; one line."""
@@ -124,10 +143,22 @@ class Archive:
         })
 
     def last_successful_run(self, site: str) -> dict[str, Any] | None:
+        """The site's newest run that walked the whole site: finished, with pages fetched and
+        not cut short by ``--max-pages``. A run that reached nothing, or only part of the
+        site, must not become the baseline the next run trusts."""
         return next(self.db.query(
             "select * from crawl_runs where site = ? and status = 'finished' "
+            "and pages_fetched > 0 "
+            "and json_extract(stats, '$.\"blog_archive/over_max_pages\"') is null "
             "order by id desc limit 1", [site],
         ), None)
+
+    def confirmed_articles(self, site: str) -> dict[str, str]:
+        """url -> when the site's article was last fetched whole or confirmed by a 304 (the
+        start of that run). A sitemap ``lastmod`` older than this is already archived; one
+        article failing in a run must not make the next run skip its edit."""
+        return {url: started_at for url, started_at in self.db.execute(
+            _CONFIRMED_SQL, [site]).fetchall() if started_at}
 
     # --- writing fetches -----------------------------------------------------------------
 
@@ -158,8 +189,8 @@ class Archive:
         site's last successful run fetched whole or had confirmed by a 304. A listing that
         answers 304 again has the same links as then, so the crawl need not walk below it."""
         last = self.last_successful_run(site)
-        if last is None:
-            return {}
+        if last is None or self.db.execute(_TRANSIENT_ERRORS_SQL, [last["id"]]).fetchone():
+            return {}  # a page it failed to fetch may hang below a listing that answers 304
         return {url: (etag, modified) for url, etag, modified in self.db.execute(
             "select url, etag, last_modified from fetches where crawl_run_id = ? "
             "and article_id is null and outcome in ('not_article', 'not_modified') "
@@ -242,8 +273,14 @@ class _BatchWriter:
                   "redirected_to_id": redirected_to_id}
         if any(known[column] != value for column, value in wanted.items()):
             self.flush()
-            _update(self.db, "articles", known["id"], wanted)
+            change = {**wanted, **self.status_change(known, status)}
+            _update(self.db, "articles", known["id"], change)
             known.update(wanted)
+
+    def status_change(self, known: dict[str, Any], status: str) -> dict[str, int]:
+        """``status_changed_run`` when the article's status changes (gone, redirected, live
+        again): news for a scheduled export, though its content did not change."""
+        return {"status_changed_run": self.run_id} if known["status"] != status else {}
 
     def store_article(self, article: Article) -> tuple[str, int]:
         known = self.known.get(article.url)
@@ -297,7 +334,8 @@ class _BatchWriter:
         wanted = {"version": version, "content_hash": article.content_hash, "status": "live",
                   "redirected_to": None, "redirected_to_id": None}
         _update(self.db, "articles", known["id"], {
-            **article_columns(article, snapshot), **wanted, "last_changed_run": self.run_id})
+            **article_columns(article, snapshot), **wanted, **self.status_change(known, "live"),
+            "last_changed_run": self.run_id})
         known.update(wanted)
         self.queue_version(known["id"], version, article, snapshot, changed)
         first_seen = {
@@ -358,8 +396,10 @@ where redirected_to_id is null and redirected_to in (select value from json_each
 
 def _known_articles(db: Database, fetches: list[Fetch]) -> dict[str, dict[str, Any]]:
     """url -> what the writer needs of each archived article the batch mentions (fetched,
-    redirected to, or the target of a teaser), in one query rather than one per fetch."""
+    extracted under its canonical URL, redirected to, or the target of a teaser), in one
+    query rather than one per fetch."""
     urls = {fetch.url for fetch in fetches} | {f.redirect_to for f in fetches if f.redirect_to}
+    urls.update(fetch.article.url for fetch in fetches if fetch.article)
     urls.update(teaser.url for fetch in fetches if fetch.article
                 for teaser in fetch.article.teasers)
     return {row["url"]: row for row in db.query(

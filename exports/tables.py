@@ -37,9 +37,10 @@ class TableSpec:
 
 
 def _changed_since(alias: str) -> str:
-    """The articles (under ``alias``) whose last change came from a run started at or after
-    ``:since``: what a scheduled export has not seen yet."""
-    return f"{alias}.last_changed_run in (select id from crawl_runs where started_at >= :since)"
+    """The articles (under ``alias``) whose content or status last changed in a run started
+    at or after ``:since``: what a scheduled export has not seen yet, removals included."""
+    runs = "(select id from crawl_runs where started_at >= :since)"
+    return f"({alias}.last_changed_run in {runs} or {alias}.status_changed_run in {runs})"
 
 
 TABLES: dict[str, TableSpec] = {

@@ -22,7 +22,7 @@ BLOG = "https://blog.example"
 MIGRATIONS = ["m001_crawl_runs", "m002_articles", "m003_article_versions", "m004_teasers",
               "m005_fetches", "m006_articles_fts", "m007_published_month",
               "m008_search_rank", "m009_lean_write_indexes", "m010_teasers_without_rowid",
-              "m011_fts_automerge"]
+              "m011_fts_automerge", "m012_status_changed_run"]
 
 
 @pytest.fixture
@@ -370,14 +370,63 @@ def test_finish_run_counts_the_runs_fetches_by_final_outcome(archive: Archive) -
     assert json.loads(stored["stats"]) == {"a/b": 3} and stored["finished_at"]
 
 
-def test_last_successful_run_is_the_newest_finished_one_of_the_site(archive: Archive) -> None:
+def test_an_archived_article_fetched_under_another_url_is_updated_not_inserted(
+        archive: Archive) -> None:
+    """A page fetched at ``?utm=...`` or on a mirror whose canonical link names an archived
+    article is that article, even when nothing else in the batch names its URL."""
+    archive.record_fetches(start(archive), [page(article("a"))])
+    again = Fetch(url=f"{BLOG}/a/?utm_source=feed", status=200, outcome="new",
+                  article=article("a", body_text="The body of a, edited."))
+    assert archive.record_fetches(start(archive), [again]) == ["changed"]
+    (row,) = archive.db["articles"].rows
+    assert (row["url"], row["version"]) == (f"{BLOG}/a/", 2)
+
+
+def test_last_successful_run_is_the_newest_whole_finished_one_of_the_site(
+        archive: Archive) -> None:
     finished = start(archive)
+    archive.record_fetches(finished, [page(article("a"))])
     archive.finish_run(finished, "finished", "finished", {})
     archive.finish_run(start(archive), "interrupted", "shutdown", {})
-    archive.finish_run(start(archive, site="other"), "finished", "finished", {})
+    archive.finish_run(start(archive), "finished", "finished", {})  # reached no page
+    budget = start(archive)
+    archive.record_fetches(budget, [page(article("b"))])
+    archive.finish_run(budget, "finished", "finished", {"blog_archive/over_max_pages": 3})
+    other = start(archive, site="other")
+    archive.record_fetches(other, [page(article("c"))])
+    archive.finish_run(other, "finished", "finished", {})
     start(archive)  # still running
     assert archive.last_successful_run("blog")["id"] == finished
     assert archive.last_successful_run("nobody") is None
+
+
+def test_listing_validators_are_not_trusted_after_a_transient_error(archive: Archive) -> None:
+    listing = Fetch(url=f"{BLOG}/", status=200, outcome="not_article", etag='"l1"')
+    run = start(archive)
+    archive.record_fetches(run, [listing])
+    archive.finish_run(run, "finished", "finished", {})
+    assert archive.page_validators("blog") == {f"{BLOG}/": ('"l1"', None)}
+    run = start(archive)
+    archive.record_fetches(run, [listing, Fetch(url=f"{BLOG}/new/", status=503, outcome="error",
+                                                error="HTTP 503")])
+    archive.finish_run(run, "finished", "finished", {})
+    assert archive.page_validators("blog") == {}  # /new/ may be linked from the listing only
+
+
+def test_confirmed_articles_remember_each_articles_own_last_good_fetch(
+        archive: Archive) -> None:
+    first = start(archive)
+    archive.record_fetches(first, [page(article("a")), page(article("b"))])
+    archive.finish_run(first, "finished", "finished", {})
+    second = start(archive)
+    archive.record_fetches(second, [page(article("a")),
+                                    Fetch(url=f"{BLOG}/b/", status=500, outcome="error")])
+    archive.finish_run(second, "finished", "finished", {})
+    for run, started in ((first, "2024-01-01T00:00:00+00:00"),
+                         (second, "2024-02-01T00:00:00+00:00")):
+        archive.db.execute("update crawl_runs set started_at = ? where id = ?", [started, run])
+    assert archive.confirmed_articles("blog") == {f"{BLOG}/a/": "2024-02-01T00:00:00+00:00",
+                                                  f"{BLOG}/b/": "2024-01-01T00:00:00+00:00"}
 
 
 def test_article_urls_are_the_sites_live_and_gone_articles(archive: Archive) -> None:
@@ -601,8 +650,10 @@ def test_archive_of_an_older_schema_is_upgraded_in_place(tmp_path: Path) -> None
         assert applied_migrations(upgraded.db) == MIGRATIONS
         after = {table: list(upgraded.db.query(f"select * from {table} order by 1, 2"))
                  for table in before}
-        assert [{k: v for k, v in row.items() if k != "published_month"}
-                for row in after.pop("articles")] == before.pop("articles")
+        added = {"published_month": "2024-05", "status_changed_run": None}  # m007, m012
+        assert [{k: v for k, v in row.items() if k not in added}
+                for row in after["articles"]] == before.pop("articles")
+        assert [{k: row[k] for k in added} for row in after.pop("articles")] == [added] * 2
         assert after == before
         assert [r["published_month"] for r in upgraded.db["articles"].rows] == ["2024-05"] * 2
         assert [hit["url"] for hit in upgraded.search("roller")] == [f"{BLOG}/r/"]

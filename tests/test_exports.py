@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
+from archive import Archive
 from exports import ExportError, write_export
+from scraper.items import Article, Fetch
 from tests.conftest import Crawl, RunCli, crawl_blog
 
 #: Columns of the archive that are not exported: the FTS copy of the teasers, and the
@@ -131,6 +133,34 @@ def test_other_tables_export(english_crawl: Crawl, tmp_path: Path) -> None:
     versions = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert count == english_crawl.db["article_versions"].count == len(versions)
     assert all(isinstance(v["changed_columns"], list) and v["article_url"] for v in versions)
+
+
+def test_since_exports_articles_that_went_away(tmp_path: Path) -> None:
+    """A removed or moved article is news for a scheduled export, though its content did
+    not change; an article merely fetched again unchanged is not."""
+    db = tmp_path / "archive.db"
+    blog = "https://blog.example"
+    urls = [f"{blog}/{slug}/" for slug in ("kept", "removed", "moved")]
+    with Archive.open(db) as archive:
+        first = archive.start_run("blog", "test", "1.0", "2.19")
+        archive.record_fetches(first, [
+            Fetch(url=url, status=200, outcome="new", article=Article(url=url, title=url))
+            for url in urls])
+        archive.finish_run(first, "finished", "finished", {})
+        second = archive.start_run("blog", "test", "1.0", "2.19")
+        archive.record_fetches(second, [
+            Fetch(url=urls[0], status=200, outcome="new",
+                  article=Article(url=urls[0], title=urls[0])),
+            Fetch(url=urls[1], status=404, outcome="error", error="HTTP 404"),
+            Fetch(url=urls[2], status=301, outcome="redirected", redirect_to=urls[0])])
+        archive.finish_run(second, "finished", "finished", {})
+        archive.db.execute("update crawl_runs set started_at = '2024-01-01' where id = ?", [first])
+        archive.db.execute("update crawl_runs set started_at = '2024-02-01' where id = ?",
+                           [second])
+    out = tmp_path / "news.jsonl"
+    write_export(db, out, "jsonl", since="2024-02-01")
+    news = {row["url"]: row["status"] for row in map(json.loads, out.read_text().splitlines())}
+    assert news == {urls[1]: "gone", urls[2]: "redirected"}
 
 
 @pytest.mark.parametrize("table", ["articles", "teasers", "versions", "runs"])
