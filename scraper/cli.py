@@ -4,8 +4,8 @@ Each sub-command mirrors a Python function (``run_crawl``, ``Archive.search``, `
 ...). Errors reach the user as one line on stderr with a documented exit code, never as a
 traceback: a scheduled job's log must say what went wrong in words a person can act on.
 
-Exit codes: 0 done; 1 done, but some pages failed; 2 bad usage; 3 another crawl holds the
-archive; 4 could not start (unreachable site, unwritable archive).
+Exit codes: 0 done; 1 done, but some pages failed or the run was interrupted; 2 bad usage;
+3 another crawl holds the archive; 4 could not start (unreachable site, unwritable archive).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections import Counter
 from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import click
 
@@ -115,8 +116,21 @@ def parse_settings(values: tuple[str, ...]) -> dict[str, str]:
 
 
 def check_start_url(url: str | None) -> None:
-    if url is not None and not url.startswith(("http://", "https://")):
+    """An http(s) URL with a host name or address, or ``BadParameter``: Scrapy would take
+    ``http://`` or ``http://exa mple.com/`` and fail on the first request instead."""
+    if url is None:
+        return
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 — raises ValueError for a port that is not a number
+    except ValueError as error:
+        raise click.BadParameter(f"{url!r} is not a valid URL ({error})",
+                                 param_hint="'--start-url'") from None
+    if parts.scheme not in ("http", "https"):
         raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="'--start-url'")
+    if not host or any(char.isspace() for char in parts.netloc):
+        raise click.BadParameter(f"{url!r} has no valid host name", param_hint="'--start-url'")
 
 
 def check_profile(site: str | None, start_url: str | None) -> None:
@@ -132,7 +146,7 @@ def execute_crawl(options: CrawlOptions) -> CrawlResult:
     """Run a crawl, turning the archive's and Scrapy's refusals into exit codes 3 and 4."""
     from archive import ArchiveError
     from archive.lock import ArchiveLockedError
-    from scraper.crawl import CrawlFailedError, run_crawl
+    from scraper.crawl import CrawlFailedError, UnwrittenFetchesError, run_crawl
 
     try:
         return run_crawl(options)
@@ -140,10 +154,16 @@ def execute_crawl(options: CrawlOptions) -> CrawlResult:
         raise CommandFailed(str(error), ExitCode.LOCKED) from None
     except (ArchiveError, CrawlFailedError) as error:
         raise CommandFailed(f"could not start: {error}", ExitCode.CANNOT_START) from None
+    except UnwrittenFetchesError as error:
+        raise CommandFailed(str(error), ExitCode.CANNOT_START) from None
 
 
 def report_crawl(result: CrawlResult, start_url: str, quiet: bool) -> None:
     """Print failures (stderr) and the summary (stdout); exit 4 if nothing could be fetched."""
+    if result.run["status"] == "running":  # a second Ctrl-C: Scrapy stopped without closing
+        raise CommandFailed(
+            f"run {result.run['id']} was stopped before it could finish; the next run closes "
+            "it and fetches again what it had not written", ExitCode.PAGE_ERRORS)
     if not result.reached_site:
         first_error = result.failures[0]["error"] if result.failures else "no page answered"
         raise CommandFailed(f"could not start: cannot reach {start_url}: {first_error}",
@@ -192,7 +212,7 @@ def crawl(site: str | None, start_url: str | None, db: Path, max_pages: int | No
     )
     result = execute_crawl(options)
     report_crawl(result, start_url or resolve_profile(site, None).start_url, quiet)
-    if result.failures:
+    if result.failures or result.run["status"] != "finished":  # an interrupted run is not done
         sys.exit(ExitCode.PAGE_ERRORS)
 
 

@@ -7,6 +7,7 @@ user gives (archive path, site, page budget, ``-s`` overrides) differ.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,11 @@ class CrawlFailedError(Exception):
     """The crawl could not run at all (Scrapy refused to start it); one line for the user."""
 
 
+class UnwrittenFetchesError(Exception):
+    """The crawl ran, but the archive refused some of its writes (locked, disk full); what was
+    written stays consistent, and the next run fetches the rest again."""
+
+
 def check_overrides(overrides: dict[str, str]) -> None:
     """Raise ``ValueError`` naming the first ``-s NAME=VALUE`` that Scrapy could not use.
 
@@ -72,22 +78,33 @@ def check_overrides(overrides: dict[str, str]) -> None:
             value = _read_as(current, name, text)
         except ValueError:
             kind = "true or false" if isinstance(current, bool) else \
-                "a number" if isinstance(current, int | float) else "a JSON object"
+                "a whole number" if isinstance(current, int) and not _read_as_float(name) \
+                else "a number" if isinstance(current, int | float) else "a JSON object"
             raise ValueError(f"{name}={text!r}: {kind} expected") from None
         if isinstance(value, bool) or not isinstance(value, int | float):
             continue
+        if not math.isfinite(value):
+            raise ValueError(f"{name}={text!r}: a finite number expected")
         if name.startswith("CONCURRENT_") and value < 1:
             raise ValueError(f"{name}={text!r}: at least 1 expected")
         if name.endswith(("_TIMEOUT", "_DELAY")) and value < 0:
             raise ValueError(f"{name}={text!r}: 0 or more expected")
 
 
+def _read_as_float(name: str) -> bool:
+    """Seconds: Scrapy reads delays and timeouts as floats even where the default is a
+    whole number (``DOWNLOAD_DELAY = 0``); its other whole-number settings with ``getint``."""
+    return name.endswith(("_DELAY", "_TIMEOUT"))
+
+
 def _read_as(current: Any, name: str, text: str) -> Any:
     """``text`` read as Scrapy's getters will read it for a setting now worth ``current``."""
     if isinstance(current, bool):
         return Settings({name: text}).getbool(name)
-    if isinstance(current, int | float):  # an int default may be read as a float (delays)
+    if isinstance(current, float) or (isinstance(current, int) and _read_as_float(name)):
         return float(text)
+    if isinstance(current, int):
+        return int(text)
     if isinstance(current, dict | BaseSettings):
         return Settings({name: text}).getdict(name)
     return text
@@ -95,8 +112,9 @@ def _read_as(current: Any, name: str, text: str) -> Any:
 
 def run_crawl(options: CrawlOptions) -> CrawlResult:
     """Crawl into ``options.db`` while holding its lock; raises ``ArchiveLockedError`` at once
-    when another crawl holds it, ``ArchiveError`` when the archive cannot be opened and
-    ``CrawlFailedError`` when Scrapy cannot start the crawl."""
+    when another crawl holds it, ``ArchiveError`` when the archive cannot be opened,
+    ``CrawlFailedError`` when Scrapy cannot start the crawl and ``UnwrittenFetchesError``
+    when the archive refused some of the crawl's writes."""
     Archive.open(options.db).close()  # fail fast, before the reactor starts, on a bad path
     settings = project_settings({
         **options.settings,
@@ -107,8 +125,11 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     })
     started = time.monotonic()
     with ArchiveLock(options.db):
-        process = CrawlerProcess(settings)
-        crawler = process.create_crawler(BlogSpider)
+        try:
+            process = CrawlerProcess(settings)
+            crawler = process.create_crawler(BlogSpider)
+        except Exception as error:  # noqa: BLE001 — a component named in -s that cannot load
+            raise CrawlFailedError(f"{type(error).__name__}: {error}") from None
         refusals: list[Failure] = []
         process.crawl(crawler, site=options.site, start_url=options.start_url,
                       full=options.full, max_pages=options.max_pages
@@ -120,6 +141,12 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
         reason = refusals[0] if refusals else None
         raise CrawlFailedError(f"{reason.type.__name__}: {reason.getErrorMessage()}"
                                if reason else "the crawl ended before it started a run")
+    unwritten = crawler.stats.get_value("blog_archive/unwritten")
+    if unwritten:
+        raise UnwrittenFetchesError(
+            f"{unwritten} fetched pages could not be written to {options.db} "
+            f"({crawler.stats.get_value('blog_archive/write_error')}); the next run "
+            "fetches them again")
     archive = Archive.open(options.db)
     try:
         run = archive.db["crawl_runs"].get(run_id)

@@ -8,6 +8,7 @@ closes the run's ``crawl_runs`` row, so every run, even a failed one, leaves a r
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections import Counter
 from typing import TYPE_CHECKING, Any
@@ -16,7 +17,7 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import CloseSpider
 
-from archive import Archive
+from archive import Archive, ArchiveError
 from archive.lock import ArchiveLock, ArchiveLockedError
 from scraper import __version__
 from scraper.items import Fetch
@@ -58,7 +59,7 @@ class ArchivePipeline:
             self.lock = ArchiveLock(db_path)
             try:
                 self.lock.acquire()
-            except ArchiveLockedError as error:
+            except (ArchiveLockedError, ArchiveError) as error:
                 self.lock = None
                 raise CloseSpider(str(error)) from None
         self.archive = Archive.open(db_path)
@@ -80,7 +81,10 @@ class ArchivePipeline:
 
     def flush(self) -> None:
         if self.pending and self.archive is not None and self.run_id is not None:
-            outcomes = self.archive.record_fetches(self.run_id, self.pending)
+            try:
+                outcomes = self.archive.record_fetches(self.run_id, self.pending)
+            except sqlite3.Error:  # one bad fetch must not cost the batch its good ones
+                outcomes = [self.record_alone(fetch) for fetch in self.pending]
             self.outcomes.update(outcomes)
             for fetch, outcome in zip(self.pending, outcomes, strict=True):
                 self.crawler.stats.inc_value(f"blog_archive/outcome/{outcome}")
@@ -88,6 +92,25 @@ class ArchivePipeline:
                     self.crawler.stats.inc_value(f"blog_archive/error_kind/{fetch.error_kind}")
         self.pending = []
         self.last_flush = time.monotonic()
+
+    def record_alone(self, fetch: Fetch) -> str:
+        """Write one fetch of a batch that failed as a whole; a fetch the archive refuses is
+        recorded as an error instead (the run's summary and exit code then show it). When
+        not even that can be written (the archive is locked or its disk full), the fetch is
+        counted in ``blog_archive/unwritten`` for the command to report, not silently lost."""
+        assert self.archive is not None and self.run_id is not None
+        try:
+            return self.archive.record_fetches(self.run_id, [fetch])[0]
+        except sqlite3.Error as error:
+            refused = Fetch(url=fetch.url, final_url=fetch.final_url, status=fetch.status,
+                            error_kind="archive", error=f"could not be archived: {error}",
+                            elapsed_ms=fetch.elapsed_ms, bytes=fetch.bytes)
+        try:
+            return self.archive.record_fetches(self.run_id, [refused])[0]
+        except sqlite3.Error as error:
+            self.crawler.stats.inc_value("blog_archive/unwritten")
+            self.crawler.stats.set_value("blog_archive/write_error", str(error))
+            return "unwritten"
 
     def close_spider(self) -> None:
         self.flush()
