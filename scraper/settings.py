@@ -37,9 +37,12 @@ DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 
 # Every response reaches the spider, which records it: a 404 marks an article gone, a 301 marks
-# it redirected, a 304 means unchanged. Scrapy's redirect middleware would hide all three.
+# it redirected, a 304 means unchanged. Scrapy's redirect middleware would hide the 301, so the
+# spider marks its own requests dont_redirect; the middleware stays on for robots.txt, whose
+# redirects RFC 9309 says to follow (at least five), or a robots.txt moved to https is lost.
 HTTPERROR_ALLOW_ALL = True
-REDIRECT_ENABLED = False
+REDIRECT_ENABLED = True
+REDIRECT_MAX_TIMES = 5
 METAREFRESH_ENABLED = False
 
 # Nothing listens on a port of ours while a scheduled job runs.

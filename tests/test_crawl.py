@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 from datasette.app import Datasette
+from scrapy.utils.test import get_crawler
 
 from archive.metadata import datasette_metadata
 from scraper import PROJECT_URL
 from scraper.bundled_blog.content import seed_teasers
+from scraper.spiders.blog import BlogSpider
 from tests.conftest import FAST_CRAWL, Crawl, RunCli, crawl_blog
 
 SEED_PATH = "/en/how-to-roll-your-back-exercises-for-back-pain/"
@@ -133,6 +135,17 @@ def test_max_pages_bounds_the_crawl(blog_server, tmp_path: Path) -> None:
     assert crawl.db["fetches"].count_where("url not like '%.xml'") == 5
 
 
+def test_idle_recheck_refused_by_max_pages_lets_the_crawl_close() -> None:
+    # Keeping the spider open for re-checks --max-pages refused costs an idle cycle (5 s).
+    crawler = get_crawler(BlogSpider)
+    spider = BlogSpider.from_crawler(crawler, site="sbiegacza-en",
+                                     start_url="http://127.0.0.1:9/en/", max_pages="1")
+    assert spider.page_request(spider.profile.start_url) is not None
+    spider.known_articles = {"http://127.0.0.1:9/en/one/", "http://127.0.0.1:9/en/two/"}
+    spider.on_idle()  # DontCloseSpider would escape here
+    assert crawler.stats.get_value("blog_archive/over_max_pages") == 2
+
+
 def test_generic_profile_crawls_any_blog_in_scope(blog_server, run_cli: RunCli,
                                                   tmp_path: Path) -> None:
     db = tmp_path / "generic.db"
@@ -155,7 +168,13 @@ def test_generic_profile_crawls_any_blog_in_scope(blog_server, run_cli: RunCli,
         (("--start-url", "ftp://example.org/"), 2, "is not an http(s) URL"),
         (("--max-pages", "0"), 2, "--max-pages"),
         (("-s", "NOEQUALS"), 2, "is not NAME=VALUE"),
-        (("-s", "CONCURRENT_REQUESTS=many"), 2, "CONCURRENT_REQUESTS='many': a number expected"),
+        (("-s", "CONCURRENT_REQUESTS=many"), 2,
+         "CONCURRENT_REQUESTS='many': a whole number expected"),
+        (("-s", "CONCURRENT_REQUESTS=2.5"), 2,
+         "CONCURRENT_REQUESTS='2.5': a whole number expected"),
+        (("-s", "DOWNLOAD_TIMEOUT=nan"), 2, "DOWNLOAD_TIMEOUT='nan': a finite number expected"),
+        (("--start-url", "http://[::1/"), 2, "is not a valid URL (Invalid IPv6 URL)"),
+        (("--start-url", "http://exa mple.com/"), 2, "has no valid host name"),
         (("-s", "CONCURRENT_REQUESTS=0"), 2, "CONCURRENT_REQUESTS='0': at least 1 expected"),
         (("-s", "DOWNLOAD_TIMEOUT=-5"), 2, "DOWNLOAD_TIMEOUT='-5': 0 or more expected"),
         (("-s", "ROBOTSTXT_OBEY=maybe"), 2, "ROBOTSTXT_OBEY='maybe': true or false expected"),
@@ -163,9 +182,11 @@ def test_generic_profile_crawls_any_blog_in_scope(blog_server, run_cli: RunCli,
         # A fractional delay is a good value: the crawl starts and finds nobody listening.
         (("-s", "DOWNLOAD_DELAY=0.5", "--start-url", "http://127.0.0.1:9/en/"), 4,
          "could not start: cannot reach"),
-        # Scrapy refusing to start (it reads this one as an int) is one line too.
-        (("-s", "CONCURRENT_REQUESTS=2.5", "--start-url", "http://127.0.0.1:9/en/"), 4,
-         "could not start: ValueError: invalid literal for int()"),
+        # Scrapy refusing to start (a component it cannot import) is one line too.
+        (("-s", 'ITEM_PIPELINES={"nowhere.Pipeline": 300}'), 4,
+         "could not start: ModuleNotFoundError: No module named 'nowhere'"),
+        (("-s", "SPIDER_LOADER_CLASS=nowhere.Loader"), 4,
+         "could not start: ModuleNotFoundError: No module named 'nowhere'"),
         (("--start-url", "http://127.0.0.1:9/en/"), 4, "could not start: cannot reach"),
         (("--db", "/proc/version/archive.db"), 4, "could not start"),
     ],

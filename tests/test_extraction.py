@@ -170,6 +170,41 @@ def test_canonical_url(name: str, url: str, expected: str, source: str) -> None:
     assert article.field_sources["url"] == source
 
 
+def with_canonical(href: str) -> str:
+    return page_text("astra_gutenberg").replace(
+        "https://trailnotes.example/interval-training-for-beginners/", href)
+
+
+@pytest.mark.parametrize("home", ["https://trailnotes.example/",
+                                  "https://trailnotes.example/blog/"])
+def test_canonical_naming_the_home_page_is_ignored(home: str) -> None:
+    profile = SiteProfile(name="trailnotes", start_url="https://trailnotes.example/blog/")
+    article = extract(with_canonical(home), "https://trailnotes.example/blog/intervals/",
+                      profile)
+    assert article.url == "https://trailnotes.example/blog/intervals/"
+    assert "url" not in article.field_sources
+    assert article.missing["url"] == f"canonical {home} names the home page, not this page"
+
+
+def test_home_page_keeps_its_own_canonical() -> None:
+    article = extract(with_canonical("https://trailnotes.example/"),
+                      "http://trailnotes.example/")
+    assert (article.url, article.field_sources["url"]) == ("https://trailnotes.example/", "meta")
+
+
+@pytest.mark.parametrize(("fetched", "canonical"), [
+    ("https://trailnotes.example/intervals/?utm_source=feed",
+     "https://trailnotes.example/intervals/"),
+    ("http://trailnotes.example/intervals/", "https://trailnotes.example/intervals/"),
+    ("http://127.0.0.1:8000/intervals/", "https://trailnotes.example/intervals/"),
+    ("https://trailnotes.example/intervals/amp/", "https://trailnotes.example/intervals/"),
+    ("https://trailnotes.example/intervals/", "https://trailnotes.example/?p=88"),
+])
+def test_canonical_of_the_same_post_is_kept(fetched: str, canonical: str) -> None:
+    article = extract(with_canonical(canonical), fetched)
+    assert (article.url, article.field_sources["url"]) == (canonical, "meta")
+
+
 def test_given_url_kept_without_canonical() -> None:
     article = extract_page("no_date", "https://easy.example/stretching/")
     assert article.url == "https://easy.example/stretching/"
@@ -324,6 +359,36 @@ def test_declared_charset_wins_over_guess() -> None:
     declared = text.replace("<head>", '<head><meta charset="windows-1250">')
     assert extract(declared.encode("cp1250"), "https://zima.example/").title == \
         "Zimowe bieganie: jak się ubrać?"
+
+
+def test_http_charset_wins_over_guess() -> None:
+    # windows-1252 bytes without <meta charset> read as cp1250 (the Polish guess) give "Mańana"
+    html = page_text("astra_gutenberg").replace('<meta charset="UTF-8">', "").replace(
+        "Intervals alternate", "Mañana, à la crème: intervals alternate")
+    article = extract(html.encode("cp1252"), "https://x.example/",
+                      content_type="text/html; charset=windows-1252")
+    assert "Mañana, à la crème: intervals alternate" in article.body_text
+
+
+# -- nesting -----------------------------------------------------------------------------------
+
+
+def nested_page(levels: int) -> str:
+    return page_text("astra_gutenberg").replace(
+        "<p>Repeat the session", "<div>" * levels + "<p>Deep inside.</p>" + "</div>" * levels
+        + "<p>Repeat the session")
+
+
+def test_markup_nested_300_deep_keeps_all_its_text() -> None:
+    article = extract(nested_page(300), "https://x.example/")
+    assert "Deep inside." in article.body_text
+    assert "add one repeat every fortnight" in article.body_text
+
+
+def test_markup_nested_too_deep_to_read_gives_a_reason() -> None:
+    article = extract(nested_page(3000), "https://x.example/")
+    assert article.is_article is False
+    assert "nests elements too deeply" in article.missing["page"]
 
 
 # -- page kinds and bad input ------------------------------------------------------------------

@@ -10,10 +10,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 from scraper.bundled_blog.content import Post
 from scraper.bundled_blog.server import BlogServer
-from tests.conftest import FAST_CRAWL, Crawl, crawl_blog
+from scraper.bundled_blog.site import Page
+from tests.conftest import FAST_CRAWL, Crawl, crawl_blog, run_blog_archive
 
 SEED_SLUG = "how-to-roll-your-back-exercises-for-back-pain"
 
@@ -89,6 +91,36 @@ def test_changed_body_and_teasers_make_exactly_one_version_each(
     assert [t["target_url"] for t in teasers] == [seed_url]
 
 
+@pytest.mark.parametrize("missed_by", ["a-500", "max-pages", "unreachable-site"])
+def test_an_edit_is_archived_after_a_run_that_missed_it(
+    fresh_blog_server: BlogServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    missed_by: str,
+) -> None:
+    """A run that did not fetch an edited article (it failed, the page budget ran out, the
+    site was down) must not become the baseline whose start hides the edit's lastmod."""
+    db = tmp_path / "archive.db"
+    crawl_blog(fresh_blog_server, db)
+    blog = fresh_blog_server.blog
+    edited = blog.by_language("en")[-1]  # the oldest: on a listing page that answers 304
+    time.sleep(1.1)  # the edit's lastmod is in whole seconds: after the first run's start
+    blog.set_body(edited.slug, "<p>An edit the next run must not miss.</p>")
+    if missed_by == "a-500":
+        resolve = blog.resolve
+        monkeypatch.setattr(blog, "resolve", lambda path, base: Page(500, b"down")
+                            if path == edited.path else resolve(path, base))
+        assert crawl_blog(fresh_blog_server, db).result.returncode == 1
+        monkeypatch.undo()
+    elif missed_by == "max-pages":
+        crawl_blog(fresh_blog_server, db, "--max-pages", "1")
+    else:
+        run_blog_archive("crawl", "--site", "sbiegacza-en", "--start-url",
+                         "http://127.0.0.1:9/en/", "--db", db, *FAST_CRAWL)
+
+    third = crawl_blog(fresh_blog_server, db)
+    assert "must not miss" in third.article(edited.path)["body_text"]
+    assert third.article(edited.path)["version"] == 2
+
+
 def test_removed_article_is_gone_and_moved_article_redirected(
     fresh_blog_server: BlogServer, tmp_path: Path
 ) -> None:
@@ -133,6 +165,40 @@ def test_second_crawl_on_a_locked_archive_exits_3(
     assert first.returncode == 1, first_err  # finished; only the deliberate 404 failed
     assert Crawl(db, second, fresh_blog_server, []).db["articles"].count == len(
         fresh_blog_server.blog.article_paths("en"))
+
+
+def test_a_lock_file_that_cannot_be_opened_is_one_line_and_exit_4(
+    blog_server: BlogServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "archive.db"
+    Path(f"{db}.lock").mkdir()  # as unopenable as another user's lock file, even for root
+    crawl = crawl_blog(blog_server, db)
+    assert crawl.result.returncode == 4
+    assert crawl.result.stderr.strip() == (
+        f"blog-archive: error: could not start: cannot lock the archive with {db}.lock: "
+        "Is a directory")
+
+
+def test_a_crawl_stopped_by_sigterm_is_recorded_interrupted_and_exits_1(
+    fresh_blog_server: BlogServer, tmp_path: Path
+) -> None:
+    """systemd and timeout(1) stop a job with SIGTERM: the run closes cleanly, and the exit
+    status does not tell the scheduler that the archive is complete."""
+    db = tmp_path / "archive.db"
+    crawl = subprocess.Popen(
+        [sys.executable, "-m", "scraper", "crawl", "--site", "sbiegacza-en", "--start-url",
+         f"{fresh_blog_server.base_url}/en/", "--db", str(db), *FAST_CRAWL,
+         "-s", "DOWNLOAD_DELAY=0.2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while len(fresh_blog_server.request_log) < 5 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    crawl.terminate()
+    out, err = crawl.communicate(timeout=120)
+    assert crawl.returncode == 1, err
+    assert " interrupted: " in out and "Traceback" not in err
+    (run,) = sqlite_utils.Database(db)["crawl_runs"].rows
+    assert run["status"] == "interrupted"
+    assert 0 < run["pages_fetched"] < len(fresh_blog_server.blog.article_paths("en"))
 
 
 def test_full_recrawl_fetches_everything_whole_and_still_finds_removals(

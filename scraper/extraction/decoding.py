@@ -86,14 +86,16 @@ def _control_count(text: str) -> int:
     return len(data) - len(data.translate(None, _CONTROL_BYTES)) + replaced
 
 
-def to_markup(html: str | bytes) -> tuple[str, bytes | None]:
+def to_markup(html: str | bytes, content_type: str | None = None) -> tuple[str, bytes | None]:
     """The page as text ready for lxml, and its UTF-8 bytes when ``html`` is exactly them;
-    :class:`ExtractionError` when it is not HTML.
+    :class:`ExtractionError` when it is not HTML. Bytes are decoded as :func:`decode_html`
+    does: the charset of the HTTP ``content_type`` wins over ``<meta>`` and the guess, as it
+    does in a browser, so a windows-1252 page without ``<meta charset>`` is not guessed cp1250.
 
     Most pages are valid UTF-8 that needs no cleaning: lxml can read the input bytes as they
     are instead of the text encoded again (a second pass over the page).
     """
-    encoding, text = (html_to_unicode(None, html, auto_detect_fun=guess_encoding)
+    encoding, text = (html_to_unicode(content_type, html, auto_detect_fun=guess_encoding)
                       if isinstance(html, bytes) else (None, html))
     reason = not_html_reason(text)
     if reason:

@@ -72,12 +72,15 @@ def _parser() -> etree.HTMLParser:
     C; ``lxml.html``'s own parser calls a Python function for every element proxy, a large
     share of extraction time. Comments and processing instructions are dropped at
     parse time: a date in an HTML comment is never a signal. The encoding is UTF-8, what
-    :func:`_utf8` feeds it (a ``str``, which it also accepts, carries its own).
+    :func:`_utf8` feeds it (a ``str``, which it also accepts, carries its own). ``huge_tree``
+    lifts libxml2's nesting cap from 256 to 2048 levels: past the cap it silently drops the
+    rest of the page, and page builders nest 300 deep. Input size stays bounded by the crawl's
+    download limit.
     """
     parser = getattr(_PARSERS, "parser", None)
     if parser is None:
         parser = etree.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False,
-                                  encoding="utf-8")
+                                  encoding="utf-8", huge_tree=True)
         parser.set_element_class_lookup(etree.ElementDefaultClassLookup(
             element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment))
         _PARSERS.parser = parser
@@ -137,9 +140,11 @@ class Page:
         self._addresses: dict[str, str | None] = {}
 
     @classmethod
-    def parse(cls, html: str | bytes, url: str, profile: SiteProfile | None = None) -> Page:
-        """Parse ``html``; :class:`ExtractionError` when it is empty, binary or has no tags."""
-        markup, encoded = to_markup(html)
+    def parse(cls, html: str | bytes, url: str, profile: SiteProfile | None = None,
+              content_type: str | None = None) -> Page:
+        """Parse ``html`` (bytes decoded as the HTTP ``content_type`` says, when given);
+        :class:`ExtractionError` when it is empty, binary or has no tags."""
+        markup, encoded = to_markup(html, content_type)
         try:
             doc = etree.fromstring(_utf8(markup, encoded), _parser())
         except (etree.ParserError, etree.XMLSyntaxError, ValueError) as error:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from urllib.parse import urlsplit
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -45,6 +46,23 @@ def canonical_url(page: Page) -> Found[str] | None:
             return Found(url, "meta")
     url = page.absolute(page.meta_value("og:url"))
     return Found(url, "opengraph") if url else None
+
+
+def names_home_page(page: Page, canonical: str) -> bool:
+    """True when ``canonical`` is the site's home page (the root, or the profile's start URL)
+    and ``page`` is not: an SEO plugin set up wrong makes every post claim the home page, and
+    taking its word would file every article under one address. Paths are compared without
+    hosts, so a mirror's post pointing at the production home page is caught as well."""
+    home = _home_path(canonical)
+    homes = {"", _home_path(page.profile.start_url) if page.profile else ""}
+    return home in homes and home != _home_path(page.url)
+
+
+def _home_path(url: str) -> str | None:
+    """The path of ``url`` without its trailing slash; None when a query names a page
+    (``/?p=42`` is a post, not the home page)."""
+    parts = urlsplit(url)
+    return None if parts.query else parts.path.rstrip("/")
 
 
 def title(page: Page) -> Found[str] | None:

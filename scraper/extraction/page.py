@@ -27,33 +27,43 @@ _ARTICLE_FIELDS: dict[str, tuple[Callable[[Page], Found[Any] | None], str]] = {
     "teasers": (teasers.teasers, "no related-posts block with links"),
 }
 
+#: Why a page nested past what the text walk can follow (about 1000 levels) is not read; the
+#: parser itself keeps up to 2048 levels, so a page is never silently cut short.
+_TOO_DEEP = "the page nests elements too deeply to read (about 1000 levels or more)"
 
-def extract(html: str | bytes, url: str, profile: SiteProfile | None = None) -> Article:
+
+def extract(html: str | bytes, url: str, profile: SiteProfile | None = None,
+            content_type: str | None = None) -> Article:
     """Everything the page says about its article.
 
+    ``content_type`` is the HTTP header the page came with: its charset decides how bytes
+    are read, before ``<meta charset>`` and the guess.
     Never raises on bad input: empty, binary or tag-less input gives a non-article whose
     ``missing["page"]`` says why. For non-article pages (listings, 404) only the URL, title
     and language are filled and ``missing["is_article"]`` gives the reason.
     """
-    return extract_with_page(html, url, profile)[0]
+    return extract_with_page(html, url, profile, content_type)[0]
 
 
-def extract_with_page(html: str | bytes, url: str, profile: SiteProfile | None = None
-                      ) -> tuple[Article, Page | None]:
+def extract_with_page(html: str | bytes, url: str, profile: SiteProfile | None = None,
+                      content_type: str | None = None) -> tuple[Article, Page | None]:
     """:func:`extract`, and the parsed page (None when the input is not HTML), for a caller
     that reads more of it: the crawl takes the links to follow from the same tree."""
     try:
-        page = Page.parse(html, url, profile)
+        page = Page.parse(html, url, profile, content_type)
+        return _article_of(page), page
     except ExtractionError as error:
-        return Article(url=url, is_article=False, missing={"page": str(error)}), None
-    return _article_of(page), page
+        reason = str(error)
+    except RecursionError:  # the text walk recurses once per level of the tree
+        reason = _TOO_DEEP
+    return Article(url=url, is_article=False, missing={"page": reason}), None
 
 
 def _article_of(page: Page) -> Article:
     url = page.url
-    found: dict[str, Found[Any] | None] = {"url": meta.canonical_url(page),
-                                           "title": meta.title(page)}
     missing: dict[str, str] = {}
+    found: dict[str, Found[Any] | None] = {"url": _own_canonical(page, missing),
+                                           "title": meta.title(page)}
     article_body = body(page)
     kind = article_kind(page, article_body.word_count)
     if kind.is_article:
@@ -71,6 +81,16 @@ def _article_of(page: Page) -> Article:
     if found["language"] is None:
         missing["language"] = "no lang attribute, inLanguage or recognisable text"
     return _article(url, kind.is_article, found, article_body, missing)
+
+
+def _own_canonical(page: Page, missing: dict[str, str]) -> Found[str] | None:
+    """The page's canonical URL, unless it names the home page from another page (then the
+    fetched URL stands, and ``missing["url"]`` says why)."""
+    canonical = meta.canonical_url(page)
+    if canonical is not None and meta.names_home_page(page, canonical.value):
+        missing["url"] = f"canonical {canonical.value} names the home page, not this page"
+        return None
+    return canonical
 
 
 def _article(url: str, is_article: bool, found: dict[str, Found[Any] | None], article_body: Body,

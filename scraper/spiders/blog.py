@@ -8,10 +8,13 @@ an article removed from the listings is still found gone.
 
 Every response reaches :meth:`parse` (redirects and HTTP errors included, see settings), which
 turns it into a :class:`~scraper.items.Fetch`; the archive pipeline decides what each one means.
+Only robots.txt, which Scrapy fetches itself, has its redirects followed for it.
 """
 
 from __future__ import annotations
 
+import struct
+import zlib
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -21,10 +24,13 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response, TextResponse
+from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
+from w3lib.url import safe_url_string
 
 from archive import Archive
+from scraper.extraction.decoding import ExtractionError
 from scraper.extraction.page import extract_with_page
 from scraper.failures import classify_failure
 from scraper.items import Fetch
@@ -57,7 +63,7 @@ class BlogSpider(scrapy.Spider):
         #: url -> (etag, last_modified) of every archived article, for conditional requests.
         self.validators: dict[str, tuple[str | None, str | None]] = {}
         self.known_articles: set[str] = set()
-        self.not_changed_since: datetime | None = None
+        self.confirmed_at: dict[str, datetime] = {}
         self.skipped_by_lastmod: set[str] = set()
         self.requested: set[str] = set()
         self.rechecked_known = False
@@ -84,11 +90,11 @@ class BlogSpider(scrapy.Spider):
                 return
             self.validators = {**archive.page_validators(self.profile.name),
                                **archive.validators()}
-            last_run = archive.last_successful_run(self.profile.name)
+            confirmed = archive.confirmed_articles(self.profile.name)
         finally:
             archive.close()
-        if last_run and last_run.get("started_at"):
-            self.not_changed_since = _parse_datetime(last_run["started_at"])
+        self.confirmed_at = {url: when for url, text in confirmed.items()
+                             if (when := _parse_datetime(text)) is not None}
 
     # --- discovery -------------------------------------------------------------------------
 
@@ -108,9 +114,10 @@ class BlogSpider(scrapy.Spider):
             if url not in self.requested and url not in self.skipped_by_lastmod
             and self.profile.in_scope(url)
         )
-        for url in unvisited:
-            self.schedule(self.page_request(url))
-        if unvisited:
+        requests = [request for request in map(self.page_request, unvisited) if request]
+        for request in requests:
+            self.schedule(request)
+        if requests:  # none when --max-pages refused them all: nothing to wait for
             raise DontCloseSpider
 
     def schedule(self, request: Request | None) -> None:
@@ -122,7 +129,7 @@ class BlogSpider(scrapy.Spider):
             return None
         # never conditional: a 304 would hide the lastmod entries that let articles be skipped
         return Request(url, callback=self.parse_sitemap, errback=self.on_error,
-                       priority=_SITEMAP_PRIORITY, meta={"conditional": False})
+                       priority=_SITEMAP_PRIORITY, meta=_recorded({"conditional": False}))
 
     def page_request(self, url: str, meta: dict[str, Any] | None = None) -> Request | None:
         """A request for an in-scope page, once per run; None for anything else."""
@@ -134,14 +141,43 @@ class BlogSpider(scrapy.Spider):
             self.crawler.stats.inc_value("blog_archive/over_max_pages")
             return None
         self.requested.add(url)
-        return Request(url, callback=self.parse, errback=self.on_error, meta=meta)
+        return Request(url, callback=self.parse, errback=self.on_error, meta=_recorded(meta))
 
     def parse_sitemap(self, response: Response) -> Iterator[Request | Fetch]:
-        yield self.fetch_record(response, outcome="not_article")
+        if response.status >= 400:  # a lost sitemap may hide articles: one to report
+            yield self.http_error(response)
+            return
         if response.status != 200:
+            yield self.fetch_record(response, outcome="not_article")
             return
         try:
-            sitemap = Sitemap(response.body)
+            body = self.sitemap_body(response)
+        except ValueError as error:
+            yield self.fetch_record(response, outcome="error", error=str(error),
+                                    error_kind="bad_sitemap")
+            return
+        yield self.fetch_record(response, outcome="not_article")
+        yield from self.sitemap_requests(response, body)
+
+    def sitemap_body(self, response: Response) -> bytes:
+        """The sitemap's XML: a gzipped one (``.xml.gz``) decompressed as Scrapy's
+        SitemapSpider does, never past the download size limit; ValueError when it is corrupt
+        or too large. (One sent with ``Content-Encoding: gzip`` arrives decompressed.)"""
+        if not gzip_magic_number(response):
+            return response.body
+        max_size = response.meta.get("download_maxsize",
+                                     self.settings.getint("DOWNLOAD_MAXSIZE"))
+        try:
+            return gunzip(response.body, max_size=max_size)
+        except ValueError as error:  # scrapy's size check raises a ValueError subclass
+            raise ValueError(f"gzipped sitemap too large: {error}") from None
+        except (OSError, EOFError, struct.error, zlib.error) as error:
+            raise ValueError(f"corrupt gzipped sitemap: {error}") from None
+
+    def sitemap_requests(self, response: Response, body: bytes) -> Iterator[Request]:
+        """Requests for the sitemaps and pages the sitemap lists."""
+        try:
+            sitemap = Sitemap(body)
         except Exception:  # noqa: BLE001 — lxml raises several types on garbage
             self.logger.warning("Not a sitemap: %s", response.url)
             return
@@ -151,7 +187,7 @@ class BlogSpider(scrapy.Spider):
                 continue
             if sitemap.type == "sitemapindex":
                 request = self.sitemap_request(urljoin(response.url, loc))
-            elif self.unchanged_since_last_run(loc, entry.get("lastmod")):
+            elif self.unchanged_since_archived(loc, entry.get("lastmod")):
                 self.skipped_by_lastmod.add(loc)
                 self.crawler.stats.inc_value("blog_archive/skipped_by_lastmod")
                 request = None
@@ -160,14 +196,16 @@ class BlogSpider(scrapy.Spider):
             if request is not None:
                 yield request
 
-    def unchanged_since_last_run(self, url: str, lastmod: str | None) -> bool:
-        """True for an archived article whose sitemap ``lastmod`` predates the last successful
-        run (``TRUST_SITEMAP_LASTMOD`` off: never, every article gets a conditional request)."""
-        if self.not_changed_since is None or not lastmod or url not in self.known_articles \
+    def unchanged_since_archived(self, url: str, lastmod: str | None) -> bool:
+        """True for an archived article whose sitemap ``lastmod`` predates the run that last
+        fetched or confirmed it (``TRUST_SITEMAP_LASTMOD`` off: never, every article gets a
+        conditional request)."""
+        confirmed = self.confirmed_at.get(url)
+        if confirmed is None or not lastmod or url not in self.known_articles \
                 or url in self.requested or not self.settings.getbool("TRUST_SITEMAP_LASTMOD"):
             return False
         modified = _parse_datetime(lastmod)
-        return modified is not None and modified <= self.not_changed_since
+        return modified is not None and modified <= confirmed
 
     # --- pages -----------------------------------------------------------------------------
 
@@ -177,10 +215,7 @@ class BlogSpider(scrapy.Spider):
         elif 300 <= response.status < 400:
             yield from self.follow_redirect(response)
         elif response.status >= 400:
-            yield self.fetch_record(
-                response, outcome="error", error=f"HTTP {response.status}",
-                error_kind=f"http_{response.status}",
-            )
+            yield self.http_error(response)
         elif not isinstance(response, TextResponse):
             yield self.fetch_record(response, outcome="not_article",
                                     error="not an HTML page", error_kind="not_html")
@@ -190,8 +225,15 @@ class BlogSpider(scrapy.Spider):
         else:
             yield from self.parse_html(response)
 
+    def http_error(self, response: Response) -> Fetch:
+        """An error fetch for a 4xx/5xx answer: a 404 of an archived article marks it gone."""
+        return self.fetch_record(response, outcome="error", error=f"HTTP {response.status}",
+                                 error_kind=f"http_{response.status}")
+
     def follow_redirect(self, response: Response) -> Iterator[Request | Fetch]:
-        location = response.headers.get("Location", b"").decode("latin-1")
+        # Read as Scrapy's RedirectMiddleware reads it: UTF-8, percent-encoded. Servers send
+        # raw UTF-8 paths; as latin-1, /en/zażółć/ became mojibake and the moved post was lost.
+        location = safe_url_string(response.headers.get("Location", b""))
         if not location:
             yield self.fetch_record(response, outcome="error", error="redirect without Location",
                                     error_kind="bad_redirect")
@@ -216,8 +258,11 @@ class BlogSpider(scrapy.Spider):
     def parse_html(self, response: TextResponse) -> Iterator[Request | Fetch]:
         """Extract the article and follow the page's links, both from one parse of it."""
         try:
-            article, page = extract_with_page(response.body, response.url, self.profile)
-            links = followed_links(page) if page is not None else []
+            article, page = extract_with_page(response.body, response.url, self.profile,
+                                              _header(response.headers, "Content-Type"))
+            if page is None:  # unreadable (empty, no tags, nested too deep): an article lost
+                raise ExtractionError(article.missing["page"])
+            links = followed_links(page)
         except Exception as error:  # noqa: BLE001 — one bad page must not stop the crawl
             self.logger.error("Extraction failed on %s: %s", response.url, error)
             yield self.fetch_record(response, outcome="error", error=f"extraction failed: {error}",
@@ -252,6 +297,13 @@ class BlogSpider(scrapy.Spider):
             bytes=len(response.body),
             **fields,
         )
+
+
+def _recorded(meta: dict[str, Any] | None) -> dict[str, Any]:
+    """Meta for the spider's own requests: Scrapy's redirect middleware is on, for robots.txt
+    (RFC 9309: follow at least five redirects), but a redirect of a page or sitemap must reach
+    the spider, which records it (and follows a page's redirect itself)."""
+    return {**(meta or {}), "dont_redirect": True}
 
 
 def _looks_binary(body: bytes) -> bool:
