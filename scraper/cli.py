@@ -11,6 +11,7 @@ Exit codes: 0 done; 1 done, but some pages failed or the run was interrupted; 2 
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import sys
 from collections import Counter
@@ -165,6 +166,9 @@ def report_crawl(result: CrawlResult, start_url: str, quiet: bool) -> None:
             f"run {result.run['id']} was stopped before it could finish; the next run closes "
             "it and fetches again what it had not written", ExitCode.PAGE_ERRORS)
     if not result.reached_site:
+        if json.loads(result.run["stats"] or "{}").get("robotstxt/forbidden"):
+            raise CommandFailed(f"could not start: robots.txt forbids crawling {start_url}",
+                                ExitCode.CANNOT_START)
         first_error = result.failures[0]["error"] if result.failures else "no page answered"
         raise CommandFailed(f"could not start: cannot reach {start_url}: {first_error}",
                             ExitCode.CANNOT_START)

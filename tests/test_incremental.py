@@ -167,6 +167,20 @@ def test_second_crawl_on_a_locked_archive_exits_3(
         fresh_blog_server.blog.article_paths("en"))
 
 
+def test_a_site_whose_robots_txt_forbids_everything_says_so(
+    fresh_blog_server: BlogServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    resolve = fresh_blog_server.blog.resolve
+    monkeypatch.setattr(fresh_blog_server.blog, "resolve", lambda path, base: Page(
+        200, b"User-agent: *\nDisallow: /\n", "text/plain") if path == "/robots.txt"
+        else resolve(path, base))
+    crawl = crawl_blog(fresh_blog_server, tmp_path / "archive.db")
+    assert crawl.result.returncode == 4
+    assert crawl.result.stderr.strip() == ("blog-archive: error: could not start: robots.txt "
+                                           f"forbids crawling {fresh_blog_server.base_url}/en/")
+    assert {path for _, path, _, _ in crawl.requests} == {"/robots.txt"}
+
+
 def test_a_lock_file_that_cannot_be_opened_is_one_line_and_exit_4(
     blog_server: BlogServer, tmp_path: Path
 ) -> None:
