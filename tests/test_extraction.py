@@ -15,7 +15,9 @@ from click.testing import CliRunner
 from scraper.extraction import extract
 from scraper.extraction.cli import extract as extract_command
 from scraper.extraction.meta import strip_site_name
+from scraper.extraction.page import extract_with_page
 from scraper.items import Article
+from scraper.links import followed_links
 from scraper.profiles import SiteProfile
 
 PAGES = Path(__file__).parent / "pages"
@@ -460,6 +462,20 @@ def usage_error(*args: str) -> click.UsageError:
     result = CliRunner().invoke(extract_command, list(args), standalone_mode=False)
     assert isinstance(result.exception, click.UsageError), result.output
     return result.exception
+
+
+def test_links_python_cannot_parse_are_dropped_not_fatal() -> None:
+    """``urljoin`` raises on a bracketed host that is no IP address; such a link (or base)
+    loses only itself, never the page's article."""
+    html = (PAGES / "slick_related.html").read_text(encoding="utf-8").replace(
+        "<head>", '<head><base href="http://[oops/">', 1)
+    broken = ('<a href="http://[::1/x">IPv6 typo</a> <a href="https://[…]/">ellipsis</a>'
+              '<a href="/en/kept/">kept</a>')
+    html = html.replace("</article>", f"<p>{broken}</p></article>", 1)
+    article = extract(html, "https://blog.example/en/post/")
+    assert article.is_article and article.title
+    assert "https://blog.example/en/kept/" in followed_links(
+        extract_with_page(html, "https://blog.example/en/post/")[1])
 
 
 def test_cli_prints_one_pretty_json_object() -> None:

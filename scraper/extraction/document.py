@@ -114,12 +114,17 @@ _PLAIN_ABSOLUTE = re.compile(
 
 
 @lru_cache(maxsize=4096)
-def _join(base: str, href: str) -> str:
-    """``urljoin`` without the fragment; cached, since a page links the same posts many times."""
-    return urldefrag(urljoin(base, href))[0]
+def _join(base: str, href: str) -> str | None:
+    """``urljoin`` without the fragment; cached, since a page links the same posts many times.
+    None for an address Python cannot parse (``http://[::1/``, a bracketed host that is no IP
+    address): one broken link must not cost the page its article."""
+    try:
+        return urldefrag(urljoin(base, href))[0]
+    except ValueError:
+        return None
 
 
-def _resolve(base: str, href: str) -> str:
+def _resolve(base: str, href: str) -> str | None:
     """``_join`` without parsing either address when ``href`` is already plainly absolute,
     as nearly every link of a WordPress page is."""
     return href.partition("#")[0] if _PLAIN_ABSOLUTE.fullmatch(href) else _join(base, href)
@@ -159,7 +164,7 @@ class Page:
     def base(self) -> str:
         """The address relative links resolve against (``<base href>`` when the page has one)."""
         href = next((el.get("href") for el in self.doc.iter("base") if el.get("href")), None)
-        return _join(self.url, href) if href else self.url
+        return (_join(self.url, href) if href else None) or self.url
 
     def absolute(self, href: str | None) -> str | None:
         """``href`` made absolute, fragment dropped; None for empty, ``data:`` or script links.
