@@ -81,6 +81,9 @@ class OneLineErrors(click.Group):
             _fail(error.format_message(), error.exit_code)
         except click.Abort:
             _fail("aborted", ExitCode.PAGE_ERRORS)
+        except OSError as error:  # the file system refused a path: too long, no permission...
+            where = f"{error.filename}: " if error.filename else ""
+            _fail(f"{where}{error.strerror or error}", ExitCode.CANNOT_START)
         except Exception as error:
             if os.environ.get("BLOG_ARCHIVE_DEBUG"):
                 raise
@@ -89,7 +92,8 @@ class OneLineErrors(click.Group):
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo(f"blog-archive: error: {message}", err=True)
+    """Print ``message`` as one line (click lists a choice's values one per line)."""
+    click.echo(f"blog-archive: error: {' '.join(message.split())}", err=True)
     sys.exit(code)
 
 

@@ -158,6 +158,16 @@ def test_an_empty_file_is_not_made_an_archive(tmp_path: Path) -> None:
     assert empty.stat().st_size == 0
 
 
+@pytest.mark.parametrize("command", [("stats",), ("search", "roller"), ("export", "--format",
+                                                                          "csv")])
+def test_a_path_the_file_system_refuses_is_one_line(command: tuple[str, ...]) -> None:
+    too_long = "x" * 300  # ENAMETOOLONG: Path.exists() raises rather than answer False
+    result = subprocess.run([sys.executable, "-m", "scraper", *command, "--db", too_long],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 4
+    assert result.stderr.splitlines() == [f"blog-archive: error: {too_long}: File name too long"]
+
+
 def test_history_lists_each_version_and_what_changed(db: Path) -> None:
     result = invoke(history, f"{BLOG}/roller/", "--db", db)
     assert result.exit_code == 0, result.output

@@ -219,13 +219,14 @@ def test_a_closed_pipe_ends_the_export_quietly(english_crawl: Crawl) -> None:
 
 def test_sigterm_removes_the_temporary_file(english_crawl: Crawl, tmp_path: Path) -> None:
     out = tmp_path / "articles.jsonl"
-    # Stopped as soon as its temporary file exists, while it writes (or, on a fast machine,
-    # just after it renamed it: then there is no temporary file to leave either).
+    # Stopped as soon as rows reach its temporary file, while it writes (or, on a fast
+    # machine, just after it renamed it: then there is no temporary file to leave either).
     export = subprocess.Popen([sys.executable, "-m", "scraper", "export", "--format", "jsonl",
                                "--db", str(english_crawl.db_path), "--out", str(out)],
                               stderr=subprocess.PIPE)
     deadline = time.monotonic() + 20
-    while not list(tmp_path.glob(".articles.jsonl.*")) and export.poll() is None:
+    while export.poll() is None and not any(
+            part.stat().st_size for part in tmp_path.glob(".articles.jsonl.*")):
         assert time.monotonic() < deadline
         time.sleep(0.001)
     export.terminate()
@@ -258,6 +259,7 @@ def test_stdout_export(english_crawl: Crawl, run_cli: RunCli) -> None:
     ("args", "message"),
     [
         (("--format", "xml"), "Invalid value for '--format'"),
+        (("--table", "runs"), "Missing option '--format'. Choose from: json, jsonl, csv"),
         (("--format", "csv", "--table", "users"), "Invalid value for '--table'"),
         (("--format", "csv", "--since", "last tuesday"), "is not a date"),
         (("--format", "csv", "--out", "/proc/version/out.csv"), "cannot write"),
