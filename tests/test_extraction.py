@@ -511,6 +511,7 @@ def test_cli_reads_a_page_piped_to_dev_stdin() -> None:
 @pytest.mark.parametrize(("make_args", "phrase"), [
     (lambda tmp: [str(tmp / "missing.html")], "no such file"),
     (lambda tmp: [str(tmp)], "is a directory"),
+    (lambda tmp: ["http://[::1/"], "not a valid URL (Invalid IPv6 URL)"),
     (lambda tmp: ["/dev/null"], "empty"),
     (lambda tmp: [str(tmp / "empty.html")], "empty"),
     (lambda tmp: [str(tmp / "image.png")], "binary"),

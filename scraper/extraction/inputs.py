@@ -52,8 +52,8 @@ def _read(target: str) -> Source:
 
 def _fetch(url: str, timeout: float) -> Source:
     """GET ``url``; an HTTP error page (a 404) is still a page and is returned."""
-    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
     try:
+        request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return Source(decode_html(response.read(), response.headers.get("Content-Type")),
                           response.geturl())
@@ -62,3 +62,5 @@ def _fetch(url: str, timeout: float) -> Source:
     except (urllib.error.URLError, TimeoutError, OSError) as error:
         reason = getattr(error, "reason", None) or error
         raise ExtractionError(f"{url}: could not be fetched ({reason})") from None
+    except ValueError as error:  # urllib's parser: "Invalid IPv6 URL", a bad port...
+        raise ExtractionError(f"{url}: not a valid URL ({error})") from None
