@@ -120,7 +120,7 @@ def test_polish_profile_crawls_only_the_polish_edition(
     db = tmp_path / "pl.db"
     result = run_cli("crawl", "--site", "sbiegacza-pl", "--start-url", f"{blog_server.base_url}/",
                      "--db", db, *FAST_CRAWL)
-    assert result.returncode in (0, 1), result.stderr
+    assert result.returncode == 0, result.stderr  # no dead link: the cart, categories resolve
     urls = {row["url"] for row in sqlite_utils.Database(db)["articles"].rows}
     expected = {f"{blog_server.base_url}{path}" for path in blog_server.blog.article_paths("pl")}
     assert len(expected) >= 5 and urls == expected

@@ -12,6 +12,7 @@ import math
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from urllib.parse import unquote
 
 from scraper.bundled_blog import theme
 from scraper.bundled_blog.content import (
@@ -153,7 +154,8 @@ class BundledBlog:
 
     def resolve(self, path: str, base: str) -> Page:
         """The answer to a GET of ``path`` on the blog served at ``base``."""
-        path = path.split("?", 1)[0].split("#", 1)[0]
+        # As a web server does: /kategoria/sprz%C4%99t/ is the category sprzęt.
+        path = unquote(path.split("?", 1)[0].split("#", 1)[0])
         if path in self.redirects:
             return Page(301, b"", location=f"{base}{self.redirects[path]}")
         if path == AWKWARD["pdf"]:

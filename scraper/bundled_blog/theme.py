@@ -41,6 +41,7 @@ class Labels:
     prefix: str
     privacy_path: str
     contact_path: str
+    cart_path: str
 
 
 LABELS = {
@@ -51,7 +52,7 @@ LABELS = {
         newsletter="Sign up for our newsletter and get 10% off your first order",
         cookie="We use cookies to give you the best experience on our website.",
         not_found="Page not found", category_base="category", tag_base="tag", prefix="/en",
-        privacy_path="/en/privacy-policy/", contact_path="/en/contact/",
+        privacy_path="/en/privacy-policy/", contact_path="/en/contact/", cart_path="/en/cart/",
     ),
     "pl": Labels(
         lang="pl-PL", locale="pl_PL", home="Strona główna", blog="Blog",
@@ -60,7 +61,7 @@ LABELS = {
         newsletter="Zapisz się do newslettera i odbierz 10% rabatu na pierwsze zakupy",
         cookie="Korzystamy z plików cookies, aby zapewnić Ci najlepsze doświadczenia.",
         not_found="Nie znaleziono strony", category_base="kategoria", tag_base="tag", prefix="",
-        privacy_path="/polityka-prywatnosci/", contact_path="/kontakt/",
+        privacy_path="/polityka-prywatnosci/", contact_path="/kontakt/", cart_path="/koszyk/",
     ),
 }
 
@@ -152,7 +153,7 @@ def page(*, base: str, language: str, title: str, path: str, body_class: str, ma
  <nav id="site-navigation" class="main-navigation"><ul id="primary-menu" class="menu">
   <li class="menu-item"><a href="{home}">{labels.home}</a></li>
   <li class="menu-item"><a href="{base}{labels.prefix}/blog/">{labels.blog}</a></li>
-  <li class="menu-item"><a href="{base}{labels.prefix}/cart/">Cart (0)</a></li>
+  <li class="menu-item"><a href="{base}{labels.cart_path}">Cart (0)</a></li>
   <li class="menu-item lang-item"><a href="{switch}" hreflang="{other}">{other.upper()}</a></li>
  </ul></nav>
 </header>
