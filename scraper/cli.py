@@ -138,6 +138,17 @@ def check_start_url(url: str | None) -> None:
         raise click.BadParameter(f"{url!r} has no valid host name", param_hint="'--start-url'")
 
 
+def check_archive_path(db: Path) -> None:
+    """Refuse another application's database: migrating it would add the archive's tables
+    beside its own, or stop halfway on a table name both use. A new or empty file is fine."""
+    from archive.schema import not_an_archive
+
+    reason = not_an_archive(db) if db.is_file() and db.stat().st_size else None
+    if reason:
+        raise click.BadParameter(f"{db} is not a blog-archive archive ({reason}); crawl into "
+                                 "a new file", param_hint="'--db'")
+
+
 def check_profile(site: str | None, start_url: str | None) -> None:
     if site is not None and not site.strip():
         raise click.BadParameter("must name a site profile", param_hint="'--site'")
@@ -210,6 +221,7 @@ def crawl(site: str | None, start_url: str | None, db: Path, max_pages: int | No
     """Crawl a blog into the archive."""
     check_start_url(start_url)
     check_profile(site, start_url)
+    check_archive_path(db)
     show_progress = sys.stderr.isatty() and not quiet and not verbose
     from scraper.crawl import CrawlOptions
 

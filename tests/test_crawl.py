@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import subprocess
 import sys
 from collections import Counter
@@ -124,6 +125,21 @@ def test_polish_profile_crawls_only_the_polish_edition(
     urls = {row["url"] for row in sqlite_utils.Database(db)["articles"].rows}
     expected = {f"{blog_server.base_url}{path}" for path in blog_server.blog.article_paths("pl")}
     assert len(expected) >= 5 and urls == expected
+
+
+def test_crawl_refuses_another_applications_database_untouched(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    foreign = tmp_path / "notes.db"
+    with sqlite3.connect(foreign) as conn:  # "articles" is a name the archive uses too
+        conn.execute("create table articles (id integer primary key, note text)")
+    before = foreign.read_bytes()
+    result = run_cli("crawl", "--start-url", "http://127.0.0.1:9/en/", "--db", foreign)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"blog-archive: error: Invalid value for '--db': {foreign} is not a blog-archive "
+        "archive (an SQLite database without blog-archive's tables); crawl into a new file"]
+    assert foreign.read_bytes() == before
 
 
 def test_max_pages_bounds_the_crawl(blog_server, tmp_path: Path) -> None:
