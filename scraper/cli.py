@@ -208,7 +208,8 @@ def report_crawl(result: CrawlResult, start_url: str, quiet: bool) -> None:
 @click.option("--start-url", help="Crawl from this URL: another blog, or a mirror of --site.")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default="archive.db",
               show_default=True, help="The archive to write.")
-@click.option("--max-pages", type=click.IntRange(min=1), help="Stop after this many pages.")
+@click.option("--max-pages", type=click.IntRange(min=1),
+              help="Stop after this many pages (robots.txt and sitemaps not counted).")
 @click.option("--full", is_flag=True, help="Re-fetch everything, ignoring what the archive knows.")
 @click.option("--trigger", default="cli", show_default=True,
               help="Label stored with the run (cron, systemd ...).")
