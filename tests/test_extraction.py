@@ -521,6 +521,16 @@ def test_cli_jsonl_prints_one_object_per_line() -> None:
     assert [json.loads(line)["is_article"] for line in lines] == [True, False]
 
 
+def test_cli_jsonl_goes_on_past_an_unreadable_input(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.html"
+    result = CliRunner().invoke(extract_command, [str(PAGES / "no_date.html"), str(missing),
+                                                  str(PAGES / "listing.html"), "--jsonl"])
+    assert result.exit_code == 2
+    assert [json.loads(line)["is_article"] for line in result.stdout.splitlines()] == [True, False]
+    assert result.stderr.splitlines()[0] == f"failed: {missing}: no such file"
+    assert "1 of 3 inputs could not be read" in result.stderr.splitlines()[-1]
+
+
 def test_cli_site_profile_selectors_are_used() -> None:
     code, output = run_cli(str(PAGES / "polish_article.html"), "--site", "sbiegacza-pl")
     assert code == 0

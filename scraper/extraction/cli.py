@@ -31,13 +31,21 @@ def extract(targets: tuple[str, ...], page_url: str | None, site: str | None,
     if page_url and len(targets) > 1:
         raise click.UsageError("--url names the address of one page; give one input with it.")
     profile = _profile(site)
+    unreadable = 0
     for target in targets:
         try:
             source = load(target)
         except ExtractionError as error:
-            raise click.UsageError(f"{error}.") from None
+            if len(targets) == 1:
+                raise click.UsageError(f"{error}.") from None
+            click.echo(f"failed: {error}", err=True)  # the other inputs still get their line
+            unreadable += 1
+            continue
         article = extract_page(source.text, page_url or source.url, profile)
         click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=None if jsonl else 2))
+    if unreadable:
+        raise click.UsageError(f"{unreadable} of {len(targets)} inputs could not be read "
+                               "(each is a failed: line above).")
 
 
 def _profile(name: str | None) -> SiteProfile | None:
