@@ -567,3 +567,58 @@ def test_cli_bad_input_is_one_line_usage_error(tmp_path: Path, make_args, phrase
     message = usage_error(*args).format_message()
     assert phrase in message
     assert "\n" not in message
+
+
+# -- themes the bundled blog does not use, written by a reviewer who had not seen the code ------
+
+UNSEEN = PAGES / "unseen"
+
+
+def unseen(name: str, url: str) -> Article:
+    return extract((UNSEEN / name).read_bytes(), url)
+
+
+@pytest.mark.parametrize(("name", "url"), [
+    # Ghost's related feed: four <article class="gh-card"> beside the post.
+    ("ghost_source.html", "https://slowmiles.example/a-year-of-easy-running/"),
+    # A sidebar of three <article class="popular-post"> cards, microdata only.
+    ("microdata_bootstrap.html", "https://nightowl.example/blog/choosing-a-headlamp"),
+    # Blogger: an h3 post title, microdata BlogPosting, no og:type or JSON-LD.
+    ("blogger_pl.html", "https://biegowypamietnik.blogspot.com/2023/04/moj-pierwszy-maraton.html"),
+])
+def test_an_article_beside_post_cards_is_still_an_article(name: str, url: str) -> None:
+    article = unseen(name, url)
+    assert article.is_article, article.missing
+    assert article.word_count >= 90 and article.title
+
+
+def test_a_read_also_list_inside_the_text_does_not_swallow_what_follows() -> None:
+    article = unseen("generatepress_readalso.html", "https://longrunclub.example/marathon-taper/")
+    assert "Trust the work you have done" in article.body_text
+    assert [t.title for t in article.teasers] == [
+        "Finding your marathon pace", "Carb loading without the bloat",
+        "A race morning routine that works"]
+
+
+def test_a_polish_more_posts_block_is_teasers_not_the_date() -> None:
+    article = unseen("tt4_url_date.html",
+                     "https://biegajmadrze.example/2023/04/05/bieganie-w-upale/")
+    assert article.published == "2023-04-05"  # from the URL, not a teaser's <time>
+    assert [t.title for t in article.teasers][:2] == ["Wiosenne wybieganie", "Czapka na zimę"]
+
+
+def test_category_links_marked_rel_tag_are_categories() -> None:
+    article = unseen("kadence_pl_updated.html", "https://dziennikbiegaczki.example/rolowanie-lydek/")
+    assert (article.categories, article.tags) == (["Regeneracja"], ["rolowanie"])
+    assert article.published == "2023-04-05"  # "Zaktualizowano: 12.05.2023" comes first
+
+
+def test_an_h_card_byline_names_the_author() -> None:
+    article = unseen("medium_export.html",
+                     "https://medium.com/@janedoe/why-i-stopped-running-with-music-4f5e6d7c8b9a")
+    assert article.author == "Jane Doe"
+
+
+def test_amp_ad_placeholders_are_not_article_text() -> None:
+    article = unseen("amp_legacy.html", "https://stridelab.example/mobility-drills/amp/")
+    assert article.is_article and "Advertisement" not in article.body_text

@@ -43,6 +43,9 @@ def article_kind(page: Page, word_count: int) -> Kind:
     listed = [c for c in _LISTING_BODY if c in body]
     if listed:
         return Kind(False, f"listing or error page (body class {listed[0]!r})")
+    lone = _lone_article(page, word_count)
+    if lone:
+        return Kind(True, lone)
     cards = [el for el in (*page.doc.iter("article"), *with_class(page.doc, ("div", "p"),
                                                                   _EXCERPT_CLASS))
              if not page.in_noise(el)]
@@ -70,3 +73,19 @@ def article_kind(page: Page, word_count: int) -> Kind:
         return Kind(False, "error page (title says not found)")
     return Kind(False, "no article signal (no JSON-LD Article, og:type article or headline "
                        "with body text)")
+
+
+def _lone_article(page: Page, word_count: int) -> str | None:
+    """Why the page's article element is the page (or None): it holds the headline and the
+    text and no post card of its own. Cards elsewhere (a sidebar's popular posts, a related
+    feed of ``<article>`` cards) then do not make a listing. A listing's cards carry ``h2``
+    titles, so its article element, if any, is the list's container, never one with an h1."""
+    root = page.root
+    if word_count < MIN_ARTICLE_WORDS or root is page.content_area or \
+            next(root.iterdescendants("article"), None) is not None:
+        return None
+    if root.tag == "article" and next(root.iterdescendants("h1"), None) is not None:
+        return "an article element with the headline and the text"
+    if any(t in (root.get("itemtype") or "") for t in ("BlogPosting", "schema.org/Article")):
+        return "a microdata BlogPosting with the text"
+    return None

@@ -20,8 +20,11 @@ from scraper.extraction.text import normalize_space, text_of
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·•»:]\s+")
 _AUTHOR_PREFIX = re.compile(r"^(?:by|author|written\s+by|posted\s+by|autor(?:ka)?|przez"
                             r"|napisa(?:ł|ła|l|la))\s*:?\s+", re.IGNORECASE)
+#: A category archive's address (WordPress in English and Polish).
+_CATEGORY_PATH = re.compile(r"/(?:category|kategoria)/")
 _AUTHOR_MARKUP = etree.XPath(
     ".//*[@rel='author'] | .//*[@itemprop='author']//*[@itemprop='name']"
+    " | .//*[contains(concat(' ', normalize-space(@class), ' '), ' p-author ')]"
     " | .//*[contains(concat(' ', normalize-space(@class), ' '), ' author ')]"
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' fn ')]"
 )
@@ -185,7 +188,7 @@ def _terms(page: Page, field: str, rel: str, jsonld_key: str,
     found = _unique(text_of(el) for el in page.site(field))
     if found:
         return Found(found, "site")
-    found = _unique(text_of(a) for a in page.root.iter("a")
+    found = _unique(text_of(a).lstrip("#") for a in page.root.iter("a")
                     if _link_rel(a, rel) and not page.in_noise(a))
     if found:
         return Found(found, "heuristic")
@@ -200,7 +203,13 @@ def _terms(page: Page, field: str, rel: str, jsonld_key: str,
 
 
 def _link_rel(link: HtmlElement, rel: str) -> bool:
+    """True for a link to a term of kind ``rel``. Some themes (Kadence, the core post-terms
+    block) mark category links ``rel="tag"`` alone: a link into ``/category/`` or
+    ``/kategoria/`` is a category whatever its ``rel`` says."""
     values = (link.get("rel") or "").lower().split()
+    if "category" not in values and "tag" in values and \
+            _CATEGORY_PATH.search(link.get("href") or ""):
+        values.append("category")
     return rel in values and (rel == "category" or "category" not in values)
 
 

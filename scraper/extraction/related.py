@@ -33,6 +33,7 @@ RELATED_HEADING = re.compile(
     r"|recommended(?:\s+(?:posts|articles|reading))?|similar\s+(?:posts|articles)"
     r"|mo(?:g[aą]|[zż]e)\s+ci[eę]\s+(?:(?:r[oó]wnie[zż]|tak[zż]e)\s+)?zainteresowa[cć]"
     r"|(?:podobne|polecane|powi[aą]zane)\s+(?:wpisy|artyku[lł]y|posty|teksty)"
+    r"|wi[eę]cej\s+(?:wpis[oó]w|artyku[lł][oó]w|post[oó]w|tekst[oó]w)"
     r"|(?:zobacz|przeczytaj|czytaj)\s+(?:tak[zż]e|te[zż]|r[oó]wnie[zż])"
     r"|[äa]hnliche\s+(?:beitr[äa]ge|artikel)|das\s+k[öo]nnte\s+(?:dich|sie)\s+auch\s+interessieren"
     r"|articles?\s+similaires|vous\s+aimerez\s+aussi|art[ií]culos\s+relacionados",
@@ -137,10 +138,15 @@ def _block_after(heading: HtmlElement) -> RelatedBlock | None:
     if first_child is heading and parent.tag not in _CONTAINER_TAGS and _has_links(parent):
         return RelatedBlock((parent,), parent, "heuristic")
     siblings: list[HtmlElement] = []
+    links_seen = False
     for sibling in heading.itersiblings():
         if sibling.tag in _HEADING_TAGS or sibling.tag == "h1":
             break
+        linked = _has_links(sibling)
+        if links_seen and not linked:
+            break  # the article goes on after a "Read also" list: that text is not the block
+        links_seen = links_seen or linked
         siblings.append(sibling)
-    if not any(_has_links(s) for s in siblings):
+    if not links_seen:
         return None
     return RelatedBlock(tuple(siblings), parent, "heuristic", heading)

@@ -22,7 +22,8 @@ _HAS_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
 _NOISE_TAGS = frozenset({
     "script", "style", "noscript", "template", "svg", "iframe", "form", "button", "select",
     "textarea", "input", "nav", "aside", "dialog", "object", "embed", "canvas", "audio", "video",
-    "map", "head", "title", "meta", "link",
+    "map", "head", "title", "meta", "link", "amp-ad", "amp-embed", "amp-sticky-ad",
+    "amp-analytics",
 })
 
 _INVISIBLE_TAGS = frozenset({"script", "style", "noscript", "template", "svg"})
