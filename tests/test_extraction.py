@@ -622,3 +622,9 @@ def test_an_h_card_byline_names_the_author() -> None:
 def test_amp_ad_placeholders_are_not_article_text() -> None:
     article = unseen("amp_legacy.html", "https://stridelab.example/mobility-drills/amp/")
     assert article.is_article and "Advertisement" not in article.body_text
+
+
+def test_a_blogger_abbr_title_gives_the_date() -> None:
+    article = unseen("blogger_pl.html",
+                     "https://biegowypamietnik.blogspot.com/2023/04/moj-pierwszy-maraton.html")
+    assert article.published == "2023-04-05T10:15:00+02:00"

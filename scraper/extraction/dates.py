@@ -224,7 +224,9 @@ def _head_dates(page: Page, kind: DateKind) -> Iterator[Found[str]]:
     if kind.itemprop not in page.markup:
         return
     for el in page.root.xpath(".//*[@itemprop=$name]", name=kind.itemprop):
-        raw = el.get("content") or el.get("datetime") or el.text_content()
+        # Blogger puts the machine date in <abbr title=...> and shows only the time of day.
+        raw = el.get("content") or el.get("datetime") or (
+            el.get("title") if el.tag == "abbr" else None) or el.text_content()
         if (parsed := parse_date(raw)) and not page.in_noise(el):
             yield Found(parsed, "meta")
 
