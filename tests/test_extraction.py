@@ -628,3 +628,10 @@ def test_a_blogger_abbr_title_gives_the_date() -> None:
     article = unseen("blogger_pl.html",
                      "https://biegowypamietnik.blogspot.com/2023/04/moj-pierwszy-maraton.html")
     assert article.published == "2023-04-05T10:15:00+02:00"
+
+
+def test_microdata_alone_gives_terms_and_image() -> None:
+    article = unseen("microdata_bootstrap.html", "https://nightowl.example/blog/choosing-a-headlamp")
+    assert (article.categories, article.tags) == (["Gear"], ["headlamps", "night running"])
+    assert article.image == "https://nightowl.example/static/img/headlamp-hero.jpg"
+    assert article.field_sources["tags"] == "meta"

@@ -20,6 +20,7 @@ from scraper.extraction.text import normalize_space, text_of
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·•»:]\s+")
 _AUTHOR_PREFIX = re.compile(r"^(?:by|author|written\s+by|posted\s+by|autor(?:ka)?|przez"
                             r"|napisa(?:ł|ła|l|la))\s*:?\s+", re.IGNORECASE)
+_ITEMPROP = etree.XPath(".//*[@itemprop=$name]")
 #: A category archive's address (WordPress in English and Polish).
 _CATEGORY_PATH = re.compile(r"/(?:category|kategoria)/")
 _AUTHOR_MARKUP = etree.XPath(
@@ -198,6 +199,9 @@ def _terms(page: Page, field: str, rel: str, jsonld_key: str,
     found = _unique(names(value))
     if found:
         return Found(found, "json-ld")
+    found = _unique(term for raw in _microdata(page, jsonld_key) for term in raw.split(","))
+    if found:
+        return Found(found, "meta")
     found = _unique(page.meta.get(meta_key, []))
     return Found(found, "opengraph") if found else None
 
@@ -227,12 +231,29 @@ def image(page: Page) -> Found[str] | None:
         url = page.absolute(_image_url(page.jsonld.article_value(key), page))
         if url:
             return Found(url, "json-ld")
+    for src in _microdata(page, "image"):
+        url = page.absolute(src)
+        if url:
+            return Found(url, "meta")
     for img in page.body.value.iter("img"):
         src = img.get("src") or img.get("data-src") or img.get("data-lazy-src")
         url = page.absolute(src) if src and not src.startswith("data:") else None
         if url and not page.in_noise(img):
             return Found(url, "heuristic")
     return None
+
+
+def _microdata(page: Page, prop: str) -> Iterator[str]:
+    """Values of the article's ``itemprop`` ``prop`` (schema.org microdata, for themes
+    without JSON-LD): ``content``, an image's ``src``, else the visible text. The markup is
+    searched first, so most pages cost no XPath."""
+    if f'itemprop="{prop}"' not in page.markup and f"itemprop='{prop}'" not in page.markup:
+        return
+    for el in _ITEMPROP(page.root, name=prop):
+        value = el.get("content") or (el.get("src") if prop == "image" else None) or \
+            text_of(el)
+        if value and value.strip() and not page.in_noise(el):
+            yield value.strip()
 
 
 def _image_url(value: object, page: Page) -> str | None:
