@@ -76,7 +76,7 @@ def check_overrides(overrides: dict[str, str]) -> None:
         current = known.get(name)
         try:
             value = _read_as(current, name, text)
-        except ValueError:
+        except (ValueError, TypeError):  # getdict: TypeError for JSON that is not an object
             kind = "true or false" if isinstance(current, bool) else \
                 "a whole number" if isinstance(current, int) and not _read_as_float(name) \
                 else "a number" if isinstance(current, int | float) else "a JSON object"

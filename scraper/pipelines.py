@@ -34,6 +34,8 @@ _RUN_STATUS = {
     "shutdown": "interrupted",
 }
 _FLUSH_SECONDS = 2.0
+#: Errors about one row (a constraint, a value), not about the archive as a whole.
+_ROW_ERRORS = (sqlite3.IntegrityError, sqlite3.DataError)
 
 
 class ArchivePipeline:
@@ -84,7 +86,7 @@ class ArchivePipeline:
             try:
                 outcomes = self.archive.record_fetches(self.run_id, self.pending)
             except sqlite3.Error:  # one bad fetch must not cost the batch its good ones
-                outcomes = [self.record_alone(fetch) for fetch in self.pending]
+                outcomes = self.record_one_by_one(self.pending)
             self.outcomes.update(outcomes)
             for fetch, outcome in zip(self.pending, outcomes, strict=True):
                 self.crawler.stats.inc_value(f"blog_archive/outcome/{outcome}")
@@ -93,24 +95,42 @@ class ArchivePipeline:
         self.pending = []
         self.last_flush = time.monotonic()
 
+    def record_one_by_one(self, fetches: list[Fetch]) -> list[str]:
+        """Each fetch of a refused batch on its own. A fetch the archive refuses (a
+        constraint) becomes an error record; when the archive itself fails (locked, disk
+        full, damaged) the rest are counted unwritten at once, rather than each waiting out
+        the busy timeout on the reactor thread."""
+        outcomes: list[str] = []
+        try:
+            for fetch in fetches:
+                outcomes.append(self.record_alone(fetch))
+        except sqlite3.Error as error:
+            left = len(fetches) - len(outcomes)
+            self.count_unwritten(left, error)
+            outcomes += ["unwritten"] * left
+        return outcomes
+
     def record_alone(self, fetch: Fetch) -> str:
-        """Write one fetch of a batch that failed as a whole; a fetch the archive refuses is
-        recorded as an error instead (the run's summary and exit code then show it). When
-        not even that can be written (the archive is locked or its disk full), the fetch is
-        counted in ``blog_archive/unwritten`` for the command to report, not silently lost."""
+        """Write one fetch, or an error record of it when the archive refuses that row; an
+        error about the archive rather than the row propagates."""
         assert self.archive is not None and self.run_id is not None
         try:
             return self.archive.record_fetches(self.run_id, [fetch])[0]
-        except sqlite3.Error as error:
+        except _ROW_ERRORS as error:
             refused = Fetch(url=fetch.url, final_url=fetch.final_url, status=fetch.status,
                             error_kind="archive", error=f"could not be archived: {error}",
                             elapsed_ms=fetch.elapsed_ms, bytes=fetch.bytes)
         try:
             return self.archive.record_fetches(self.run_id, [refused])[0]
-        except sqlite3.Error as error:
-            self.crawler.stats.inc_value("blog_archive/unwritten")
-            self.crawler.stats.set_value("blog_archive/write_error", str(error))
+        except _ROW_ERRORS as error:
+            self.count_unwritten(1, error)
             return "unwritten"
+
+    def count_unwritten(self, count: int, error: sqlite3.Error) -> None:
+        """Fetches not even recorded as errors, in ``blog_archive/unwritten`` for the command
+        to report: never silently lost."""
+        self.crawler.stats.inc_value("blog_archive/unwritten", count)
+        self.crawler.stats.set_value("blog_archive/write_error", str(error))
 
     def close_spider(self) -> None:
         self.flush()

@@ -195,6 +195,7 @@ def test_generic_profile_crawls_any_blog_in_scope(blog_server, run_cli: RunCli,
         (("-s", "DOWNLOAD_TIMEOUT=-5"), 2, "DOWNLOAD_TIMEOUT='-5': 0 or more expected"),
         (("-s", "ROBOTSTXT_OBEY=maybe"), 2, "ROBOTSTXT_OBEY='maybe': true or false expected"),
         (("-s", "ITEM_PIPELINES=[1"), 2, "ITEM_PIPELINES='[1': a JSON object expected"),
+        (("-s", "ITEM_PIPELINES=5"), 2, "ITEM_PIPELINES='5': a JSON object expected"),
         # A fractional delay is a good value: the crawl starts and finds nobody listening.
         (("-s", "DOWNLOAD_DELAY=0.5", "--start-url", "http://127.0.0.1:9/en/"), 4,
          "could not start: cannot reach"),

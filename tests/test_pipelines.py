@@ -15,13 +15,14 @@ from tests.conftest import crawl_blog
 REFUSED_SLUG = "running-socks"
 
 
-def archive_refusing(db: Path, table: str) -> None:
-    """An archive whose ``table`` refuses rows about the refused post, as a constraint or a
-    damaged index would."""
+def archive_refusing(db: Path, table: str,
+                     action: str = "select raise(abort, 'refused by the test')") -> None:
+    """An archive whose ``table`` fails on rows about the refused post: by default with a
+    constraint error, as a unique index would."""
     Archive.open(db).close()
     sqlite_utils.Database(db).execute(
         f"create trigger refuse before insert on {table} when new.url like '%/{REFUSED_SLUG}/%' "
-        "begin select raise(abort, 'refused by the test'); end")
+        f"begin {action}; end")
 
 
 def test_a_fetch_the_archive_refuses_is_an_error_and_the_rest_lands(
@@ -50,3 +51,18 @@ def test_an_archive_that_refuses_even_the_error_record_fails_the_run_loudly(
     assert lines[-1].startswith("blog-archive: error: 1 fetched pages could not be written to ")
     assert "refused by the test" in lines[-1] and "fetches them again" in lines[-1]
     assert crawl.db["articles"].count == len(blog_server.blog.article_paths("en")) - 1
+
+
+def test_an_archive_that_fails_as_a_whole_stops_being_written_at_once(
+        blog_server: BlogServer, tmp_path: Path) -> None:
+    """An error about the archive, not the row (here a trigger writing to a missing table, as
+    a lock or a full disk would fail): what is left of the batch is counted unwritten and
+    reported, the rest of the crawl still lands."""
+    db = tmp_path / "archive.db"
+    archive_refusing(db, "fetches", "insert into nowhere values (1)")
+    crawl = crawl_blog(blog_server, db)
+    assert crawl.result.returncode == 4
+    last = crawl.result.stderr.strip().splitlines()[-1]
+    assert " fetched pages could not be written to " in last and "no such table" in last
+    archived = {row["url"] for row in crawl.db["articles"].rows}
+    assert archived and crawl.url(f"/en/{REFUSED_SLUG}/") not in archived

@@ -221,13 +221,11 @@ def _head_dates(page: Page, kind: DateKind) -> Iterator[Found[str]]:
         value = page.meta_value(*keys)
         if value and (parsed := parse_date(value)):
             yield Found(parsed, source)
-    if kind.itemprop not in page.markup:
-        return
-    for el in page.root.xpath(".//*[@itemprop=$name]", name=kind.itemprop):
+    for el in page.itemprop(kind.itemprop):
         # Blogger puts the machine date in <abbr title=...> and shows only the time of day.
         raw = el.get("content") or el.get("datetime") or (
             el.get("title") if el.tag == "abbr" else None) or el.text_content()
-        if (parsed := parse_date(raw)) and not page.in_noise(el):
+        if parsed := parse_date(raw):
             yield Found(parsed, "meta")
 
 

@@ -35,8 +35,12 @@ _SNIFF_CHARS = 4096
 
 def decode_html(data: bytes, content_type: str | None = None) -> str:
     """Decode a page's bytes: BOM, then ``Content-Type`` charset, then ``<meta>``, then a guess."""
-    _, text = html_to_unicode(content_type, data, auto_detect_fun=guess_encoding)
-    return text
+    return _decode(data, content_type)[1]
+
+
+def _decode(data: bytes, content_type: str | None) -> tuple[str, str]:
+    """The encoding :func:`decode_html` chose, and the text."""
+    return html_to_unicode(content_type, data, auto_detect_fun=guess_encoding)
 
 
 def guess_encoding(data: bytes) -> str:
@@ -79,10 +83,9 @@ def not_html_reason(text: str) -> str | None:
 
 def _control_count(text: str) -> int:
     """How many control or replacement characters ``text`` holds (a regex counting them
-    visits every character in Python's matcher; byte deletion runs at memory speed, and so
-    does the ``in`` that spares counting U+FFFD in a text without any)."""
+    visits every character in Python's matcher; byte deletion runs at memory speed)."""
     data = text.encode("utf-8", "surrogatepass")
-    replaced = text.count(_REPLACEMENT) if _REPLACEMENT in text else 0
+    replaced = text.count(_REPLACEMENT)
     return len(data) - len(data.translate(None, _CONTROL_BYTES)) + replaced
 
 
@@ -95,8 +98,7 @@ def to_markup(html: str | bytes, content_type: str | None = None) -> tuple[str, 
     Most pages are valid UTF-8 that needs no cleaning: lxml can read the input bytes as they
     are instead of the text encoded again (a second pass over the page).
     """
-    encoding, text = (html_to_unicode(content_type, html, auto_detect_fun=guess_encoding)
-                      if isinstance(html, bytes) else (None, html))
+    encoding, text = _decode(html, content_type) if isinstance(html, bytes) else (None, html)
     reason = not_html_reason(text)
     if reason:
         raise ExtractionError(reason)

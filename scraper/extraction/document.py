@@ -45,7 +45,7 @@ class Found(NamedTuple, Generic[T]):
 
 
 #: Microdata types that mark the article element on themes without ``<article>``.
-_ARTICLE_ITEMTYPES = ("BlogPosting", "schema.org/Article", "NewsArticle")
+ARTICLE_ITEMTYPES = ("BlogPosting", "schema.org/Article", "NewsArticle")
 _MAIN_IDS = frozenset({"main", "content", "primary"})
 _BODY_CLASSES = frozenset({
     "entry-content", "post-content", "article-content", "article-body", "post-body",
@@ -62,6 +62,7 @@ _PAGE_LEVEL_SELECTORS = frozenset({"teasers", "teaser_link"})
 _LABEL_LEVELS = 3
 
 
+_ITEMPROP = etree.XPath(".//*[@itemprop=$name]")
 _PARSERS = threading.local()
 
 
@@ -272,7 +273,7 @@ class Page:
         if "itemtype" not in self.markup:
             return []
         return [attr.getparent() for attr in self.doc.xpath("//@itemtype")
-                if any(t in attr for t in _ARTICLE_ITEMTYPES)]
+                if any(t in attr for t in ARTICLE_ITEMTYPES)]
 
     def _main_areas(self) -> Iterator[HtmlElement]:
         yield from self.doc.iter("main")
@@ -280,6 +281,13 @@ class Page:
             if el.get("role") == "main" or el.get("id") in _MAIN_IDS or \
                     "site-main" in (el.get("class") or "").split():
                 yield el
+
+    def itemprop(self, name: str) -> list[HtmlElement]:
+        """The article's elements carrying schema.org microdata ``itemprop=name``, outside
+        noise; a page whose markup never names it costs no XPath."""
+        if name not in self.markup:
+            return []
+        return [el for el in _ITEMPROP(self.root, name=name) if not self.in_noise(el)]
 
     @cached_property
     def related(self) -> RelatedBlock | None:

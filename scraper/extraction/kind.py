@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from scraper.extraction.document import Page
+from scraper.extraction.document import ARTICLE_ITEMTYPES, Page
 from scraper.extraction.jsonld import node_types
 from scraper.extraction.text import with_class, word_pattern
 
@@ -86,6 +86,6 @@ def _lone_article(page: Page, word_count: int) -> str | None:
         return None
     if root.tag == "article" and next(root.iterdescendants("h1"), None) is not None:
         return "an article element with the headline and the text"
-    if any(t in (root.get("itemtype") or "") for t in ("BlogPosting", "schema.org/Article")):
+    if any(t in (root.get("itemtype") or "") for t in ARTICLE_ITEMTYPES):
         return "a microdata BlogPosting with the text"
     return None

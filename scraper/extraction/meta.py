@@ -20,7 +20,6 @@ from scraper.extraction.text import normalize_space, text_of
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·•»:]\s+")
 _AUTHOR_PREFIX = re.compile(r"^(?:by|author|written\s+by|posted\s+by|autor(?:ka)?|przez"
                             r"|napisa(?:ł|ła|l|la))\s*:?\s+", re.IGNORECASE)
-_ITEMPROP = etree.XPath(".//*[@itemprop=$name]")
 #: A category archive's address (WordPress in English and Polish).
 _CATEGORY_PATH = re.compile(r"/(?:category|kategoria)/")
 _AUTHOR_MARKUP = etree.XPath(
@@ -244,15 +243,12 @@ def image(page: Page) -> Found[str] | None:
 
 
 def _microdata(page: Page, prop: str) -> Iterator[str]:
-    """Values of the article's ``itemprop`` ``prop`` (schema.org microdata, for themes
-    without JSON-LD): ``content``, an image's ``src``, else the visible text. The markup is
-    searched first, so most pages cost no XPath."""
-    if f'itemprop="{prop}"' not in page.markup and f"itemprop='{prop}'" not in page.markup:
-        return
-    for el in _ITEMPROP(page.root, name=prop):
+    """Values of the article's ``itemprop`` ``prop`` (for themes without JSON-LD):
+    ``content``, an image's ``src``, else the visible text."""
+    for el in page.itemprop(prop):
         value = el.get("content") or (el.get("src") if prop == "image" else None) or \
             text_of(el)
-        if value and value.strip() and not page.in_noise(el):
+        if value and value.strip():
             yield value.strip()
 
 

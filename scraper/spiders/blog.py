@@ -201,8 +201,8 @@ class BlogSpider(scrapy.Spider):
         fetched or confirmed it (``TRUST_SITEMAP_LASTMOD`` off: never, every article gets a
         conditional request)."""
         confirmed = self.confirmed_at.get(url)
-        if confirmed is None or not lastmod or url not in self.known_articles \
-                or url in self.requested or not self.settings.getbool("TRUST_SITEMAP_LASTMOD"):
+        if confirmed is None or not lastmod or url in self.requested \
+                or not self.settings.getbool("TRUST_SITEMAP_LASTMOD"):
             return False
         modified = _parse_datetime(lastmod)
         return modified is not None and modified <= confirmed
