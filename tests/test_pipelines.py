@@ -53,16 +53,17 @@ def test_an_archive_that_refuses_even_the_error_record_fails_the_run_loudly(
     assert crawl.db["articles"].count == len(blog_server.blog.article_paths("en")) - 1
 
 
-def test_an_archive_that_fails_as_a_whole_stops_being_written_at_once(
+def test_an_archive_that_fails_as_a_whole_accounts_for_every_fetch(
         blog_server: BlogServer, tmp_path: Path) -> None:
-    """An error about the archive, not the row (here a trigger writing to a missing table, as
-    a lock or a full disk would fail): what is left of the batch is counted unwritten and
-    reported, the rest of the crawl still lands."""
+    """An error about the archive, not a row (a trigger on a missing table fails every
+    insert, as a held lock or a full disk would): nothing is retried fetch after fetch,
+    and every fetched page is counted and reported as unwritten, none silently dropped."""
     db = tmp_path / "archive.db"
     archive_refusing(db, "fetches", "insert into nowhere values (1)")
     crawl = crawl_blog(blog_server, db)
     assert crawl.result.returncode == 4
     last = crawl.result.stderr.strip().splitlines()[-1]
-    assert " fetched pages could not be written to " in last and "no such table" in last
-    archived = {row["url"] for row in crawl.db["articles"].rows}
-    assert archived and crawl.url(f"/en/{REFUSED_SLUG}/") not in archived
+    assert last.endswith("(no such table: main.nowhere); the next run fetches them again")
+    fetched = [path for _, path, _, _ in crawl.requests if path != "/robots.txt"]
+    assert last.startswith(f"blog-archive: error: {len(fetched)} fetched pages could not be")
+    assert crawl.db["fetches"].count == 0
