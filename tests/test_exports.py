@@ -16,6 +16,7 @@ import pytest
 import sqlite_utils
 
 from archive import Archive
+from archive.schema import migrations
 from exports import ExportError, write_export
 from scraper.items import Article, Fetch
 from tests.conftest import Crawl, RunCli, crawl_blog
@@ -161,6 +162,19 @@ def test_since_exports_articles_that_went_away(tmp_path: Path) -> None:
     write_export(db, out, "jsonl", since="2024-02-01")
     news = {row["url"]: row["status"] for row in map(json.loads, out.read_text().splitlines())}
     assert news == {urls[1]: "gone", urls[2]: "redirected"}
+
+
+def test_an_archive_of_an_older_release_is_upgraded_before_it_is_exported(
+        tmp_path: Path) -> None:
+    """A scheduled export may run before the first crawl of a new release: --since reads a
+    column the newest migration added, so the archive is brought up to date first."""
+    db = tmp_path / "old.db"
+    older = sqlite_utils.Database(db)
+    migrations.apply(older, stop_before="m012_status_changed_run")
+    older.close()
+    out = tmp_path / "news.jsonl"
+    assert write_export(db, out, "jsonl", since="2024-01-01") == 0
+    assert "status_changed_run" in sqlite_utils.Database(db)["articles"].columns_dict
 
 
 @pytest.mark.parametrize("table", ["articles", "teasers", "versions", "runs"])
