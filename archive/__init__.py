@@ -1,6 +1,6 @@
 """The SQLite archive: schema and migrations, change-only writes, search, history, stats."""
 
 from archive.search import SearchQueryError
-from archive.store import Archive, ArchiveError
+from archive.store import Archive, ArchiveError, NotAnArchiveError
 
-__all__ = ["Archive", "ArchiveError", "SearchQueryError"]
+__all__ = ["Archive", "ArchiveError", "NotAnArchiveError", "SearchQueryError"]

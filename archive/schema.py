@@ -287,8 +287,9 @@ def applied_migrations(db: Database) -> list[str]:
     return [migration.name for migration in migrations.applied(db)]
 
 
-def not_an_archive(path: Path) -> str | None:
-    """Why the existing file at ``path`` is not a blog-archive archive, or None when it is one.
+def not_an_archive(path: Path, *, empty_ok: bool = False) -> str | None:
+    """Why the existing file at ``path`` is not a blog-archive archive, or None when it is one
+    (or, with ``empty_ok``, an empty database, which a crawl makes an archive).
 
     Read-only, with the standard library: a command that only reads must never turn somebody
     else's SQLite database into an archive, as opening with :func:`migrate` would. A file
@@ -306,4 +307,6 @@ def not_an_archive(path: Path) -> str | None:
         if error.sqlite_errorname == "SQLITE_NOTADB":
             return str(error)
         return None  # unreadable here (locked, damaged...): Archive reports it as it opens
-    return "an SQLite database without blog-archive's tables" if tables else "an empty database"
+    if tables:
+        return "an SQLite database without blog-archive's tables"
+    return None if empty_ok else "an empty database"

@@ -19,7 +19,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from archive.history import article_history
-from archive.schema import migrate
+from archive.schema import migrate, not_an_archive
 from archive.search import search as search_articles
 from archive.stats import archive_stats
 from scraper.items import CONTENT_FIELDS, Article, Fetch
@@ -75,6 +75,10 @@ class ArchiveError(Exception):
     """The archive cannot be opened, or holds nothing for what was asked; one line."""
 
 
+class NotAnArchiveError(ArchiveError):
+    """The file is something else (not SQLite, or another application's database)."""
+
+
 class Archive:
     """An open archive. Get one with :meth:`open`; ``db`` is its ``sqlite_utils.Database``."""
 
@@ -85,8 +89,13 @@ class Archive:
     @classmethod
     def open(cls, path: str | Path) -> Archive:
         """Open (creating if needed) and migrate the archive at ``path``. WAL lets searches
-        and Datasette read while a crawl writes; the busy timeout rides out short overlaps."""
+        and Datasette read while a crawl writes; the busy timeout rides out short overlaps.
+        Another application's database is refused before anything is written to it: WAL
+        mode and the migrations would change it, or stop halfway on a table name both use."""
         path = Path(path)
+        reason = not_an_archive(path, empty_ok=True) if path.is_file() else None
+        if reason:
+            raise NotAnArchiveError(f"{path} is not a blog-archive archive ({reason})")
         db: Database | None = None
         try:
             db = Database(path)

@@ -138,17 +138,6 @@ def check_start_url(url: str | None) -> None:
         raise click.BadParameter(f"{url!r} has no valid host name", param_hint="'--start-url'")
 
 
-def check_archive_path(db: Path) -> None:
-    """Refuse another application's database: migrating it would add the archive's tables
-    beside its own, or stop halfway on a table name both use. A new or empty file is fine."""
-    from archive.schema import not_an_archive
-
-    reason = not_an_archive(db) if db.is_file() and db.stat().st_size else None
-    if reason:
-        raise click.BadParameter(f"{db} is not a blog-archive archive ({reason}); crawl into "
-                                 "a new file", param_hint="'--db'")
-
-
 def check_profile(site: str | None, start_url: str | None) -> None:
     if site is not None and not site.strip():
         raise click.BadParameter("must name a site profile", param_hint="'--site'")
@@ -160,7 +149,7 @@ def check_profile(site: str | None, start_url: str | None) -> None:
 
 def execute_crawl(options: CrawlOptions) -> CrawlResult:
     """Run a crawl, turning the archive's and Scrapy's refusals into exit codes 3 and 4."""
-    from archive import ArchiveError
+    from archive import ArchiveError, NotAnArchiveError
     from archive.lock import ArchiveLockedError
     from scraper.crawl import CrawlFailedError, UnwrittenFetchesError, run_crawl
 
@@ -168,6 +157,8 @@ def execute_crawl(options: CrawlOptions) -> CrawlResult:
         return run_crawl(options)
     except ArchiveLockedError as error:
         raise CommandFailed(str(error), ExitCode.LOCKED) from None
+    except NotAnArchiveError as error:  # a wrong --db, as for the read commands
+        raise CommandFailed(f"{error}; crawl into a new file", ExitCode.USAGE) from None
     except (ArchiveError, CrawlFailedError) as error:
         raise CommandFailed(f"could not start: {error}", ExitCode.CANNOT_START) from None
     except UnwrittenFetchesError as error:
@@ -222,7 +213,6 @@ def crawl(site: str | None, start_url: str | None, db: Path, max_pages: int | No
     """Crawl a blog into the archive."""
     check_start_url(start_url)
     check_profile(site, start_url)
-    check_archive_path(db)
     show_progress = sys.stderr.isatty() and not quiet and not verbose
     from scraper.crawl import CrawlOptions
 

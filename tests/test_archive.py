@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from archive import Archive, ArchiveError, SearchQueryError
+from archive import Archive, ArchiveError, NotAnArchiveError, SearchQueryError
 from archive.metadata import archive_datasette, datasette_metadata
 from archive.schema import applied_migrations, migrate, migrations
 from archive.search import fts_query
@@ -125,7 +126,9 @@ def test_unusable_path_raises_archive_error_naming_it(tmp_path: Path, where: str
     with pytest.raises(ArchiveError) as raised:
         Archive.open(path)
     message = str(raised.value)
-    assert message.startswith(f"cannot open archive {path}: ") and "\n" not in message
+    expected = (f"{path} is not a blog-archive archive (file is not a database)"
+                if where == "not_a_database" else f"cannot open archive {path}: ")
+    assert message.startswith(expected) and "\n" not in message
 
 
 # -- writing articles -------------------------------------------------------------------------
@@ -380,6 +383,21 @@ def test_an_archived_article_fetched_under_another_url_is_updated_not_inserted(
     assert archive.record_fetches(start(archive), [again]) == ["changed"]
     (row,) = archive.db["articles"].rows
     assert (row["url"], row["version"]) == (f"{BLOG}/a/", 2)
+
+
+def test_opening_another_applications_database_refuses_and_leaves_it_untouched(
+        tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("create table articles (id integer primary key, note text)")
+    before = path.read_bytes()
+    with pytest.raises(NotAnArchiveError, match="an SQLite database without blog-archive's"):
+        Archive.open(path)
+    assert path.read_bytes() == before  # not even switched to WAL
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    Archive.open(empty).close()  # an empty file is made an archive, as a new one is
+    assert applied_migrations(sqlite_utils.Database(empty)) == MIGRATIONS
 
 
 def test_last_successful_run_is_the_newest_whole_finished_one_of_the_site(

@@ -137,8 +137,8 @@ def test_crawl_refuses_another_applications_database_untouched(
     result = run_cli("crawl", "--start-url", "http://127.0.0.1:9/en/", "--db", foreign)
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        f"blog-archive: error: Invalid value for '--db': {foreign} is not a blog-archive "
-        "archive (an SQLite database without blog-archive's tables); crawl into a new file"]
+        f"blog-archive: error: {foreign} is not a blog-archive archive (an SQLite database "
+        "without blog-archive's tables); crawl into a new file"]
     assert foreign.read_bytes() == before
 
 
