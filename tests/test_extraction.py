@@ -635,3 +635,22 @@ def test_microdata_alone_gives_terms_and_image() -> None:
     assert (article.categories, article.tags) == (["Gear"], ["headlamps", "night running"])
     assert article.image == "https://nightowl.example/static/img/headlamp-hero.jpg"
     assert article.field_sources["tags"] == "meta"
+
+
+@pytest.mark.parametrize(("name", "url", "parts"), [
+    ("elementor_pl.html", "https://biegamzglowa.example/pierwszy-polmaraton/",
+     ["Pierwszy półmaraton to dla wielu biegaczy ważny krok.", "Plan na dwanaście tygodni",
+      "Co zabrać na start?", "dwa żele energetyczne,", "Powodzenia na trasie!"]),
+    ("medium_export.html",
+     "https://medium.com/@janedoe/why-i-stopped-running-with-music-4f5e6d7c8b9a",
+     ["For ten years I never ran without headphones.", "Listening to the body",
+      "Without a beat to follow", "Give it a month.", "But the music stays home."]),
+])
+def test_a_text_split_over_builder_boxes_is_read_whole(name: str, url: str,
+                                                        parts: list[str]) -> None:
+    """Elementor widgets and Medium sections split one text over sibling boxes; the body is
+    the nearest element holding most of it, not the single densest box."""
+    body = unseen(name, url).body_text
+    assert [body.find(part) for part in parts] == sorted(body.find(part) for part in parts)
+    assert -1 not in [body.find(part) for part in parts]
+    assert "Mogą Cię zainteresować" not in body and "Interwały dla początkujących" not in body

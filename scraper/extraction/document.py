@@ -22,7 +22,7 @@ from lxml.html import HtmlElement
 from scraper.extraction.decoding import ExtractionError, to_markup
 from scraper.extraction.jsonld import JsonLd
 from scraper.extraction.related import RelatedBlock, find_related
-from scraper.extraction.selectors import ClassIndex, compiled
+from scraper.extraction.selectors import ClassIndex, compiled, within
 from scraper.extraction.text import (
     has_class_word,
     in_noise,
@@ -58,6 +58,8 @@ _ARTICLE_META = word_pattern(("meta", "byline", "author", "tags", "categories", 
                               "reading-time", "date", "posted-on", "info", "details"))
 #: Profile selectors for blocks beside the article rather than inside it.
 _PAGE_LEVEL_SELECTORS = frozenset({"teasers", "teaser_link"})
+#: The share of the article's paragraph text the body element must hold.
+_MOST = 0.75
 #: Climbing from a label's text node to the element holding its value stops after this many.
 _LABEL_LEVELS = 3
 
@@ -331,14 +333,28 @@ class Page:
         return Found(content if content is not None else self._densest(), "heuristic")
 
     def _densest(self) -> HtmlElement:
-        """The element under the article whose direct paragraphs hold the most text: the
-        classic readability signal for themes with unknown content classes."""
+        """The element under the article whose direct paragraphs hold the most text (the
+        classic readability signal for themes with unknown content classes), widened to
+        the nearest ancestor that holds most of the article's paragraph text: page builders
+        (Elementor widgets, Medium sections) split one text over several sibling boxes."""
         scores: dict[HtmlElement, int] = {}
         for p in self.root.iter("p"):
             parent = p.getparent()
             scores[parent] = scores.get(parent, 0) + len(p.text_content())
-        ranked = sorted(scores, key=scores.__getitem__, reverse=True)
-        return next((el for el in ranked if not self.in_noise(el)), self.root)
+        kept = {el: score for el, score in scores.items() if not self.in_noise(el)}
+        if not kept:
+            return self.root
+        densest = max(kept, key=kept.__getitem__)
+        total = sum(kept.values())
+        body = densest
+        while body is not self.root and kept[densest] < _MOST * total:
+            parent = body.getparent()
+            if parent is None or self.in_noise(parent):
+                break
+            body = parent
+            if sum(score for el, score in kept.items() if within(el, body)) >= _MOST * total:
+                return body
+        return densest
 
     @cached_property
     def _body_is_article(self) -> bool:

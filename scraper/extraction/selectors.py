@@ -49,7 +49,7 @@ class ClassIndex:
         index never refers to itself: a page must not become a reference cycle."""
         inside = self._inside.get(scope)
         if inside is None:
-            inside = self._inside[scope] = _within(scope, self.top)
+            inside = self._inside[scope] = within(scope, self.top)
         if inside:
             return self
         index = self._outside.get(scope)
@@ -77,7 +77,7 @@ def _index(top: HtmlElement) -> dict[str, list[HtmlElement]]:
     return index
 
 
-def _within(el: HtmlElement, ancestor: HtmlElement) -> bool:
+def within(el: HtmlElement, ancestor: HtmlElement) -> bool:
     """True when ``el`` is ``ancestor`` or one of its descendants."""
     node: HtmlElement | None = el
     while node is not None:
@@ -157,13 +157,13 @@ class _Chain:
         tag = last.tag or etree.Element
         if self.key is None and self.anchor is not None:
             candidates = dict.fromkeys(el for anchor in by_token[self.anchor]
-                                       if _within(anchor, scope) for el in anchor.iter(tag))
+                                       if within(anchor, scope) for el in anchor.iter(tag))
         elif self.key is None:
             candidates = scope.iter(tag)
         else:
             candidates = by_token[self.key]
             if scope is not index.top:
-                candidates = [el for el in candidates if _within(el, scope)]
+                candidates = [el for el in candidates if within(el, scope)]
             if depth < 0 and last.bare_class:
                 return list(candidates)
         return [el for el in candidates
