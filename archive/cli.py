@@ -17,9 +17,8 @@ from typing import Any
 
 import click
 
-from archive.schema import not_an_archive
 from archive.search import SearchQueryError
-from archive.store import Archive, ArchiveError
+from archive.store import Archive, ArchiveError, NotAnArchiveError
 
 #: The exit codes of the ``blog-archive`` command line (see scraper/cli.py's ExitCode).
 EXIT_USAGE = 2
@@ -49,11 +48,10 @@ def existing_archive(db: Path) -> Iterator[Archive]:
     read must never do to a missing file or to another application's database."""
     if not db.exists():
         raise ArchiveCommandError(f"no archive at {db}", EXIT_USAGE)
-    reason = not_an_archive(db)
-    if reason:
-        raise ArchiveCommandError(f"{db} is not a blog-archive archive ({reason})", EXIT_USAGE)
     try:
-        archive = Archive.open(db)
+        archive = Archive.open(db, empty_ok=False)
+    except NotAnArchiveError as error:
+        raise ArchiveCommandError(str(error), EXIT_USAGE) from None
     except ArchiveError as error:
         raise ArchiveCommandError(str(error), EXIT_CANNOT_START) from None
     try:

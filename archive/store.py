@@ -87,13 +87,14 @@ class Archive:
         self.path = path
 
     @classmethod
-    def open(cls, path: str | Path) -> Archive:
+    def open(cls, path: str | Path, *, empty_ok: bool = True) -> Archive:
         """Open (creating if needed) and migrate the archive at ``path``. WAL lets searches
         and Datasette read while a crawl writes; the busy timeout rides out short overlaps.
         Another application's database is refused before anything is written to it: WAL
-        mode and the migrations would change it, or stop halfway on a table name both use."""
+        mode and the migrations would change it, or stop halfway on a table name both use.
+        A command that only reads passes ``empty_ok=False``: an empty file is no archive."""
         path = Path(path)
-        reason = not_an_archive(path, empty_ok=True) if path.is_file() else None
+        reason = not_an_archive(path, empty_ok=empty_ok) if path.is_file() else None
         if reason:
             raise NotAnArchiveError(f"{path} is not a blog-archive archive ({reason})")
         db: Database | None = None
