@@ -14,7 +14,7 @@ from lxml.html import HtmlElement
 
 from scraper.extraction.document import Found, Page
 from scraper.extraction.related import MAX_HEADING_CHARS, RELATED_HEADING, RelatedBlock
-from scraper.extraction.text import has_class_word, text_of, with_class, word_pattern
+from scraper.extraction.text import text_of, with_class, word_pattern, words_match
 from scraper.items import Teaser
 
 _CLONE = word_pattern(("swiper-slide-duplicate", "slick-cloned", "cloned", "clone",
@@ -48,8 +48,8 @@ def teasers(page: Page) -> Found[list[Teaser]] | None:
             continue
         seen.add(url)
         card = _card(link, url, links, block, posts_under)
-        title = _title(card, link)
-        found.append(Teaser(len(found) + 1, url, title, _excerpt(card, title)))
+        title, excerpt = _texts(card, link)
+        found.append(Teaser(len(found) + 1, url, title, excerpt))
     return Found(found, block.source) if found else None
 
 
@@ -99,14 +99,30 @@ def _card(link: HtmlElement, url: str, links: dict[HtmlElement, str], block: Rel
     return card
 
 
-def _title(card: HtmlElement, link: HtmlElement) -> str | None:
-    """The card's heading (or title-classed element), else the link's own words."""
+def _texts(card: HtmlElement, link: HtmlElement) -> tuple[str | None, str]:
+    """The card's title and excerpt, from one pass over its elements: the headings and
+    title-classed elements, the paragraphs and excerpt-classed ones, in page order."""
+    titled: list[HtmlElement] = []
+    described: list[HtmlElement] = []
     for el in card.iterdescendants():
-        if el.tag in _HEADING_TAGS or (isinstance(el.tag, str) and
-                                       has_class_word(el, _TITLE_CLASS)):
-            text = text_of(el)
-            if text:
-                return text
+        tag = el.tag
+        if not isinstance(tag, str):
+            continue
+        cls, ident = el.get("class"), el.get("id")
+        if tag in _HEADING_TAGS or ((cls or ident) and words_match(cls, ident, _TITLE_CLASS)):
+            titled.append(el)
+        if tag == "p" or ((cls or ident) and words_match(cls, ident, _EXCERPT_CLASS)):
+            described.append(el)
+    title = _title(card, link, titled)
+    return title, _excerpt(card, title, described)
+
+
+def _title(card: HtmlElement, link: HtmlElement, titled: list[HtmlElement]) -> str | None:
+    """The card's heading (or title-classed element), else the link's own words."""
+    for el in titled:
+        text = text_of(el)
+        if text:
+            return text
     for candidate in (link, *card.iter("a")):
         text = text_of(candidate)
         if text and not _READ_MORE.match(text) and \
@@ -116,14 +132,13 @@ def _title(card: HtmlElement, link: HtmlElement) -> str | None:
                                       if img.get("alt")), None)
 
 
-def _excerpt(card: HtmlElement, title: str | None) -> str:
+def _excerpt(card: HtmlElement, title: str | None, described: list[HtmlElement]) -> str:
     """The card's excerpt without the trailing "[…]": a paragraph or excerpt-classed element,
     else what the card says besides its title."""
-    for el in card.iterdescendants():
-        if isinstance(el.tag, str) and (el.tag == "p" or has_class_word(el, _EXCERPT_CLASS)):
-            text = text_of(el)
-            if text and text != title and not _is_block_heading(text):
-                return strip_marker(text)
+    for el in described:
+        text = text_of(el)
+        if text and text != title and not _is_block_heading(text):
+            return strip_marker(text)
     text = text_of(card)
     if title and text.startswith(title):
         text = text[len(title):]

@@ -113,11 +113,13 @@ def _tokens(cls: str | None, ident: str | None) -> tuple[str, ...]:
 def has_class_word(el: HtmlElement, pattern: ClassPattern) -> bool:
     """True when a class/id token of ``el`` contains a word of ``pattern``."""
     cls, ident = el.get("class"), el.get("id")
-    return bool(cls or ident) and _has_word(cls, ident, pattern)
+    return bool(cls or ident) and words_match(cls, ident, pattern)
 
 
 @lru_cache(maxsize=16384)
-def _has_word(cls: str | None, ident: str | None, pattern: ClassPattern) -> bool:
+def words_match(cls: str | None, ident: str | None, pattern: ClassPattern) -> bool:
+    """:func:`has_class_word` on the attribute values, for a caller that tests one element
+    against several patterns after reading its class and id once."""
     search = pattern.regex.search
     return any(search(token) for token in _tokens(cls, ident))
 
@@ -131,7 +133,7 @@ def with_class(root: HtmlElement, tags: tuple[str, ...], pattern: ClassPattern
     """
     for el in root.iter(*tags):
         cls, ident = el.get("class"), el.get("id")
-        if (cls or ident) and _has_word(cls, ident, pattern):
+        if (cls or ident) and words_match(cls, ident, pattern):
             yield el
 
 
