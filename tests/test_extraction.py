@@ -654,3 +654,68 @@ def test_a_text_split_over_builder_boxes_is_read_whole(name: str, url: str,
     assert [body.find(part) for part in parts] == sorted(body.find(part) for part in parts)
     assert -1 not in [body.find(part) for part in parts]
     assert "Mogą Cię zainteresować" not in body and "Interwały dla początkujących" not in body
+
+
+JEKYLL_URL = "https://trailnotes.example/2023/05/04/hill-repeats/"
+
+
+def jekyll(*replacements: tuple[str, str]) -> Article:
+    """Jekyll's Clean Blog post: headline, byline, date and read time in a ``<header
+    class="masthead">`` above the text, outside any ``<article>``; no JSON-LD or OpenGraph."""
+    html = (UNSEEN / "jekyll_clean_blog.html").read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in html
+        html = html.replace(old, new)
+    return extract(html, JEKYLL_URL)
+
+
+@pytest.mark.parametrize("replacements", [
+    (),
+    # The theme's other version: the text without an <article> around it.
+    (("<article>", ""), ("</article>", "")),
+], ids=["article-element", "no-article-element"])
+def test_a_post_header_outside_the_article_gives_its_fields(
+        replacements: tuple[tuple[str, str], ...]) -> None:
+    article = jekyll(*replacements)
+    assert article.is_article, article.missing
+    assert article.title == "Hill repeats without the misery"
+    assert (article.published, article.read_time_minutes) == ("2023-05-04", 4)
+    assert article.author == "Marta Lis"
+    assert article.image == "https://trailnotes.example/img/posts/hills.jpg"
+    assert article.headings == ["How many repeats", "Form on the climb"]
+    assert article.body_text.startswith("Hill repeats have a reputation")
+    assert article.body_text.endswith("in the last kilometres of a race.")
+    assert (article.field_sources["title"], article.field_sources["author"]) == (
+        "heuristic", "label")
+
+
+def test_a_site_name_h1_in_the_page_header_stays_chrome() -> None:
+    """A header h1 that does not open the ``<title>`` names the site: neither it nor the
+    byline beside it is taken for the post's."""
+    article = jekyll(("<h1>Hill repeats without the misery</h1>", "<h1>Trail Notes</h1>"))
+    assert article.title != "Trail Notes"
+    assert (article.author, article.read_time_minutes) == (None, None)
+
+
+@pytest.mark.parametrize(("html", "author"), [
+    ('<p class="meta">Posted by <a href="/about/">Marta Lis</a> on 4 May 2023</p>', "Marta Lis"),
+    ('<div class="info">Autorka: <strong>Anna Nowak</strong></div>', "Anna Nowak"),
+    ('<div class="info">By <span>Jan de Vries</span></div>', "Jan de Vries"),
+    # A sentence that ends in "by" introduces a source, not the author.
+    ('<p>A classic plan, written by <a href="/x/">Jack Daniels</a>, for the track.</p>', None),
+    # Inside the text, even a bare "By" is the text's, not a byline.
+    ('<div class="entry-content"><p>By <a href="/x/">Jack Daniels</a>: a plan.</p></div>', None),
+    # Not a name: a date or a sentence after the label.
+    ('<p class="meta">Posted by <span>04.05.2023</span></p>', None),
+])
+def test_a_byline_label_names_the_author(html: str, author: str | None) -> None:
+    words = " ".join(["The long run builds the engine every runner needs."] * 8)
+    page = (f"<html><body><article><h1>Long runs</h1>{html}"
+            f"<div class='entry-content'><p>{words}</p></div></article></body></html>")
+    assert extract(page, "https://example.com/long-runs/").author == author
+
+
+def test_pager_links_under_the_post_are_not_its_text() -> None:
+    body = jekyll().body_text
+    assert body.endswith("in the last kilometres of a race.")
+    assert "Previous" not in body and "Next" not in body

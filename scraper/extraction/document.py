@@ -28,6 +28,7 @@ from scraper.extraction.text import (
     in_noise,
     is_hidden,
     is_noise,
+    normalize_space,
     text_nodes_containing,
     text_of,
     word_pattern,
@@ -60,6 +61,13 @@ _ARTICLE_META = word_pattern(("meta", "byline", "author", "tags", "categories", 
 _PAGE_LEVEL_SELECTORS = frozenset({"teasers", "teaser_link"})
 #: The share of the article's paragraph text the body element must hold.
 _MOST = 0.75
+#: What follows the headline in a post's ``<title>``: a separator and the site's name.
+_TITLE_TAIL = re.compile(r"\s+[|\-–—·•»:]\s+\S")
+#: A link to the previous or next post ("← Previous Post", "Następny wpis »"): the pager
+#: under a post is not its text, even where no class says so.
+_PAGER_LINK = re.compile(r"[←«‹]?\s*(?:previous|prev|next|older|newer|poprzedni|następny|"
+                         r"nastepny|starszy|nowszy)(?:\s+(?:post|entry|article|story|wpis|"
+                         r"artykuł))?\s*[→»›]?", re.IGNORECASE)
 #: Climbing from a label's text node to the element holding its value stops after this many.
 _LABEL_LEVELS = 3
 
@@ -261,6 +269,16 @@ class Page:
         with_h1 = [a for a in articles if next(a.iterdescendants("h1"), None) is not None]
         if with_h1:
             return with_h1[0]
+        root = self._headless_root(articles)
+        header = self.post_header
+        if header is None or within(header, root):
+            return root
+        # The text's element and the header with its headline: their nearest common ancestor.
+        return next(el for el in root.iterancestors() if within(header, el))
+
+    def _headless_root(self, articles: list[HtmlElement]) -> HtmlElement:
+        """The root when no article element holds an h1: the one article element, the one
+        microdata article, the main content area, else ``<body>``."""
         if len(articles) == 1:
             return articles[0]
         marked = [el for el in self._microdata_articles() if not in_noise(el)]
@@ -270,6 +288,27 @@ class Page:
         if main is not None:
             return main
         return self._body if self._body is not None else self.doc
+
+    @cached_property
+    def post_header(self) -> HtmlElement | None:
+        """A page-level ``<header>`` holding the post's headline: an h1 outside any article,
+        without a link, whose words open the page's ``<title>`` before a " - Site" (Jekyll's
+        Clean Blog puts title, byline, date and read time in such a "masthead" above the
+        text). It is the article's header, not site chrome; a logo h1 links home and names
+        the site, which ends a post's ``<title>`` rather than opening it."""
+        title = normalize_space(next((t.text_content() for t in self.doc.iter("title")), ""))
+        if not title:
+            return None
+        for header in self.doc.iter("header"):
+            if next(header.iterancestors("article", "main"), None) is not None:
+                continue
+            for h1 in header.iter("h1"):
+                text = normalize_space(h1.text_content())
+                if text and title.startswith(text) and _TITLE_TAIL.match(title, len(text)) and \
+                        next(h1.iter("a"), None) is None and \
+                        next(h1.iterancestors("a"), None) is None:
+                    return header
+        return None
 
     def _microdata_articles(self) -> list[HtmlElement]:
         if "itemtype" not in self.markup:
@@ -300,8 +339,9 @@ class Page:
         return self.related.members if self.related else frozenset()
 
     def skip(self, el: HtmlElement) -> bool:
-        """The noise rule for meta signals (dates, labels): navigation, comments, related..."""
-        return is_noise(el) or el in self._related_members
+        """The noise rule for meta signals (dates, labels): navigation, comments, related...
+        (the post's own header is never noise, whatever its tag and class say)."""
+        return (is_noise(el) and el is not self.post_header) or el in self._related_members
 
     def in_noise(self, el: HtmlElement) -> bool:
         """True when ``el`` sits in noise; inside the article only the article's own
@@ -366,7 +406,8 @@ class Page:
 
         A method rather than a closure kept on the page: a closure over ``self`` would make
         every page a reference cycle, freed (with its whole tree) only by the cyclic GC."""
-        if self.skip(el) or is_hidden(el) or el.tag == "h1":
+        if self.skip(el) or is_hidden(el) or el.tag == "h1" or (
+                el.tag == "a" and _PAGER_LINK.fullmatch(text_of(el)) is not None):
             return True
         return self._body_is_article and (el.tag in ("header", "footer")
                                           or has_class_word(el, _ARTICLE_META))

@@ -15,11 +15,17 @@ from lxml.html import HtmlElement
 
 from scraper.extraction.document import Found, Page
 from scraper.extraction.jsonld import names
+from scraper.extraction.selectors import within
 from scraper.extraction.text import normalize_space, text_of
 
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·•»:]\s+")
 _AUTHOR_PREFIX = re.compile(r"^(?:by|author|written\s+by|posted\s+by|autor(?:ka)?|przez"
                             r"|napisa(?:ł|ła|l|la))\s*:?\s+", re.IGNORECASE)
+#: The whole text before a byline's name: a label, nothing more ("Posted by", "Autorka:").
+_BYLINE_LABEL = re.compile(r"\s*(?:(?:(?:posted|written|published)\s+)?by|autor(?:ka)?"
+                           r"|napisa(?:ł|ła|l|la))\s*:?\s*", re.IGNORECASE)
+#: A person's name as a byline writes it: one to four words, no digits.
+_PERSON_NAME = re.compile(r"[^\W\d_][^\s\d]*(?: [^\W\d_][^\s\d]*){0,3}")
 #: A category archive's address (WordPress in English and Polish).
 _CATEGORY_PATH = re.compile(r"/(?:category|kategoria)/")
 _AUTHOR_MARKUP = etree.XPath(
@@ -28,6 +34,9 @@ _AUTHOR_MARKUP = etree.XPath(
     " | .//*[contains(concat(' ', normalize-space(@class), ' '), ' author ')]"
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' fn ')]"
 )
+#: The hero image a post header shows as its CSS background.
+_BACKGROUND_IMAGE = re.compile(
+    r"background(?:-image)?\s*:[^;]*url\(\s*(['\"]?)(?P<url>[^'\")]+)\1\s*\)", re.IGNORECASE)
 _LANG = re.compile(r"^([a-z]{2})(?:[-_][a-z0-9]+)*$", re.IGNORECASE)
 #: Frequent words that exist in one language only (no "to", "a", "i", which both share).
 _STOP_WORDS = {
@@ -132,6 +141,24 @@ def author(page: Page) -> Found[str] | None:
         name = _clean_author(text_of(el))
         if name and not page.in_noise(el):
             return Found(name, "heuristic")
+    return _byline(page)
+
+
+def _byline(page: Page) -> Found[str] | None:
+    """The name in the element right after a "Posted by" / "By" / "Autor:" label, outside the
+    article's text (``Posted by <a href="#">Marta Lis</a> on May 04, 2023``): themes without
+    author markup still write the byline out."""
+    text = page.body.value
+    for el in page.root.iter("a", "span", "strong", "b", "em"):
+        previous, parent = el.getprevious(), el.getparent()
+        before = previous.tail if previous is not None else parent.text if parent is not None \
+            else None
+        if not before or not _BYLINE_LABEL.fullmatch(before) or page.in_noise(el) or (
+                text is not page.root and within(el, text)):
+            continue
+        name = text_of(el)
+        if _PERSON_NAME.fullmatch(name):
+            return Found(name, "label")
     return None
 
 
@@ -239,7 +266,11 @@ def image(page: Page) -> Found[str] | None:
         url = page.absolute(src) if src and not src.startswith("data:") else None
         if url and not page.in_noise(img):
             return Found(url, "heuristic")
-    return None
+    header = page.post_header
+    background = _BACKGROUND_IMAGE.search(header.get("style") or "") if header is not None \
+        else None
+    url = page.absolute(background.group("url")) if background else None
+    return Found(url, "heuristic") if url else None
 
 
 def _microdata(page: Page, prop: str) -> Iterator[str]:
