@@ -719,3 +719,31 @@ def test_pager_links_under_the_post_are_not_its_text() -> None:
     body = jekyll().body_text
     assert body.endswith("in the last kilometres of a race.")
     assert "Previous" not in body and "Next" not in body
+
+
+@pytest.mark.parametrize(("feed", "title"), [
+    ('title="Trail Notes"', "Hill repeats - Trail Notes"),
+    ('title="Trail Notes &raquo; Feed"', "Hill repeats – Trail Notes"),
+    ('title="Trail Notes - Comments Feed"', "Trail Notes | Hill repeats"),
+])
+def test_the_feed_link_names_the_site_a_title_drops(feed: str, title: str) -> None:
+    """Without og:site_name or JSON-LD, the feed link's title is the site's name, which a
+    ``<title>``-only headline loses ("Hill repeats - Trail Notes": the dash alone could be
+    the headline's own)."""
+    page = (f'<html><head><title>{title}</title><link rel="alternate" '
+            f'type="application/rss+xml" {feed} href="/feed/"></head>'
+            "<body><p>Short.</p></body></html>")
+    assert extract(page, "https://example.com/hill-repeats/").title == "Hill repeats"
+
+
+@pytest.mark.parametrize(("html", "minutes"), [
+    ('<div class="post-info"><span class="post-reading-time">⏱ 4 min</span></div>', 4),
+    ('<ul class="meta"><li class="czas-czytania">7 min.</li></ul>', 7),
+    # Unlabelled and unclassed, a duration in the text is a workout's, not a read time.
+    ("<p>Easy run ⏱ 45 min, then strides.</p>", None),
+])
+def test_a_read_time_classed_element_needs_no_label(html: str, minutes: int | None) -> None:
+    words = " ".join(["The long run builds the engine every runner needs."] * 8)
+    page = (f"<html><body><article><h1>Long runs</h1>{html}"
+            f"<div class='entry-content'><p>{words}</p></div></article></body></html>")
+    assert extract(page, "https://example.com/long-runs/").read_time_minutes == minutes

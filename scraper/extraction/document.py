@@ -61,6 +61,8 @@ _ARTICLE_META = word_pattern(("meta", "byline", "author", "tags", "categories", 
 _PAGE_LEVEL_SELECTORS = frozenset({"teasers", "teaser_link"})
 #: The share of the article's paragraph text the body element must hold.
 _MOST = 0.75
+#: Between the site's name and the feed's in a feed link's title ("Site » Feed").
+_FEED_SEPARATOR = re.compile(r"\s+[»|\-–—:]\s+")
 #: What follows the headline in a post's ``<title>``: a separator and the site's name.
 _TITLE_TAIL = re.compile(r"\s+[|\-–—·•»:]\s+\S")
 #: A link to the previous or next post ("← Previous Post", "Następny wpis »"): the pager
@@ -228,7 +230,20 @@ class Page:
     @cached_property
     def site_name(self) -> str | None:
         """The blog's own name, which must never become an article title."""
-        return self.meta_value("og:site_name") or self.jsonld.site_name
+        return self.meta_value("og:site_name", "application-name") or self.jsonld.site_name \
+            or self._feed_title
+
+    @property
+    def _feed_title(self) -> str | None:
+        """The site's name as its first feed link gives it: ``title="Trail Notes"``
+        (Jekyll), ``title="Biegaj Mądrze » Kanał z wpisami"`` (WordPress: the part before
+        the separator)."""
+        for link in self.doc.iter("link"):
+            if link.get("rel") == "alternate" and link.get("title") and \
+                    link.get("type") in ("application/rss+xml", "application/atom+xml"):
+                name = _FEED_SEPARATOR.split(normalize_space(link.get("title")), 1)[0]
+                return name or None
+        return None
 
     # -- site profile ------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ import math
 import re
 
 from scraper.extraction.document import Found, Page
-from scraper.extraction.text import text_of
+from scraper.extraction.text import text_of, with_class, word_pattern
 
 #: Minutes. "minut" is both Polish and the seed blog's half-translated English label.
 _UNIT = r"(?:minutes|minute|minuty|minut|minutę|mins|min)\b\.?"
@@ -29,6 +29,9 @@ _LABELLED = re.compile(
 )
 _BARE = re.compile(rf"(?<![\d.,])(?P<before>\d{{1,3}})\s*{_UNIT}", re.IGNORECASE)
 _LABEL_KEYWORDS = ("read", "czyt", "lektur", "lesezeit", "lecture")
+_READ_TIME_CLASS = word_pattern(("read-time", "reading-time", "readtime", "time-to-read",
+                                 "reading-duration", "czas-czytania"))
+_CLASSED_TAGS = ("span", "div", "p", "li", "small", "em", "strong")
 _DURATION = re.compile(
     r"P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?",
     re.IGNORECASE,
@@ -61,7 +64,8 @@ def parse_duration(value: str) -> int | None:
 
 
 def read_time(page: Page) -> Found[int] | None:
-    """The read time the page states: site selector, visible label, then JSON-LD.
+    """The read time the page states: site selector, visible label, an element classed as
+    the read time ("⏱ 4 min" needs no label there), then JSON-LD.
 
     The visible label comes before ``timeRequired`` because it is what the blog shows its
     readers; SEO plugins fill ``timeRequired`` from their own estimate.
@@ -73,6 +77,10 @@ def read_time(page: Page) -> Found[int] | None:
     labelled = next(page.labelled(_LABEL_KEYWORDS, parse_read_time), None)
     if labelled:
         return Found(labelled, "label")
+    for el in with_class(page.root, _CLASSED_TAGS, _READ_TIME_CLASS):
+        minutes = parse_read_time(text_of(el), require_label=False)
+        if minutes and not page.in_noise(el):
+            return Found(minutes, "heuristic")
     required = page.jsonld.article_value("timeRequired")
     minutes = parse_duration(required) if isinstance(required, str) else None
     return Found(minutes, "json-ld") if minutes else None
