@@ -10,8 +10,14 @@ from types import FrameType
 
 import click
 
-from exports.tables import TABLES, ExportError
+from exports.tables import TABLES, ExportError, UnreadableArchiveError
 from exports.writer import FORMATS, write_export
+
+
+class CannotReadArchive(click.ClickException):
+    """Exit 4, the code every command gives an archive it cannot read."""
+
+    exit_code = 4
 
 
 @click.command()
@@ -35,6 +41,8 @@ def export(export_format: str, table: str, since: str | None, site: str | None, 
     try:
         rows = write_export(db, out, export_format, table=table, since=since, site=site,
                             compress=compress)
+    except UnreadableArchiveError as error:
+        raise CannotReadArchive(str(error)) from None
     except ExportError as error:
         raise click.UsageError(str(error)) from None
     except BrokenPipeError:

@@ -18,6 +18,11 @@ class ExportError(ValueError):
     """An export that cannot be made as asked: one line for the user."""
 
 
+class UnreadableArchiveError(ExportError):
+    """The archive is there but cannot be read (damaged, locked, an I/O error): not the
+    user's request at fault, so the command line exits 4 for it, as the read commands do."""
+
+
 @dataclass(frozen=True)
 class TableSpec:
     """How to select one table: ``source`` is its FROM clause (alias ``x`` for the table,

@@ -24,7 +24,15 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import IO
 
-from exports.tables import ExportError, TableSpec, columns, parse_since, select, table_spec
+from exports.tables import (
+    ExportError,
+    TableSpec,
+    UnreadableArchiveError,
+    columns,
+    parse_since,
+    select,
+    table_spec,
+)
 
 FORMATS = ("json", "jsonl", "csv")
 
@@ -54,7 +62,7 @@ def write_export(db_path: str | Path, out: str | Path, format: str, *,
             finally:
                 lines.close()
     except sqlite3.DatabaseError as error:
-        raise ExportError(f"cannot read {db_path}: {error}") from None
+        raise _unreadable(db_path, error) from None
     except BrokenPipeError:
         raise  # the reader of stdout stopped (``| head``): the command ends quietly
     except OSError as error:  # a full disk, a file-size limit: the target is left untouched
@@ -78,15 +86,25 @@ def _upgrade_if_older(db_path: str | Path) -> None:
             names = {name for (name,) in db.execute(
                 "select name from pragma_table_info(?)", [table])}
     except sqlite3.DatabaseError as error:
-        raise ExportError(f"cannot read {db_path}: {error}") from None
+        raise _unreadable(db_path, error) from None
     if not names or column in names:
         return  # current, or not an archive at all (the export says so)
-    from archive import Archive, ArchiveError
+    from archive import Archive, ArchiveError, NotAnArchiveError
 
     try:
         Archive.open(db_path).close()
-    except ArchiveError as error:
+    except NotAnArchiveError as error:
         raise ExportError(str(error)) from None
+    except ArchiveError as error:
+        raise UnreadableArchiveError(str(error)) from None
+
+
+def _unreadable(db_path: str | Path, error: sqlite3.DatabaseError) -> ExportError:
+    """A file that is no SQLite database is the wrong ``--db``; any other database error
+    (a damaged page, a lock, an I/O error) means the archive cannot be read."""
+    if error.sqlite_errorname == "SQLITE_NOTADB":
+        return ExportError(f"{db_path} is not a blog-archive archive ({error})")
+    return UnreadableArchiveError(f"cannot read {db_path}: {error}")
 
 
 def _write_lines(lines: Iterator[bytes], stream: IO[bytes]) -> int:

@@ -17,6 +17,7 @@ from click.testing import CliRunner, Result
 
 from archive import Archive
 from archive.cli import history, search, serve, stats
+from exports.cli import export
 from scraper.items import Article, Fetch
 
 BLOG = "https://blog.example"
@@ -97,6 +98,7 @@ def test_limit_out_of_range_is_a_usage_error(db: Path, limit: str) -> None:
 
 @pytest.mark.parametrize(("command", "args"), [
     (search, ("roller",)), (history, (f"{BLOG}/roller/",)), (stats, ()),
+    (export, ("--format", "jsonl")),
 ])
 def test_a_damaged_archive_is_one_line_and_exit_4(db: Path, command: click.Command,
                                                   args: tuple[str, ...]) -> None:
