@@ -172,7 +172,15 @@ def report_crawl(result: CrawlResult, start_url: str, quiet: bool) -> None:
             f"run {result.run['id']} was stopped before it could finish; the next run closes "
             "it and fetches again what it had not written", ExitCode.PAGE_ERRORS)
     if not result.reached_site:
-        if json.loads(result.run["stats"] or "{}").get("robotstxt/forbidden"):
+        from scraper.robots import UNREACHABLE_STAT
+
+        stats = json.loads(result.run["stats"] or "{}")
+        if stats.get(UNREACHABLE_STAT):
+            raise CommandFailed(
+                f"could not start: robots.txt answered HTTP {stats[UNREACHABLE_STAT]}, which "
+                "RFC 9309 reads as forbidding everything until it answers; try again later",
+                ExitCode.CANNOT_START)
+        if stats.get("robotstxt/forbidden"):
             raise CommandFailed(f"could not start: robots.txt forbids crawling {start_url}",
                                 ExitCode.CANNOT_START)
         first_error = result.failures[0]["error"] if result.failures else "no page answered"

@@ -1,4 +1,5 @@
-"""A robots.txt parser that also remembers the file's ``Sitemap:`` lines.
+"""robots.txt as RFC 9309 reads it: a parser that also remembers the file's ``Sitemap:``
+lines, and a robots.txt that answers with a server error standing for "disallow everything".
 
 Scrapy's RobotsTxtMiddleware fetches robots.txt once per host and announces the parser through
 the ``robots_parsed`` signal. Keeping the sitemap URLs on the parser lets the spider start from
@@ -8,14 +9,48 @@ the sitemaps without requesting robots.txt a second time.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from scrapy.robotstxt import ProtegoRobotParser
 
 if TYPE_CHECKING:
-    from scrapy import Spider
+    from typing import Self
+
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from scrapy.statscollectors import StatsCollector
+
+#: What a robots.txt the server cannot deliver stands for (RFC 9309, 2.3.1.4).
+DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+#: The stat holding the HTTP status of a robots.txt read as :data:`DISALLOW_ALL`.
+UNREACHABLE_STAT = "blog_archive/robotstxt_unreachable_status"
 
 
 class SitemapAwareRobotParser(ProtegoRobotParser):
     def __init__(self, robotstxt_body: bytes, spider: Spider | None):
         super().__init__(robotstxt_body, spider)
         self.sitemap_urls: list[str] = list(self.rp.sitemaps)
+
+
+class UnreachableRobotsTxtMiddleware:
+    """A robots.txt answering with a server error (or 429), once retries are spent, forbids
+    everything: RFC 9309 says to assume complete disallow while it cannot be read. Scrapy
+    would parse the error page as an empty robots.txt and crawl the whole site, the opposite
+    of what the owner may be trying to say. Sits below the retry middleware, so it sees
+    only the last answer."""
+
+    def __init__(self, stats: StatsCollector):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler.stats)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        unreachable = response.status >= 500 or response.status == 429
+        if unreachable and request.meta.get("dont_obey_robotstxt") and \
+                urlsplit(request.url).path == "/robots.txt":
+            self.stats.set_value(UNREACHABLE_STAT, response.status)
+            return response.replace(body=DISALLOW_ALL)
+        return response

@@ -60,6 +60,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scraper.middlewares.ConditionalRequestsMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "scraper.retry.BackoffRetryMiddleware": 550,
+    # Below the retries (a response passes it after them): a robots.txt still answering 5xx.
+    "scraper.robots.UnreachableRobotsTxtMiddleware": 540,
 }
 ITEM_PIPELINES = {
     "scraper.pipelines.ArchivePipeline": 300,

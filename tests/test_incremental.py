@@ -181,6 +181,27 @@ def test_a_site_whose_robots_txt_forbids_everything_says_so(
     assert {path for _, path, _, _ in crawl.requests} == {"/robots.txt"}
 
 
+@pytest.mark.parametrize("status", [503, 429])
+def test_a_robots_txt_answering_a_server_error_forbids_everything(
+    fresh_blog_server: BlogServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, status: int
+) -> None:
+    """RFC 9309: while robots.txt cannot be read, a crawler assumes complete disallow; the
+    error page is not an empty robots.txt that allows the whole site."""
+    resolve = fresh_blog_server.blog.resolve
+    monkeypatch.setattr(fresh_blog_server.blog, "resolve", lambda path, base: Page(
+        status, b"<html><body>Service unavailable</body></html>", "text/html")
+        if path == "/robots.txt" else resolve(path, base))
+    crawl = crawl_blog(fresh_blog_server, tmp_path / "archive.db",
+                       "-s", "RETRY_BACKOFF_BASE=0.01")
+    assert crawl.result.returncode == 4
+    assert crawl.result.stderr.strip() == (
+        f"blog-archive: error: could not start: robots.txt answered HTTP {status}, which "
+        "RFC 9309 reads as forbidding everything until it answers; try again later")
+    assert {path for _, path, _, _ in crawl.requests} == {"/robots.txt"}  # retried, no more
+    run = next(crawl.db["crawl_runs"].rows)
+    assert json.loads(run["stats"])["blog_archive/robotstxt_unreachable_status"] == status
+
+
 def test_a_lock_file_that_cannot_be_opened_is_one_line_and_exit_4(
     blog_server: BlogServer, tmp_path: Path
 ) -> None:
