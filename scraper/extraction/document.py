@@ -412,8 +412,12 @@ class Page:
         return densest
 
     @cached_property
-    def _body_is_article(self) -> bool:
-        return self.body.value is self.root
+    def _body_holds_header(self) -> bool:
+        """The body element also holds the article's header matter: it is the whole article
+        element, or the headline sits inside it (Astro: date and title above the text, in
+        the one box)."""
+        body = self.body.value
+        return body is self.root or next(body.iter("h1"), None) is not None
 
     def skip_body(self, el: HtmlElement) -> bool:
         """The noise rule for body text: meta noise, hidden text, the headline; when the body
@@ -424,8 +428,8 @@ class Page:
         if self.skip(el) or is_hidden(el) or el.tag == "h1" or (
                 el.tag == "a" and _PAGER_LINK.fullmatch(text_of(el)) is not None):
             return True
-        return self._body_is_article and (el.tag in ("header", "footer")
-                                          or has_class_word(el, _ARTICLE_META))
+        return self._body_holds_header and (el.tag in ("header", "footer")
+                                            or has_class_word(el, _ARTICLE_META))
 
     # -- labels ------------------------------------------------------------------------------
 

@@ -18,6 +18,8 @@ _ARTICLE_TYPES = frozenset({
     "LiveBlogPosting", "SocialMediaPosting", "OpinionNewsArticle", "AnalysisNewsArticle",
     "ReportageNewsArticle", "ReviewNewsArticle", "BackgroundNewsArticle",
 })
+#: Properties under which a node holds the post's own node.
+_NESTING_KEYS = ("blogPost", "mainEntity", "hasPart")
 _SITE_TYPES = frozenset({"WebSite", "Organization", "Corporation", "OnlineStore"})
 #: ``json.loads(script, strict=False)`` without building a decoder per script. Control
 #: characters are allowed inside strings: plugins write raw newlines into descriptions.
@@ -46,8 +48,16 @@ class JsonLd:
 
     @cached_property
     def article(self) -> dict[str, Any] | None:
-        """The first Article/BlogPosting/NewsArticle... node, never a WebPage one."""
-        return next((n for n in self.nodes if node_types(n) & _ARTICLE_TYPES), None)
+        """The first Article/BlogPosting/NewsArticle... node, never a WebPage one; else the
+        one article node nested in another (Hashnode: a ``Blog`` whose ``blogPost`` lists
+        this post; a ``WebPage`` with the post as ``mainEntity``). Several nested ones are
+        a listing's posts, none of which speaks for the page."""
+        found = next((n for n in self.nodes if node_types(n) & _ARTICLE_TYPES), None)
+        if found is not None:
+            return found
+        nested = [child for node in self.nodes for key in _NESTING_KEYS
+                  for child in _flatten(node.get(key)) if node_types(child) & _ARTICLE_TYPES]
+        return nested[0] if len(nested) == 1 else None
 
     def resolve(self, value: Any) -> Any:
         """A ``{"@id": ...}`` reference replaced by the node it names (when the page has it)."""

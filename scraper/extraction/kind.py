@@ -1,14 +1,16 @@
 """Is this page one article, or a listing, a category, a search result, a 404?
 
-Explicit signals win over structure: WordPress body classes, then the shape of the page (many
-post cards or pagination), then JSON-LD and OpenGraph types, then a single article element with
-a headline and a body. The reason is kept, so a page dropped as "not an article" is explained.
+Explicit signals win over structure: WordPress body classes, a search address, then the shape
+of the page (many post cards or pagination), then JSON-LD and OpenGraph types, then a single
+article element with a headline and a body. The reason is kept, so a page dropped as "not an
+article" is explained.
 """
 
 from __future__ import annotations
 
 import re
 from typing import NamedTuple
+from urllib.parse import parse_qsl, urlsplit
 
 from scraper.extraction.document import ARTICLE_ITEMTYPES, Page
 from scraper.extraction.jsonld import node_types
@@ -22,6 +24,9 @@ _EXCERPT_CLASS = word_pattern(("entry-summary", "post-excerpt"))
 _PAGINATION_CLASS = word_pattern(("page-numbers", "pagination"))
 _NOT_FOUND = re.compile(r"\b404\b|not\s+found|nie\s+znaleziono|nie\s+istnieje|"
                         r"page\s+(?:does\s+not|doesn't)\s+exist", re.IGNORECASE)
+_SEARCH_SEGMENTS = frozenset({"search", "szukaj", "wyszukaj", "wyszukiwanie", "suche",
+                              "recherche", "buscar"})
+_SEARCH_KEYS = frozenset({"s", "q", "query", "search", "keys"})
 #: A listing shows at least this many post cards outside the related block.
 MIN_LISTING_CARDS = 3
 #: An article found by structure alone needs at least this much text.
@@ -43,6 +48,8 @@ def article_kind(page: Page, word_count: int) -> Kind:
     listed = [c for c in _LISTING_BODY if c in body]
     if listed:
         return Kind(False, f"listing or error page (body class {listed[0]!r})")
+    if _is_search_url(page.url):
+        return Kind(False, "search results page (its address is a search)")
     lone = _lone_article(page, word_count)
     if lone:
         return Kind(True, lone)
@@ -73,6 +80,19 @@ def article_kind(page: Page, word_count: int) -> Kind:
         return Kind(False, "error page (title says not found)")
     return Kind(False, "no article signal (no JSON-LD Article, og:type article or headline "
                        "with body text)")
+
+
+def _is_search_url(url: str) -> bool:
+    """A search's address: a query, asked of a ``/search`` (``/szukaj``...) path (Drupal's
+    ``/search/node?keys=``) or of the site root with a search key (WordPress ``/?s=``).
+    Without a query a ``/search/`` segment may be a post's category."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return False
+    if not _SEARCH_SEGMENTS.isdisjoint(parts.path.lower().split("/")):
+        return True
+    keys = {key for key, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    return parts.path in ("", "/") and not _SEARCH_KEYS.isdisjoint(keys)
 
 
 def _lone_article(page: Page, word_count: int) -> str | None:

@@ -16,16 +16,27 @@ from lxml.html import HtmlElement
 from scraper.extraction.document import Found, Page
 from scraper.extraction.jsonld import names
 from scraper.extraction.selectors import within
-from scraper.extraction.text import normalize_space, text_of
+from scraper.extraction.text import has_class_word, normalize_space, text_of, word_pattern
 
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·•»:]\s+")
 _AUTHOR_PREFIX = re.compile(r"^(?:by|author|written\s+by|posted\s+by|autor(?:ka)?|przez"
                             r"|napisa(?:ł|ła|l|la))\s*:?\s+", re.IGNORECASE)
 #: The whole text before a byline's name: a label, nothing more ("Posted by", "Autorka:").
 _BYLINE_LABEL = re.compile(r"\s*(?:(?:(?:posted|written|published)\s+)?by|autor(?:ka)?"
-                           r"|napisa(?:ł|ła|l|la))\s*:?\s*", re.IGNORECASE)
+                           r"|przez|napisa(?:ł|ła|l|la))\s*:?\s*", re.IGNORECASE)
 #: A person's name as a byline writes it: one to four words, no digits.
 _PERSON_NAME = re.compile(r"[^\W\d_][^\s\d]*(?: [^\W\d_][^\s\d]*){0,3}")
+#: Term archive addresses and class words, by ``rel``, for links that carry no ``rel``.
+_TERM_PATHS = {
+    "tag": re.compile(r"/(?:tags?|tagged|tagi|t)/[^/]+/?$"),
+    "category": re.compile(r"/(?:category|categories|kategoria|kategorie)/[^/]+/?$"),
+}
+_TERM_CLASSES = {
+    "tag": word_pattern(("tag", "tags", "tagi", "post-tags", "field--tags")),
+    "category": word_pattern(("category", "categories", "kategoria", "kategorie")),
+}
+#: More microdata properties naming terms: Joomla marks its category link ``genre``.
+_MICRODATA_ALSO = {"category": ("genre",)}
 #: A category archive's address (WordPress in English and Polish).
 _CATEGORY_PATH = re.compile(r"/(?:category|kategoria)/")
 _AUTHOR_MARKUP = etree.XPath(
@@ -34,6 +45,9 @@ _AUTHOR_MARKUP = etree.XPath(
     " | .//*[contains(concat(' ', normalize-space(@class), ' '), ' author ')]"
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' fn ')]"
 )
+#: Images narrower or lower than this (by their attributes) are icons, not the post's.
+_MIN_IMAGE_PIXELS = 100
+_NOT_PICTURE = word_pattern(("avatar", "gravatar", "icon", "logo", "emoji", "author-image"))
 #: The hero image a post header shows as its CSS background.
 _BACKGROUND_IMAGE = re.compile(
     r"background(?:-image)?\s*:[^;]*url\(\s*(['\"]?)(?P<url>[^'\")]+)\1\s*\)", re.IGNORECASE)
@@ -225,11 +239,49 @@ def _terms(page: Page, field: str, rel: str, jsonld_key: str,
     found = _unique(names(value))
     if found:
         return Found(found, "json-ld")
-    found = _unique(term for raw in _microdata(page, jsonld_key) for term in raw.split(","))
+    found = _unique(term for key in (jsonld_key, *_MICRODATA_ALSO.get(rel, ()))
+                    for raw in _microdata(page, key) for term in raw.split(","))
     if found:
         return Found(found, "meta")
     found = _unique(page.meta.get(meta_key, []))
-    return Found(found, "opengraph") if found else None
+    if found:
+        return Found(found, "opengraph")
+    found = _unique(text_of(a).lstrip("#") for a in _term_links(page, rel))
+    return Found(found, "heuristic") if found else None
+
+
+def _term_links(page: Page, rel: str) -> Iterator[HtmlElement]:
+    """Links of the article, outside its text, into a ``rel`` archive: by address
+    (``/tag/hills``, ``/tagged/10km``, ``/t/rust``, ``/categories/Training/``) or by the
+    class of the link or its list (``a.crayons-tag``, ``ul.field--tags__items``,
+    ``dd.category-name``): what Squarespace, Tumblr, Drupal, Wix, dev.to and Joomla mark
+    without ``rel`` or structured data."""
+    text = page.body.value
+    path, words = _TERM_PATHS[rel], _TERM_CLASSES[rel]
+    for a in page.root.iter("a"):
+        href = (a.get("href") or "").partition("?")[0].partition("#")[0]
+        parent = a.getparent()
+        marked = path.search(href) is not None or any(
+            el is not None and has_class_word(el, words)
+            for el in (a, parent, parent.getparent() if parent is not None else None))
+        if marked and not _term_noise(page, a) and (text is page.root or not within(a, text)):
+            yield a
+
+
+def _term_noise(page: Page, link: HtmlElement) -> bool:
+    """:meth:`Page.in_noise` for a term link, but for a ``<nav>`` inside the article element:
+    there it lists the post's own terms (Wix), where a site menu's category links sit in a
+    ``<nav>`` outside it."""
+    if not page.in_noise(link):
+        return False
+    if page.root.tag != "article":
+        return True
+    node = link
+    while node is not None and node is not page.root:
+        if node.tag != "nav" and page.skip(node):
+            return True
+        node = node.getparent()
+    return False
 
 
 def _link_rel(link: HtmlElement, rel: str) -> bool:
@@ -249,7 +301,9 @@ def _unique(values: Iterable[str]) -> list[str]:
 
 
 def image(page: Page) -> Found[str] | None:
-    """``og:image``, JSON-LD ``image``/``thumbnailUrl``, else the first image of the body."""
+    """``og:image``, JSON-LD ``image``/``thumbnailUrl``, microdata, else the first picture
+    of the body, then of the article (Drupal's image field sits beside the text), then the
+    post header's background."""
     url = page.absolute(page.meta_value("og:image", "og:image:url", "og:image:secure_url"))
     if url:
         return Found(url, "opengraph")
@@ -261,16 +315,23 @@ def image(page: Page) -> Found[str] | None:
         url = page.absolute(src)
         if url:
             return Found(url, "meta")
-    for img in page.body.value.iter("img"):
-        src = img.get("src") or img.get("data-src") or img.get("data-lazy-src")
-        url = page.absolute(src) if src and not src.startswith("data:") else None
-        if url and not page.in_noise(img):
-            return Found(url, "heuristic")
+    for scope in dict.fromkeys((page.body.value, page.root)):
+        for img in scope.iter("img"):
+            src = img.get("src") or img.get("data-src") or img.get("data-lazy-src")
+            url = page.absolute(src) if src and not src.startswith("data:") else None
+            if url and not page.in_noise(img) and not _is_thumbnail(img):
+                return Found(url, "heuristic")
     header = page.post_header
     background = _BACKGROUND_IMAGE.search(header.get("style") or "") if header is not None \
         else None
     url = page.absolute(background.group("url")) if background else None
     return Found(url, "heuristic") if url else None
+
+
+def _is_thumbnail(img: HtmlElement) -> bool:
+    """An author's avatar, an icon or a logo beside the text: never the post's image."""
+    sizes = [int(v) for v in (img.get("width"), img.get("height")) if v and v.isdigit()]
+    return any(size < _MIN_IMAGE_PIXELS for size in sizes) or has_class_word(img, _NOT_PICTURE)
 
 
 def _microdata(page: Page, prop: str) -> Iterator[str]:

@@ -20,7 +20,7 @@ _LABEL = (
     r"|czas\s+(?:czytania|lektury)|przeczytasz\s+(?:to\s+|go\s+|ten\s+\w+\s+)?w"
     r"|(?:czytanie|lektura)\s+zajmie(?:\s+ci)?|lesezeit|temps\s+de\s+lecture)"
 )
-_ABOUT = r"(?:about|approx\.?|approximately|around|~|ok\.|około|ca\.)?"
+_ABOUT = r"(?:about|approx\.?|approximately|around|~|≈|ok\.|około|ca\.)?"
 _LABELLED = re.compile(
     rf"{_LABEL}\s*:?\s*{_ABOUT}\s*(?P<before>\d{{1,3}})\s*{_UNIT}"
     rf"|(?<![\d.,])(?P<after>\d{{1,3}})[\s-]*{_UNIT}\s*"

@@ -46,7 +46,7 @@ _NOISE_WORDS = (
     "social", "sidebar", "secondary", "widget-area", "pagination", "page-numbers", "skip-link",
     "popup", "modal", "masthead", "colophon", "site-header", "site-footer", "site-branding",
     "site-title", "logo", "advert", "advertisement", "ads", "previous", "prev", "next", "toc",
-    "author-box", "author-bio", "about-author",
+    "author-box", "author-bio", "about-author", "button", "buttons", "btn", "cta",
 )
 
 
@@ -148,7 +148,20 @@ def is_noise(el: HtmlElement) -> bool:
     names = el.keys()
     if "role" in names and el.get("role") in _NOISE_ROLES:
         return True
-    return ("class" in names or "id" in names) and has_class_word(el, _NOISE_CLASS)
+    return ("class" in names or "id" in names) and has_class_word(el, _NOISE_CLASS) and \
+        not wraps_content(el)
+
+
+def wraps_content(el: HtmlElement) -> bool:
+    """True for an element around the page's content: a ``<main>``, or an ``<article>`` with
+    the headline, is it or lies under it. Such an element is layout, whatever words its class
+    or id holds: Next.js's ``<div id="__next">``, a theme's ``layout-with-sidebar`` wrapper,
+    Substack's ``<article class="newsletter-post">``. A sidebar's or a related block's post
+    cards carry no h1."""
+    for content in el.iter("main", "article"):
+        if content.tag == "main" or next(content.iter("h1"), None) is not None:
+            return True
+    return False
 
 
 def is_hidden(el: HtmlElement) -> bool:
