@@ -850,3 +850,14 @@ def test_term_links_are_read_from_the_post_not_from_the_site_menu() -> None:
     article = extract(page, "https://example.com/hills/")
     assert (article.categories, article.tags) == (["Training"], ["hills"])
     assert article.field_sources["tags"] == "heuristic"
+
+
+@pytest.mark.parametrize(("name", "url"), [
+    ("reviewer2_oceanwp.html", "https://shoedrawer.co.uk/road-test-saucony-endorphin-speed-3/"),
+    ("tt4_url_date.html", "https://biegajmadrze.example/2023/04/05/bieganie-w-upale/"),
+    ("reviewer2_drupal.html", "https://klubbiegacza-bielsko.pl/blog/trail-w-beskidach-trasa-na-pilsko"),
+])
+def test_a_card_without_an_excerpt_has_no_teaser_text_not_its_date(name: str, url: str) -> None:
+    teasers = unseen(name, url).teasers
+    assert len(teasers) >= 2 and all(teaser.title for teaser in teasers)
+    assert [teaser.text for teaser in teasers] == [""] * len(teasers)

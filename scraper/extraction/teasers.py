@@ -14,13 +14,22 @@ from lxml.html import HtmlElement
 
 from scraper.extraction.document import Found, Page
 from scraper.extraction.related import MAX_HEADING_CHARS, RELATED_HEADING, RelatedBlock
-from scraper.extraction.text import text_of, with_class, word_pattern, words_match
+from scraper.extraction.text import (
+    has_class_word,
+    is_invisible,
+    text_of,
+    with_class,
+    word_pattern,
+    words_match,
+)
 from scraper.items import Teaser
 
 _CLONE = word_pattern(("swiper-slide-duplicate", "slick-cloned", "cloned", "clone",
                        "glide__slide--clone", "splide__slide--clone"))
 _TITLE_CLASS = word_pattern(("title", "heading", "headline"))
 _EXCERPT_CLASS = word_pattern(("excerpt", "summary", "desc", "description"))
+_CARD_META_CLASS = word_pattern(("date", "time", "meta", "byline", "author", "posted-on",
+                                  "published", "views-field-created"))
 _HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 _SLIDE_TAGS = ("div", "li", "article", "section", "a")
 #: Links in a card that lead to a taxonomy or author page, not to a post.
@@ -139,10 +148,15 @@ def _excerpt(card: HtmlElement, title: str | None, described: list[HtmlElement])
         text = text_of(el)
         if text and text != title and not _is_block_heading(text):
             return strip_marker(text)
-    text = text_of(card)
-    if title and text.startswith(title):
-        text = text[len(title):]
-    return strip_marker(text.strip())
+    text = text_of(card, _card_meta)
+    if title:
+        text = text.replace(title, " ", 1)
+    return strip_marker(" ".join(text.split()))
+
+
+def _card_meta(el: HtmlElement) -> bool:
+    """What a card shows beside its excerpt: its date and byline, hidden text."""
+    return el.tag == "time" or is_invisible(el) or has_class_word(el, _CARD_META_CLASS)
 
 
 def _is_block_heading(text: str) -> bool:
