@@ -277,6 +277,17 @@ def m012_status_changed_run(db: Database) -> None:
     """)
 
 
+@migrations()
+def m013_fetch_field_sources(db: Database) -> None:
+    """What extraction made of each parsed page: the signal behind every field, and why a
+    field (or the page, as an article) is empty. Per fetch, not per article: an unchanged
+    article keeps its row, yet the signals that gave it may have moved (a new theme)."""
+    _execute_script(db, """
+        ALTER TABLE fetches ADD COLUMN field_sources TEXT;
+        ALTER TABLE fetches ADD COLUMN missing TEXT;
+    """)
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration; a no-op (and no write) on an up-to-date archive."""
     migrations.apply(db)

@@ -256,6 +256,7 @@ class _BatchWriter:
             "error": fetch.error, "etag": fetch.etag, "last_modified": fetch.last_modified,
             "elapsed_ms": fetch.elapsed_ms, "bytes": fetch.bytes,
             "redirect_to": fetch.redirect_to, "fetched_at": self.now, "article_id": article_id,
+            **_extraction_columns(fetch),
         })
         return outcome
 
@@ -447,18 +448,18 @@ def _insert(db: Database, table: str, values: dict[str, Any]) -> int:
 
 
 def _insert_many(db: Database, table: str, rows: list[dict[str, Any]]) -> None:
-    """Insert rows that share their keys with as few multi-row INSERTs as SQLite's limit on
-    parameters allows. One statement, not one per row: FTS5 flushes its pending index data
+    """Insert rows (a column a row lacks is NULL) with as few multi-row INSERTs as SQLite's
+    limit on parameters allows. One statement, not one per row: FTS5 flushes its pending index data
     to a new segment at the end of every statement that touches it, so row-by-row inserts
     into ``articles`` cost about half as much again in full-text indexing and merging."""
-    names = list(rows[0])
+    names = list(dict.fromkeys(name for row in rows for name in row))
     columns = ", ".join(f'"{column}"' for column in names)
     row_sql = "(" + ", ".join("?" * len(names)) + ")"
     per_statement = max(1, db.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(names))
     for start in range(0, len(rows), per_statement):
         chunk = rows[start:start + per_statement]
         db.execute(f"insert into {table} ({columns}) values {', '.join([row_sql] * len(chunk))}",
-                   [row[name] for row in chunk for name in names])
+                   [row.get(name) for row in chunk for name in names])
 
 
 def _update(db: Database, table: str, row_id: int, values: dict[str, Any]) -> None:
@@ -468,6 +469,14 @@ def _update(db: Database, table: str, row_id: int, values: dict[str, Any]) -> No
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def _extraction_columns(fetch: Fetch) -> dict[str, str]:
+    """What extraction made of a parsed page; nothing for one it never parsed (an error, a
+    304, a sitemap), whose columns stay NULL."""
+    if fetch.field_sources is None:
+        return {}
+    return {"field_sources": _json(fetch.field_sources), "missing": _json(fetch.missing or {})}
 
 
 def _now() -> str:

@@ -110,3 +110,7 @@ class Fetch:
     bytes: int | None = None
     article: Article | None = None
     redirect_to: str | None = None
+    #: For a parsed page (article or not): the signal behind each field, and why a field, or
+    #: the whole page (``is_article``), is empty. Kept per fetch, so a theme change shows.
+    field_sources: dict[str, str] | None = None
+    missing: dict[str, str] | None = None

@@ -23,7 +23,8 @@ BLOG = "https://blog.example"
 MIGRATIONS = ["m001_crawl_runs", "m002_articles", "m003_article_versions", "m004_teasers",
               "m005_fetches", "m006_articles_fts", "m007_published_month",
               "m008_search_rank", "m009_lean_write_indexes", "m010_teasers_without_rowid",
-              "m011_fts_automerge", "m012_status_changed_run"]
+              "m011_fts_automerge", "m012_status_changed_run",
+              "m013_fetch_field_sources"]
 
 
 @pytest.fixture
@@ -649,6 +650,23 @@ def test_canned_queries_and_month_facet_run_in_datasette(archive: Archive) -> No
     assert [(m["value"], m["count"]) for m in months] == [("2024-05", 2)]
 
 
+def test_the_field_sources_query_shows_which_signal_gave_each_field(archive: Archive) -> None:
+    """Per run: a theme change shows as fields moving from ``site`` to other signals."""
+    for sources in ({"title": "site", "author": "site"}, {"title": "site", "author": "json-ld"}):
+        run = start(archive)
+        archive.record_fetches(run, [
+            page(article(slug), field_sources=sources) for slug in ("r", "o")] + [
+            Fetch(url=f"{BLOG}/", outcome="not_article", status=200,
+                  field_sources={"title": "meta"}, missing={"is_article": "listing page"})])
+        archive.finish_run(run, "finished", "finished", {})
+    status, body = get(archive.path, "/archive/field_sources.json?_shape=array")
+    assert status == 200
+    assert json.loads(body) == [{"field": "author", "source": "json-ld", "pages": 2},
+                                {"field": "title", "source": "site", "pages": 2}]
+    status, body = get(archive.path, f"/archive/field_sources.json?run={run - 1}&_shape=array")
+    assert [row["source"] for row in json.loads(body)] == ["site", "site"]
+
+
 def test_archive_of_an_older_schema_is_upgraded_in_place(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     older = sqlite_utils.Database(path)  # the schema as the release before m007 left it
@@ -672,6 +690,11 @@ def test_archive_of_an_older_schema_is_upgraded_in_place(tmp_path: Path) -> None
         assert [{k: v for k, v in row.items() if k not in added}
                 for row in after["articles"]] == before.pop("articles")
         assert [{k: row[k] for k in added} for row in after.pop("articles")] == [added] * 2
+        extraction = {"field_sources": None, "missing": None}  # m013
+        assert [{k: v for k, v in row.items() if k not in extraction}
+                for row in after["fetches"]] == before.pop("fetches")
+        assert [{k: row[k] for k in extraction} for row in after.pop("fetches")] == [
+            extraction] * 2
         assert after == before
         assert [r["published_month"] for r in upgraded.db["articles"].rows] == ["2024-05"] * 2
         assert [hit["url"] for hit in upgraded.search("roller")] == [f"{BLOG}/r/"]

@@ -61,6 +61,24 @@ def test_seed_article_fields(english_crawl: Crawl) -> None:
     assert [t["target_article_id"] for t in self_link] == [article["id"]]
 
 
+def test_each_parsed_page_records_its_field_sources_and_what_is_missing(
+        english_crawl: Crawl) -> None:
+    """Per fetch, so the signals behind an unchanged article still show a theme change."""
+    seed = next(english_crawl.db["fetches"].rows_where("url = ?", [english_crawl.url(SEED_PATH)]))
+    sources = json.loads(seed["field_sources"])
+    assert {sources[field] for field in ("title", "published", "read_time_minutes")} == {"site"}
+    by_source = dict(english_crawl.db.execute(
+        "select json_extract(field_sources, '$.title'), count(*) from fetches "
+        "where outcome = 'new' group by 1").fetchall())
+    assert by_source == {"site": english_crawl.db["articles"].count}
+    listing = next(english_crawl.db["fetches"].rows_where("url = ?", [english_crawl.url("/en/")]))
+    assert listing["outcome"] == "not_article"
+    assert json.loads(listing["missing"])["is_article"].startswith("listing")
+    not_parsed = english_crawl.db["fetches"].count_where(
+        "outcome in ('error', 'not_modified') and field_sources is not null")
+    assert not_parsed == 0
+
+
 def test_teasers_link_to_archived_articles(english_crawl: Crawl) -> None:
     unlinked = list(english_crawl.db.query(
         "select target_url from teasers where target_article_id is null"))

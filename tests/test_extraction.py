@@ -861,3 +861,16 @@ def test_a_card_without_an_excerpt_has_no_teaser_text_not_its_date(name: str, ur
     teasers = unseen(name, url).teasers
     assert len(teasers) >= 2 and all(teaser.title for teaser in teasers)
     assert [teaser.text for teaser in teasers] == [""] * len(teasers)
+
+
+def test_the_extraction_docs_show_what_extract_prints() -> None:
+    """docs/extraction.md's example: its command, run here, prints its output."""
+    docs = (Path(__file__).parents[1] / "docs" / "extraction.md").read_text(encoding="utf-8")
+    example = re.search(r"\$ blog-archive extract (\S+) \\\n\s+--url (\S+) \| jq -c "
+                        r"\.field_sources\n(\{.*\})\n", docs)
+    assert example, "the example is gone from docs/extraction.md"
+    path, url, shown = example.groups()
+    result = CliRunner().invoke(extract_command, [str(Path(__file__).parents[1] / path),
+                                                  "--url", url])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["field_sources"] == json.loads(shown)

@@ -270,7 +270,8 @@ class BlogSpider(scrapy.Spider):
             return
         outcome = "new" if article.is_article else "not_article"
         yield self.fetch_record(response, outcome=outcome,
-                                article=article if article.is_article else None)
+                                article=article if article.is_article else None,
+                                field_sources=article.field_sources, missing=article.missing)
         for link in links:
             request = self.page_request(link)
             if request is not None:
