@@ -132,6 +132,8 @@ _UPDATED_CLASS = word_pattern(("updated", "modified", "date-modified", "last-mod
 _PUBLISHED_CLASS = word_pattern(("date", "posted-on", "published", "post-date", "entry-date",
                                  "meta", "byline", "post-meta", "entry-meta"))
 _URL_DATE = re.compile(r"/(\d{4})/(\d{2})/(\d{2})/")
+#: An element of the article's header this short may be a bare date.
+_LONE_DATE_CHARS = 40
 _DATED_TAGS = ("div", "p", "span", "time", "li", "ul", "header", "small")
 
 
@@ -285,12 +287,20 @@ def _after_label(text: str, kind: DateKind) -> str | None:
 
 
 def _heuristic_dates(page: Page) -> Iterator[Found[str]]:
-    """Last resorts: a date in the article's meta line, then a ``/YYYY/MM/DD/`` permalink."""
+    """Last resorts: a date in the article's meta line, an element of the article's header
+    saying nothing but a date (Gatsby's ``<header><h1>…</h1><p>April 05, 2023</p>``), then
+    a ``/YYYY/MM/DD/`` permalink."""
     for el in with_class(page.root, _DATED_TAGS, _PUBLISHED_CLASS):
         if not has_class_word(el, _UPDATED_CLASS) and not page.in_noise(el):
             value = _unlabelled(normalize_space(el.text_content()), PUBLISHED)
             if value:
                 yield Found(value, "heuristic")
+    for header in page.root.iter("header"):
+        for el in header.iter("p", "span", "div", "small"):
+            text = normalize_space(el.text_content())
+            found = search_date(text) if len(text) <= _LONE_DATE_CHARS else None
+            if found and found.end - found.start >= len(text) - 2 and not page.in_noise(el):
+                yield Found(found.value, "heuristic")
     match = _URL_DATE.search(page.url)
     if match and (value := _iso(*match.groups())):
         yield Found(value, "heuristic")

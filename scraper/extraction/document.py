@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Generic, NamedTuple, TypeVar
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import parse_qsl, urldefrag, urlencode, urljoin, urlsplit, urlunsplit
 
 import lxml.html
 from lxml import etree
@@ -54,9 +54,10 @@ _BODY_CLASSES = frozenset({
     "blog-post-content", "content-inner",
 })
 #: Inside a body that is the whole article element, these are its header and meta, not text.
-_ARTICLE_META = word_pattern(("meta", "byline", "author", "tags", "categories", "cat-links",
-                              "tags-links", "entry-header", "entry-footer", "read-time",
-                              "reading-time", "date", "posted-on", "info", "details"))
+_ARTICLE_META = word_pattern(("meta", "metadata", "byline", "author", "tags", "categories",
+                              "cat-links", "tags-links", "entry-header", "entry-footer",
+                              "read-time", "reading-time", "date", "posted-on", "info",
+                              "details"))
 #: Profile selectors for blocks beside the article rather than inside it.
 _PAGE_LEVEL_SELECTORS = frozenset({"teasers", "teaser_link"})
 #: The share of the article's paragraph text the body element must hold.
@@ -65,6 +66,10 @@ _MOST = 0.75
 _FEED_SEPARATOR = re.compile(r"\s+[»|\-–—:]\s+")
 #: What follows the headline in a post's ``<title>``: a separator and the site's name.
 _TITLE_TAIL = re.compile(r"\s+[|\-–—·•»:]\s+\S")
+#: Never the article's text: the headline (a field of its own) and image captions.
+_NOT_TEXT_TAGS = frozenset({"h1", "figcaption"})
+_TRACKING_KEYS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid",
+                            "igshid", "_hsenc", "_hsmi"})
 #: A link to the previous or next post ("← Previous Post", "Następny wpis »"): the pager
 #: under a post is not its text, even where no class says so.
 _PAGER_LINK = re.compile(r"[←«‹]?\s*(?:previous|prev|next|older|newer|poprzedni|następny|"
@@ -113,6 +118,25 @@ def _utf8(markup: str, encoded: bytes | None) -> str | bytes:
         return markup.encode("utf-8")
     except UnicodeEncodeError:
         return markup
+
+
+@lru_cache(maxsize=4096)
+def without_tracking(url: str) -> str:
+    """``url`` without the parameters that only say where a click came from (``utm_*``,
+    ``fbclid``, Medium's ``source=post_page-----…``): the same post must have one address,
+    or a teaser never finds the archived article it points to."""
+    parts = urlsplit(url)
+    kept = [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True)
+            if not _is_tracking(key, value)]
+    if len(kept) == len(parse_qsl(parts.query, keep_blank_values=True)):
+        return url
+    return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
+def _is_tracking(key: str, value: str) -> bool:
+    key = key.lower()
+    return key.startswith("utm_") or key in _TRACKING_KEYS or (
+        key == "source" and "-----" in value)
 
 
 def _is_body(el: HtmlElement) -> bool:
@@ -180,7 +204,8 @@ class Page:
         return (_join(self.url, href) if href else None) or self.url
 
     def absolute(self, href: str | None) -> str | None:
-        """``href`` made absolute, fragment dropped; None for empty, ``data:`` or script links.
+        """``href`` made absolute, fragment and tracking parameters dropped; None for empty,
+        ``data:`` or script links.
 
         Each distinct ``href`` is resolved once per page: a teaser card links its post from
         the image and from the title."""
@@ -191,6 +216,8 @@ class Page:
         stripped = href.strip()
         url = _resolve(self.base, stripped) if stripped else None
         absolute = url if url and url.startswith(("http://", "https://", "file:")) else None
+        if absolute and "?" in absolute:
+            absolute = without_tracking(absolute)
         self._addresses[href] = absolute
         return absolute
 
@@ -420,12 +447,12 @@ class Page:
         return body is self.root or next(body.iter("h1"), None) is not None
 
     def skip_body(self, el: HtmlElement) -> bool:
-        """The noise rule for body text: meta noise, hidden text, the headline; when the body
-        is the whole article element, also its header, meta line and footer.
+        """The noise rule for body text: meta noise, hidden text, the headline, captions; when
+        the body holds the article's header matter, also its header, meta line and footer.
 
         A method rather than a closure kept on the page: a closure over ``self`` would make
         every page a reference cycle, freed (with its whole tree) only by the cyclic GC."""
-        if self.skip(el) or is_hidden(el) or el.tag == "h1" or (
+        if self.skip(el) or is_hidden(el) or el.tag in _NOT_TEXT_TAGS or (
                 el.tag == "a" and _PAGER_LINK.fullmatch(text_of(el)) is not None):
             return True
         return self._body_holds_header and (el.tag in ("header", "footer")

@@ -24,6 +24,12 @@ _EXCERPT_CLASS = word_pattern(("entry-summary", "post-excerpt"))
 _PAGINATION_CLASS = word_pattern(("page-numbers", "pagination"))
 _NOT_FOUND = re.compile(r"\b404\b|not\s+found|nie\s+znaleziono|nie\s+istnieje|"
                         r"page\s+(?:does\s+not|doesn't)\s+exist", re.IGNORECASE)
+#: og:types some platforms (Webflow, Gatsby's starter) put on every page, posts included:
+#: they decide nothing, and the page's structure does.
+_SITEWIDE_OG_TYPES = frozenset({"website"})
+#: A category, tag or author archive's address: never one post.
+_TERM_ARCHIVE_URL = re.compile(
+    r"/(?:category|categories|kategoria|kategorie|tag|tags|tagged|tagi|author|autor)/[^/]+/?$")
 _SEARCH_SEGMENTS = frozenset({"search", "szukaj", "wyszukaj", "wyszukiwanie", "suche",
                               "recherche", "buscar"})
 _SEARCH_KEYS = frozenset({"s", "q", "query", "search", "keys"})
@@ -50,6 +56,10 @@ def article_kind(page: Page, word_count: int) -> Kind:
         return Kind(False, f"listing or error page (body class {listed[0]!r})")
     if _is_search_url(page.url):
         return Kind(False, "search results page (its address is a search)")
+    if _TERM_ARCHIVE_URL.search(urlsplit(page.url).path):
+        return Kind(False, "listing page (its address is a category, tag or author archive)")
+    if any(token.startswith("page-id-") for token in body):
+        return Kind(False, "a static page, not a post (WordPress body class 'page-id-…')")
     lone = _lone_article(page, word_count)
     if lone:
         return Kind(True, lone)
@@ -70,7 +80,7 @@ def article_kind(page: Page, word_count: int) -> Kind:
     og_type = (page.meta_value("og:type") or "").lower()
     if og_type == "article":
         return Kind(True, "og:type article")
-    if og_type:
+    if og_type and og_type not in _SITEWIDE_OG_TYPES:
         return Kind(False, f"og:type {og_type!r}")
     headline = next((h for h in page.root.iter("h1") if not page.in_noise(h)), None)
     if headline is not None and word_count >= MIN_ARTICLE_WORDS:

@@ -16,7 +16,13 @@ from lxml.html import HtmlElement
 from scraper.extraction.document import Found, Page
 from scraper.extraction.jsonld import names
 from scraper.extraction.selectors import within
-from scraper.extraction.text import has_class_word, normalize_space, text_of, word_pattern
+from scraper.extraction.text import (
+    has_class_word,
+    normalize_space,
+    text_of,
+    with_class,
+    word_pattern,
+)
 
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·•»:]\s+")
 _AUTHOR_PREFIX = re.compile(r"^(?:by|author|written\s+by|posted\s+by|autor(?:ka)?|przez"
@@ -24,12 +30,14 @@ _AUTHOR_PREFIX = re.compile(r"^(?:by|author|written\s+by|posted\s+by|autor(?:ka)
 #: The whole text before a byline's name: a label, nothing more ("Posted by", "Autorka:").
 _BYLINE_LABEL = re.compile(r"\s*(?:(?:(?:posted|written|published)\s+)?by|autor(?:ka)?"
                            r"|przez|napisa(?:ł|ła|l|la))\s*:?\s*", re.IGNORECASE)
+_AUTHOR_CLASS = word_pattern(("author", "author-name", "post-author", "byline", "autor"))
+_NAME_TAGS = ("div", "span", "a", "p", "strong", "b")
 #: A person's name as a byline writes it: one to four words, no digits.
 _PERSON_NAME = re.compile(r"[^\W\d_][^\s\d]*(?: [^\W\d_][^\s\d]*){0,3}")
 #: Term archive addresses and class words, by ``rel``, for links that carry no ``rel``.
 _TERM_PATHS = {
-    "tag": re.compile(r"/(?:tags?|tagged|tagi|t)/[^/]+/?$"),
-    "category": re.compile(r"/(?:category|categories|kategoria|kategorie)/[^/]+/?$"),
+    "tag": re.compile(r"/(?:[\w-]+-)?(?:tags?|tagged|tagi|t)/[^/]+/?$"),
+    "category": re.compile(r"/(?:[\w-]+-)?(?:category|categories|kategoria|kategorie)/[^/]+/?$"),
 }
 _TERM_CLASSES = {
     "tag": word_pattern(("tag", "tags", "tagi", "post-tags", "field--tags")),
@@ -155,20 +163,29 @@ def author(page: Page) -> Found[str] | None:
         name = _clean_author(text_of(el))
         if name and not page.in_noise(el):
             return Found(name, "heuristic")
-    return _byline(page)
+    return _author_classed(page) or _byline(page)
+
+
+def _author_classed(page: Page) -> Found[str] | None:
+    """A person's name alone in an element classed as the author, outside the text
+    (Webflow's ``div.author-name``); an author box is noise and never read."""
+    for el in with_class(page.root, _NAME_TAGS, _AUTHOR_CLASS):
+        name = _clean_author(text_of(el))
+        if _PERSON_NAME.fullmatch(name) and not page.in_noise(el) and _outside_text(page, el):
+            return Found(name, "heuristic")
+    return None
 
 
 def _byline(page: Page) -> Found[str] | None:
     """The name in the element right after a "Posted by" / "By" / "Autor:" label, outside the
     article's text (``Posted by <a href="#">Marta Lis</a> on May 04, 2023``): themes without
     author markup still write the byline out."""
-    text = page.body.value
     for el in page.root.iter("a", "span", "strong", "b", "em"):
         previous, parent = el.getprevious(), el.getparent()
         before = previous.tail if previous is not None else parent.text if parent is not None \
             else None
-        if not before or not _BYLINE_LABEL.fullmatch(before) or page.in_noise(el) or (
-                text is not page.root and within(el, text)):
+        if not before or not _BYLINE_LABEL.fullmatch(before) or page.in_noise(el) or \
+                not _outside_text(page, el):
             continue
         name = text_of(el)
         if _PERSON_NAME.fullmatch(name):
@@ -243,29 +260,69 @@ def _terms(page: Page, field: str, rel: str, jsonld_key: str,
                     for raw in _microdata(page, key) for term in raw.split(","))
     if found:
         return Found(found, "meta")
-    found = _unique(page.meta.get(meta_key, []))
+    found = [term for term in _unique(page.meta.get(meta_key, []))
+             if not _names_url_section(term, page.url)]
     if found:
         return Found(found, "opengraph")
     found = _unique(text_of(a).lstrip("#") for a in _term_links(page, rel))
     return Found(found, "heuristic") if found else None
 
 
-def _term_links(page: Page, rel: str) -> Iterator[HtmlElement]:
+def _names_url_section(term: str, url: str) -> bool:
+    """True for a term that is the address's first directory: Hugo writes its content
+    section (``posts`` of ``/posts/tempo-runs/``) as ``article:section``, which no author
+    chose as a category."""
+    first = urlsplit(url).path.strip("/").split("/", 1)[0]
+    return bool(first) and "/" in urlsplit(url).path.strip("/") and \
+        term.casefold() == first.casefold()
+
+
+def _term_links(page: Page, rel: str) -> list[HtmlElement]:
     """Links of the article, outside its text, into a ``rel`` archive: by address
     (``/tag/hills``, ``/tagged/10km``, ``/t/rust``, ``/categories/Training/``) or by the
     class of the link or its list (``a.crayons-tag``, ``ul.field--tags__items``,
     ``dd.category-name``): what Squarespace, Tumblr, Drupal, Wix, dev.to and Joomla mark
-    without ``rel`` or structured data."""
-    text = page.body.value
+    without ``rel`` or structured data. Without any in the article, those right after it in
+    the main area (Medium lists its tags below ``</article>``), never in noise or the
+    related block."""
     path, words = _TERM_PATHS[rel], _TERM_CLASSES[rel]
-    for a in page.root.iter("a"):
+
+    def marked(a: HtmlElement) -> bool:
         href = (a.get("href") or "").partition("?")[0].partition("#")[0]
         parent = a.getparent()
-        marked = path.search(href) is not None or any(
+        return path.search(href) is not None or any(
             el is not None and has_class_word(el, words)
             for el in (a, parent, parent.getparent() if parent is not None else None))
-        if marked and not _term_noise(page, a) and (text is page.root or not within(a, text)):
-            yield a
+
+    inside = [a for a in page.root.iter("a")
+              if marked(a) and not _term_noise(page, a) and _outside_text(page, a)]
+    if inside:
+        return inside
+    return [a for following in _after_article(page) for a in following.iter("a")
+            if marked(a) and not page.in_noise(a)]
+
+
+def _after_article(page: Page) -> Iterator[HtmlElement]:
+    """The elements after the article element, up to the end of the main area around it."""
+    node = page.root
+    while node is not page.content_area and node.getparent() is not None:
+        yield from node.itersiblings()
+        node = node.getparent()
+
+
+def _outside_text(page: Page, el: HtmlElement) -> bool:
+    """True when ``el`` is no part of the article's text as read: outside the text's element,
+    or in a part of it the text leaves out (a date and tags line above the text, in the same
+    box: Eleventy). A whole-article body counts as outside: its meta line is in it."""
+    text = page.body.value
+    if text is page.root or not within(el, text):
+        return True
+    node = el
+    while node is not text:
+        if page.skip_body(node):
+            return True
+        node = node.getparent()
+    return False
 
 
 def _term_noise(page: Page, link: HtmlElement) -> bool:

@@ -31,6 +31,9 @@ _BARE = re.compile(rf"(?<![\d.,])(?P<before>\d{{1,3}})\s*{_UNIT}", re.IGNORECASE
 _LABEL_KEYWORDS = ("read", "czyt", "lektur", "lesezeit", "lecture")
 _READ_TIME_CLASS = word_pattern(("read-time", "reading-time", "readtime", "time-to-read",
                                  "reading-duration", "czas-czytania"))
+#: The article's meta line (date · read time · author), where a bare "5 min" is the read time.
+_META_LINE_CLASS = word_pattern(("post-meta", "entry-meta", "article-meta", "meta-line"))
+_META_ITEM_SEPARATOR = re.compile(r"\s*[·•|]\s*")
 _CLASSED_TAGS = ("span", "div", "p", "li", "small", "em", "strong")
 _DURATION = re.compile(
     r"P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?",
@@ -81,9 +84,22 @@ def read_time(page: Page) -> Found[int] | None:
         minutes = parse_read_time(text_of(el), require_label=False)
         if minutes and not page.in_noise(el):
             return Found(minutes, "heuristic")
+    for el in with_class(page.root, _CLASSED_TAGS, _META_LINE_CLASS):
+        minutes = _minutes_in_meta_line(text_of(el))
+        if minutes and not page.in_noise(el):
+            return Found(minutes, "heuristic")
     required = page.jsonld.article_value("timeRequired")
     minutes = parse_duration(required) if isinstance(required, str) else None
     return Found(minutes, "json-ld") if minutes else None
+
+
+def _minutes_in_meta_line(text: str) -> int | None:
+    """A meta line's item that is only minutes ("2023-04-05 · 5 min · Jane", Hugo PaperMod)."""
+    for item in _META_ITEM_SEPARATOR.split(text):
+        match = _BARE.fullmatch(item.strip())
+        if match:
+            return int(match.group("before")) or None
+    return None
 
 
 def estimated_read_time(word_count: int) -> int | None:

@@ -16,7 +16,8 @@ from lxml.html import HtmlElement
 
 from scraper.extraction.text import ClassPattern, text_of, with_class, word_pattern
 
-_CLASS_HINTS = ("related", "yarpp", "similar", "read-also", "also-like", "zobacz-takze")
+_CLASS_HINTS = ("related", "yarpp", "similar", "read-also", "also-like", "zobacz-takze",
+                "read-more-wrap")
 
 
 #: Tags a related block is built from.
@@ -31,6 +32,7 @@ RELATED_HEADING = re.compile(
     r"|(?:they|these|this)\s+(?:may|might)\s+(?:also\s+)?(?:appeal\s+to|interest)\s+you"
     r"|read\s+(?:also|next)|also\s+read|see\s+also|more\s+(?:posts|articles|stories)"
     r"|recommended(?:\s+(?:posts|articles|reading))?|similar\s+(?:posts|articles)"
+    r"|(?:more|recommended)\s+from\s+\S.{0,60}"
     r"|mo(?:g[aą]|[zż]e)\s+ci[eę]\s+(?:(?:r[oó]wnie[zż]|tak[zż]e)\s+)?zainteresowa[cć]"
     r"|(?:podobne|polecane|powi[aą]zane)\s+(?:wpisy|artyku[lł]y|posty|teksty)"
     r"|wi[eę]cej\s+(?:wpis[oó]w|artyku[lł][oó]w|post[oó]w|tekst[oó]w)"

@@ -32,9 +32,9 @@ _CARD_META_CLASS = word_pattern(("date", "time", "meta", "byline", "author", "po
                                   "published", "views-field-created"))
 _HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 _SLIDE_TAGS = ("div", "li", "article", "section", "a")
-#: Links in a card that lead to a taxonomy or author page, not to a post.
+#: Links in a card that lead to a taxonomy or author page (Medium's ``/@name``), not a post.
 _NOT_POST_REL = frozenset({"category", "tag", "author"})
-_NOT_POST_PATH = re.compile(r"/(?:category|tag|author|kategoria|tagi?|autor)/")
+_NOT_POST_PATH = re.compile(r"/(?:category|tag|author|kategoria|tagi?|autor)/|/@[^/]+/?$")
 #: A trailing excerpt marker ("[…]", "[...]", "…", "...") and the whitespace after it, spelled
 #: backwards: it is matched at the start of the reversed text, where a regex is tried once,
 #: not at the end, where it would be tried at every position of the text.
@@ -70,7 +70,10 @@ def _post_links(page: Page, block: RelatedBlock) -> dict[HtmlElement, str]:
     cloned = _cloned_links(block)
     found: dict[HtmlElement, str] = {}
     for link in links:
-        url = page.absolute(link.get("href"))
+        href = link.get("href") or ""
+        if href.lstrip().startswith("#"):
+            continue  # a tab, an arrow, a "back to top": the page's own controls, not a post
+        url = page.absolute(href)
         rel = link.get("rel")
         if url and link not in cloned and not (rel and not _NOT_POST_REL.isdisjoint(
                 rel.lower().split())) and not _NOT_POST_PATH.search(url):

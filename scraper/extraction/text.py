@@ -46,7 +46,9 @@ _NOISE_WORDS = (
     "social", "sidebar", "secondary", "widget-area", "pagination", "page-numbers", "skip-link",
     "popup", "modal", "masthead", "colophon", "site-header", "site-footer", "site-branding",
     "site-title", "logo", "advert", "advertisement", "ads", "previous", "prev", "next", "toc",
-    "author-box", "author-bio", "about-author", "button", "buttons", "btn", "cta",
+    "author-box", "author-bio", "about-author", "author-description", "button", "buttons",
+    "btn", "cta", "signup", "adspot", "ad-slot", "adsbygoogle", "reklama", "sponsored",
+    "wp-caption-text",
 )
 
 
@@ -76,6 +78,7 @@ _NOISE_CLASS = word_pattern(_NOISE_WORDS)
 #: (``tag-newsletter``) and layout wrappers say what they sit beside (``has-sidebar``).
 _IGNORED_TOKEN = re.compile(r"^(?:category|tag|format|status|type|has|no|with|without)-|^post-\d+$")
 
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 #: Visually hidden text: kept for labels ("Posted on" for screen readers) but not body text.
 _HIDDEN_CLASS = word_pattern(("screen-reader-text", "sr-only", "visually-hidden"))
 
@@ -165,9 +168,12 @@ def wraps_content(el: HtmlElement) -> bool:
 
 
 def is_hidden(el: HtmlElement) -> bool:
-    """True for content the reader does not see (hidden attribute, aria-hidden, sr-only)."""
+    """True for content the reader does not see (hidden attribute, aria-hidden, an inline
+    ``display: none``, sr-only)."""
     names = el.keys()  # as in is_noise: one call, not four lookups
     if "hidden" in names or ("aria-hidden" in names and el.get("aria-hidden") == "true"):
+        return True
+    if "style" in names and _HIDDEN_STYLE.search(el.get("style")):
         return True
     return ("class" in names or "id" in names) and has_class_word(el, _HIDDEN_CLASS)
 
