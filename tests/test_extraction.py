@@ -922,3 +922,25 @@ def test_captions_and_hidden_boxes_are_not_text_but_quotes_in_figures_are() -> N
             "<div style='display: none'><h2>Subscribe</h2></div></div></article></body></html>")
     body = extract(page, "https://example.com/hills/").body_text
     assert body == f"{WORDS}\n\nHills are speed work in disguise."
+
+
+def test_a_read_time_widget_in_the_text_is_a_signal_but_not_text() -> None:
+    """Reading Time WP and Kk Star Ratings write into the text's box."""
+    page = ("<html><body><article><h1>Hills</h1><div class='entry-content'><span "
+            "class='rt-reading-time'>Czas czytania: 6 min</span>"
+            f"<p>{WORDS}</p><div class='kk-star-ratings'>4.8/5 - (12 głosów)</div></div>"
+            "</article></body></html>")
+    article = extract(page, "https://example.com/hills/")
+    assert (article.read_time_minutes, article.body_text) == (6, WORDS)
+
+
+@pytest.mark.parametrize("img", [
+    '<img class="wp-post-image" src="/featured.jpg" width="800">',
+    # Lazy loading: the placeholder is no picture.
+    '<img class="wp-post-image" src="data:image/svg+xml,%3Csvg%3E" data-lazy-src="/featured.jpg">',
+])
+def test_the_featured_image_wins_over_pictures_in_the_text(img: str) -> None:
+    page = (f"<html><body><main>{img}<article><h1>Hills</h1><div class='entry-content'>"
+            f"<p>{WORDS}</p><img src='/gallery-1.jpg' width='800'></div></article></main>"
+            "</body></html>")
+    assert extract(page, "https://example.com/hills/").image == "https://example.com/featured.jpg"

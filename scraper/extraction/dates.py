@@ -24,6 +24,7 @@ from lxml.html import HtmlElement
 from scraper.extraction.document import Found, Page
 from scraper.extraction.text import (
     has_class_word,
+    is_invisible,
     normalize_space,
     text_of,
     with_class,
@@ -286,13 +287,19 @@ def _after_label(text: str, kind: DateKind) -> str | None:
     return None
 
 
+def _not_published(el: HtmlElement) -> bool:
+    """Inside a meta line: what the reader does not see, and the update date (Woodmart lists
+    ``li.modified-date`` before ``li.meta-date``)."""
+    return is_invisible(el) or has_class_word(el, _UPDATED_CLASS)
+
+
 def _heuristic_dates(page: Page) -> Iterator[Found[str]]:
     """Last resorts: a date in the article's meta line, an element of the article's header
     saying nothing but a date (Gatsby's ``<header><h1>…</h1><p>April 05, 2023</p>``), then
     a ``/YYYY/MM/DD/`` permalink."""
     for el in with_class(page.root, _DATED_TAGS, _PUBLISHED_CLASS):
         if not has_class_word(el, _UPDATED_CLASS) and not page.in_noise(el):
-            value = _unlabelled(normalize_space(el.text_content()), PUBLISHED)
+            value = _unlabelled(text_of(el, _not_published), PUBLISHED)
             if value:
                 yield Found(value, "heuristic")
     for header in page.root.iter("header"):

@@ -31,6 +31,7 @@ from scraper.extraction.text import (
     normalize_space,
     text_nodes_containing,
     text_of,
+    with_class,
     word_pattern,
 )
 from scraper.profiles import SiteProfile
@@ -66,6 +67,12 @@ _MOST = 0.75
 _FEED_SEPARATOR = re.compile(r"\s+[»|\-–—:]\s+")
 #: What follows the headline in a post's ``<title>``: a separator and the site's name.
 _TITLE_TAIL = re.compile(r"\s+[|\-–—·•»:]\s+\S")
+_HEADLINE_CLASS = word_pattern(("entry-title", "post-title", "article-title"))
+#: Plugin output inside the text's box that is never text, though it stays a signal (a
+#: read time, a date): read-time and star-rating widgets, TOC plugins, page links.
+_NEVER_TEXT = word_pattern(("reading-time", "read-time", "rt-reading-time", "kk-star-ratings",
+                            "star-rating", "star-ratings", "lwptoc", "page-links",
+                            "post-page-numbers"))
 #: Never the article's text: the headline (a field of its own) and image captions.
 _NOT_TEXT_TAGS = frozenset({"h1", "figcaption"})
 _TRACKING_KEYS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid",
@@ -444,7 +451,14 @@ class Page:
         element, or the headline sits inside it (Astro: date and title above the text, in
         the one box)."""
         body = self.body.value
-        return body is self.root or next(body.iter("h1"), None) is not None
+        return body is self.root or next(body.iter("h1"), None) is not None or \
+            next(self._headlines_in(body), None) is not None
+
+    @staticmethod
+    def _headlines_in(el: HtmlElement) -> Iterator[HtmlElement]:
+        """Headings classed as the post's title (Porto's ``h2.entry-title`` above the text,
+        in the text's box)."""
+        return with_class(el, ("h2", "h3"), _HEADLINE_CLASS)
 
     def skip_body(self, el: HtmlElement) -> bool:
         """The noise rule for body text: meta noise, hidden text, the headline, captions; when
@@ -452,8 +466,10 @@ class Page:
 
         A method rather than a closure kept on the page: a closure over ``self`` would make
         every page a reference cycle, freed (with its whole tree) only by the cyclic GC."""
-        if self.skip(el) or is_hidden(el) or el.tag in _NOT_TEXT_TAGS or (
-                el.tag == "a" and _PAGER_LINK.fullmatch(text_of(el)) is not None):
+        if self.skip(el) or is_hidden(el) or el.tag in _NOT_TEXT_TAGS or \
+                has_class_word(el, _NEVER_TEXT) or (
+                el.tag == "a" and _PAGER_LINK.fullmatch(text_of(el)) is not None) or (
+                el.tag in ("h2", "h3") and has_class_word(el, _HEADLINE_CLASS)):
             return True
         return self._body_holds_header and (el.tag in ("header", "footer")
                                             or has_class_word(el, _ARTICLE_META))

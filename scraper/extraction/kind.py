@@ -20,6 +20,9 @@ from scraper.extraction.text import with_class, word_pattern
 _LISTING_BODY = ("error404", "search", "search-results", "archive", "category", "tag",
                  "author", "date", "blog", "paged", "post-type-archive")
 _LISTING_TYPES = frozenset({"CollectionPage", "SearchResultsPage", "ItemList"})
+#: WooCommerce's product, cart, checkout and account pages: the shop beside the blog.
+_SHOP_BODY = ("single-product", "woocommerce-cart", "woocommerce-checkout",
+              "woocommerce-account")
 _EXCERPT_CLASS = word_pattern(("entry-summary", "post-excerpt"))
 _PAGINATION_CLASS = word_pattern(("page-numbers", "pagination"))
 _NOT_FOUND = re.compile(r"\b404\b|not\s+found|nie\s+znaleziono|nie\s+istnieje|"
@@ -54,6 +57,9 @@ def article_kind(page: Page, word_count: int) -> Kind:
     listed = [c for c in _LISTING_BODY if c in body]
     if listed:
         return Kind(False, f"listing or error page (body class {listed[0]!r})")
+    shop = [c for c in _SHOP_BODY if c in body]
+    if shop:
+        return Kind(False, f"a shop page, not a post (body class {shop[0]!r})")
     if _is_search_url(page.url):
         return Kind(False, "search results page (its address is a search)")
     if _TERM_ARCHIVE_URL.search(urlsplit(page.url).path):
@@ -77,6 +83,7 @@ def article_kind(page: Page, word_count: int) -> Kind:
         return Kind(True, "JSON-LD Article node")
     if types & _LISTING_TYPES:
         return Kind(False, f"listing page (JSON-LD {sorted(types & _LISTING_TYPES)[0]})")
+
     og_type = (page.meta_value("og:type") or "").lower()
     if og_type == "article":
         return Kind(True, "og:type article")

@@ -53,6 +53,8 @@ _AUTHOR_MARKUP = etree.XPath(
     " | .//*[contains(concat(' ', normalize-space(@class), ' '), ' author ')]"
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' fn ')]"
 )
+#: WordPress's featured image (the post thumbnail), wherever the theme puts it.
+_FEATURED_IMAGE = word_pattern(("wp-post-image",))
 #: Images narrower or lower than this (by their attributes) are icons, not the post's.
 _MIN_IMAGE_PIXELS = 100
 _NOT_PICTURE = word_pattern(("avatar", "gravatar", "icon", "logo", "emoji", "author-image"))
@@ -115,7 +117,8 @@ def _title_candidates(page: Page) -> Iterator[Found[str]]:
             yield Found(text_of(el), "heuristic")
     headline = page.jsonld.article_value("headline")
     if isinstance(headline, str):
-        yield Found(normalize_space(headline), "json-ld")
+        yield Found(strip_site_name(headline, page.site_name) if page.site_name else
+                    normalize_space(headline), "json-ld")
     og_title = page.meta_value("og:title")
     if og_title:
         yield Found(strip_site_name(og_title, page.site_name), "opengraph")
@@ -243,7 +246,7 @@ def _terms(page: Page, field: str, rel: str, jsonld_key: str,
            meta_key: str) -> Found[list[str]] | None:
     """Terms from the site selector, ``rel`` links in the article (WordPress marks category
     links ``rel="category tag"``, so a tag link is one without ``category``), JSON-LD, meta."""
-    found = _unique(text_of(el) for el in page.site(field))
+    found = _unique(text_of(el).lstrip("#") for el in page.site(field))
     if found:
         return Found(found, "site")
     found = _unique(text_of(a).lstrip("#") for a in page.root.iter("a")
@@ -358,9 +361,9 @@ def _unique(values: Iterable[str]) -> list[str]:
 
 
 def image(page: Page) -> Found[str] | None:
-    """``og:image``, JSON-LD ``image``/``thumbnailUrl``, microdata, else the first picture
-    of the body, then of the article (Drupal's image field sits beside the text), then the
-    post header's background."""
+    """``og:image``, JSON-LD ``image``/``thumbnailUrl``, microdata, else WordPress's featured
+    image, the first picture of the body, then of the article (Drupal's image field sits
+    beside the text), then the post header's background."""
     url = page.absolute(page.meta_value("og:image", "og:image:url", "og:image:secure_url"))
     if url:
         return Found(url, "opengraph")
@@ -372,17 +375,28 @@ def image(page: Page) -> Found[str] | None:
         url = page.absolute(src)
         if url:
             return Found(url, "meta")
-    for scope in dict.fromkeys((page.body.value, page.root)):
-        for img in scope.iter("img"):
-            src = img.get("src") or img.get("data-src") or img.get("data-lazy-src")
-            url = page.absolute(src) if src and not src.startswith("data:") else None
-            if url and not page.in_noise(img) and not _is_thumbnail(img):
-                return Found(url, "heuristic")
+    featured = (img for img in page.content_area.iter("img")
+                if has_class_word(img, _FEATURED_IMAGE) and not page.in_noise(img))
+    for img in (*featured, *(img for scope in dict.fromkeys((page.body.value, page.root))
+                             for img in scope.iter("img"))):
+        url = page.absolute(_image_source(img))
+        if url and not page.in_noise(img) and not _is_thumbnail(img):
+            return Found(url, "heuristic")
     header = page.post_header
     background = _BACKGROUND_IMAGE.search(header.get("style") or "") if header is not None \
         else None
     url = page.absolute(background.group("url")) if background else None
     return Found(url, "heuristic") if url else None
+
+
+def _image_source(img: HtmlElement) -> str | None:
+    """The picture an ``<img>`` shows: its lazy-loading source when ``src`` is missing or a
+    ``data:`` placeholder."""
+    for name in ("src", "data-src", "data-lazy-src", "data-original"):
+        value = img.get(name)
+        if value and not value.startswith("data:"):
+            return value
+    return None
 
 
 def _is_thumbnail(img: HtmlElement) -> bool:

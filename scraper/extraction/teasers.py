@@ -158,8 +158,10 @@ def _excerpt(card: HtmlElement, title: str | None, described: list[HtmlElement])
 
 
 def _card_meta(el: HtmlElement) -> bool:
-    """What a card shows beside its excerpt: its date and byline, hidden text."""
-    return el.tag == "time" or is_invisible(el) or has_class_word(el, _CARD_META_CLASS)
+    """What a card shows beside its excerpt: its date and byline, a "read more" link,
+    hidden text."""
+    return el.tag == "time" or is_invisible(el) or has_class_word(el, _CARD_META_CLASS) or (
+        el.tag == "a" and _READ_MORE.match(text_of(el)) is not None)
 
 
 def _is_block_heading(text: str) -> bool:

@@ -48,7 +48,7 @@ _NOISE_WORDS = (
     "site-title", "logo", "advert", "advertisement", "ads", "previous", "prev", "next", "toc",
     "author-box", "author-bio", "about-author", "author-description", "button", "buttons",
     "btn", "cta", "signup", "adspot", "ad-slot", "adsbygoogle", "reklama", "sponsored",
-    "wp-caption-text",
+    "wp-caption-text", "product", "products", "wc-block-grid", "woocommerce",
 )
 
 
@@ -156,15 +156,21 @@ def is_noise(el: HtmlElement) -> bool:
 
 
 def wraps_content(el: HtmlElement) -> bool:
-    """True for an element around the page's content: a ``<main>``, or an ``<article>`` with
-    the headline, is it or lies under it. Such an element is layout, whatever words its class
-    or id holds: Next.js's ``<div id="__next">``, a theme's ``layout-with-sidebar`` wrapper,
-    Substack's ``<article class="newsletter-post">``. A sidebar's or a related block's post
-    cards carry no h1."""
-    for content in el.iter("main", "article"):
-        if content.tag == "main" or next(content.iter("h1"), None) is not None:
-            return True
-    return False
+    """True for an element around the page's content: the main area (``<main>``,
+    ``role=main``, ``#main``/``#content``/``#primary``), an ``<article>`` with the headline,
+    or the post's text box (``entry-content``) is it or lies under it. Such an element is
+    layout, whatever words its class or id holds: Next.js's ``<div id="__next">``, Porto's
+    ``<div id="main" class="column2-right-sidebar">``, Substack's ``<article
+    class="newsletter-post">``. A sidebar's or a related block's post cards hold none."""
+    return bool(_CONTENT_INSIDE(el))
+
+
+#: The test of :func:`wraps_content`, in C: the subtrees it runs on (a sidebar, comments, the
+#: footer) would cost a Python visit per element.
+_CONTENT_INSIDE = etree.XPath(
+    "boolean(descendant-or-self::*[self::main or @role='main' or @id='main' or @id='content'"
+    " or @id='primary' or (self::article and .//h1)"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' entry-content ')])")
 
 
 def is_hidden(el: HtmlElement) -> bool:
