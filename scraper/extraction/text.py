@@ -162,15 +162,19 @@ def wraps_content(el: HtmlElement) -> bool:
     layout, whatever words its class or id holds: Next.js's ``<div id="__next">``, Porto's
     ``<div id="main" class="column2-right-sidebar">``, Substack's ``<article
     class="newsletter-post">``. A sidebar's or a related block's post cards hold none."""
-    return bool(_CONTENT_INSIDE(el))
+    if el.get("id") in _MAIN_IDS or el.get("role") == "main":
+        return True
+    for content in el.iter("main", "article"):  # a walk in C, proxies only for these tags
+        if content.tag == "main" or next(content.iter("h1"), None) is not None:
+            return True
+    return bool(_TEXT_BOX_INSIDE(el))
 
 
-#: The test of :func:`wraps_content`, in C: the subtrees it runs on (a sidebar, comments, the
-#: footer) would cost a Python visit per element.
-_CONTENT_INSIDE = etree.XPath(
-    "boolean(descendant-or-self::*[self::main or @role='main' or @id='main' or @id='content'"
-    " or @id='primary' or (self::article and .//h1)"
-    " or contains(concat(' ', normalize-space(@class), ' '), ' entry-content ')])")
+_MAIN_IDS = frozenset({"main", "content", "primary"})
+#: The last test of :func:`wraps_content`, in C: the subtrees it runs on (a sidebar, the
+#: comments, the footer) would cost a Python visit per element.
+_TEXT_BOX_INSIDE = etree.XPath(
+    "boolean(descendant-or-self::div[contains(concat(' ', @class, ' '), ' entry-content ')])")
 
 
 def is_hidden(el: HtmlElement) -> bool:
