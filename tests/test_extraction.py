@@ -944,3 +944,26 @@ def test_the_featured_image_wins_over_pictures_in_the_text(img: str) -> None:
             f"<p>{WORDS}</p><img src='/gallery-1.jpg' width='800'></div></article></main>"
             "</body></html>")
     assert extract(page, "https://example.com/hills/").image == "https://example.com/featured.jpg"
+
+
+def test_an_h1_misused_for_a_section_keeps_its_section_in_the_text() -> None:
+    page = ("<html><body><article><h1>Backups with rsync</h1><div class='entry-content'>"
+            f"<p>{WORDS}</p><h1>Step 1: Install rsync</h1><p>Use the package manager.</p>"
+            "</div></article></body></html>")
+    article = extract(page, "https://example.com/rsync/")
+    assert article.title == "Backups with rsync"
+    assert article.body_text.endswith("Step 1: Install rsync\n\nUse the package manager.")
+    assert article.headings == ["Step 1: Install rsync"]
+
+
+@pytest.mark.parametrize(("line", "author"), [
+    ("Opublikowano 12.06.2021 przez Piotr Wiśniewski | Kategoria: Poradniki", "Piotr Wiśniewski"),
+    ("Michał Domański · 8 stycznia 2024 · 8 min czytania", "Michał Domański"),
+    ("By Lena · 3 min read", "Lena"),
+    # A category, a date and a read time are no names.
+    ("Poradniki · 8 stycznia 2024 · Czas czytania: 7 minut", None),
+])
+def test_a_meta_line_names_the_author_in_plain_text(line: str, author: str | None) -> None:
+    page = (f"<html><body><article><h1>Hills</h1><div class='meta'>{line}</div>"
+            f"<div class='entry-content'><p>{WORDS}</p></div></article></body></html>")
+    assert extract(page, "https://example.com/hills/").author == author

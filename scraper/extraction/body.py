@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from scraper.extraction.document import Page
 from scraper.extraction.text import text_blocks
 
-#: Headings kept as the article's outline; h1 is the title, h5/h6 are rarely structure.
-OUTLINE_TAGS = frozenset({"h2", "h3", "h4"})
+#: Headings kept as the article's outline (the headline h1 is not in the text; another h1
+#: there is a section heading); h5/h6 are rarely structure.
+OUTLINE_TAGS = frozenset({"h1", "h2", "h3", "h4"})
 
 
 @dataclass(frozen=True)

@@ -73,8 +73,8 @@ _HEADLINE_CLASS = word_pattern(("entry-title", "post-title", "article-title"))
 _NEVER_TEXT = word_pattern(("reading-time", "read-time", "rt-reading-time", "kk-star-ratings",
                             "star-rating", "star-ratings", "lwptoc", "page-links",
                             "post-page-numbers"))
-#: Never the article's text: the headline (a field of its own) and image captions.
-_NOT_TEXT_TAGS = frozenset({"h1", "figcaption"})
+#: Never the article's text: image captions (the headline is left out apart).
+_NOT_TEXT_TAGS = frozenset({"figcaption"})
 _TRACKING_KEYS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid",
                             "igshid", "_hsenc", "_hsmi"})
 #: A link to the previous or next post ("← Previous Post", "Następny wpis »"): the pager
@@ -446,6 +446,12 @@ class Page:
         return densest
 
     @cached_property
+    def _headline(self) -> HtmlElement | None:
+        """The article's h1, a field of its own; an h1 further down the text is a heading
+        misused for a section, and its section is text."""
+        return next((h for h in self.root.iter("h1") if not self.in_noise(h)), None)
+
+    @cached_property
     def _body_holds_header(self) -> bool:
         """The body element also holds the article's header matter: it is the whole article
         element, or the headline sits inside it (Astro: date and title above the text, in
@@ -466,7 +472,7 @@ class Page:
 
         A method rather than a closure kept on the page: a closure over ``self`` would make
         every page a reference cycle, freed (with its whole tree) only by the cyclic GC."""
-        if self.skip(el) or is_hidden(el) or el.tag in _NOT_TEXT_TAGS or \
+        if self.skip(el) or is_hidden(el) or el.tag in _NOT_TEXT_TAGS or el is self._headline or \
                 has_class_word(el, _NEVER_TEXT) or (
                 el.tag == "a" and _PAGER_LINK.fullmatch(text_of(el)) is not None) or (
                 el.tag in ("h2", "h3") and has_class_word(el, _HEADLINE_CLASS)):

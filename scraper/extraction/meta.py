@@ -31,6 +31,14 @@ _AUTHOR_PREFIX = re.compile(r"^(?:by|author|written\s+by|posted\s+by|autor(?:ka)
 _BYLINE_LABEL = re.compile(r"\s*(?:(?:(?:posted|written|published)\s+)?by|autor(?:ka)?"
                            r"|przez|napisa(?:ł|ła|l|la))\s*:?\s*", re.IGNORECASE)
 _AUTHOR_CLASS = word_pattern(("author", "author-name", "post-author", "byline", "autor"))
+_META_LINE = word_pattern(("meta", "post-meta", "entry-meta", "article-meta", "byline",
+                           "post-info", "entry-info"))
+_META_ITEMS = re.compile(r"\s+[·•|]\s+|\s*[·•|]\s*(?=\S)")
+_CAPITALIZED = r"[A-ZĄĆĘŁŃÓŚŹŻ][^\s\d|·•,:;]*"
+_BYLINE_IN_TEXT = re.compile(
+    rf"(?:^|\s)(?i:posted\s+by|written\s+by|by|przez|autor(?:ka)?\s*:)\s+"
+    rf"(?P<name>{_CAPITALIZED}(?:\s+{_CAPITALIZED}){{0,3}})")
+_BARE_NAME = re.compile(rf"{_CAPITALIZED}(?:\s+{_CAPITALIZED}){{1,3}}")
 _NAME_TAGS = ("div", "span", "a", "p", "strong", "b")
 #: A person's name as a byline writes it: one to four words, no digits.
 _PERSON_NAME = re.compile(r"[^\W\d_][^\s\d]*(?: [^\W\d_][^\s\d]*){0,3}")
@@ -166,7 +174,23 @@ def author(page: Page) -> Found[str] | None:
         name = _clean_author(text_of(el))
         if name and not page.in_noise(el):
             return Found(name, "heuristic")
-    return _author_classed(page) or _byline(page)
+    return _author_classed(page) or _byline(page) or _meta_line_author(page)
+
+
+def _meta_line_author(page: Page) -> Found[str] | None:
+    """The author a meta line writes out in plain text: after "by" / "przez" / "Autor:"
+    ("Opublikowano 12.06.2021 przez Piotr Wiśniewski | Kategoria: …"), or as an item of two
+    to four capitalized words ("Michał Domański · 8 stycznia 2024 · 8 min czytania")."""
+    for el in with_class(page.root, _NAME_TAGS, _META_LINE):
+        if page.in_noise(el) or not _outside_text(page, el):
+            continue
+        for item in _META_ITEMS.split(text_of(el)):
+            labelled = _BYLINE_IN_TEXT.search(item)
+            if labelled:
+                return Found(labelled.group("name"), "label")
+            if _BARE_NAME.fullmatch(item.strip()):
+                return Found(item.strip(), "heuristic")
+    return None
 
 
 def _author_classed(page: Page) -> Found[str] | None:
