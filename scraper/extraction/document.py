@@ -24,7 +24,7 @@ from scraper.extraction.jsonld import JsonLd
 from scraper.extraction.related import RelatedBlock, find_related
 from scraper.extraction.selectors import ClassIndex, compiled, within
 from scraper.extraction.text import (
-    has_class_word,
+    MAIN_IDS,
     in_noise,
     is_hidden,
     is_noise,
@@ -33,6 +33,7 @@ from scraper.extraction.text import (
     text_of,
     with_class,
     word_pattern,
+    words_match,
 )
 from scraper.profiles import SiteProfile
 
@@ -48,7 +49,6 @@ class Found(NamedTuple, Generic[T]):
 
 #: Microdata types that mark the article element on themes without ``<article>``.
 ARTICLE_ITEMTYPES = ("BlogPosting", "schema.org/Article", "NewsArticle")
-_MAIN_IDS = frozenset({"main", "content", "primary"})
 _BODY_CLASSES = frozenset({
     "entry-content", "post-content", "article-content", "article-body", "post-body",
     "entry-body", "single-content", "td-post-content", "wp-block-post-content", "post-entry",
@@ -68,11 +68,12 @@ _FEED_SEPARATOR = re.compile(r"\s+[»|\-–—:]\s+")
 #: What follows the headline in a post's ``<title>``: a separator and the site's name.
 _TITLE_TAIL = re.compile(r"\s+[|\-–—·•»:]\s+\S")
 _HEADLINE_CLASS = word_pattern(("entry-title", "post-title", "article-title"))
+#: Headings that, so classed, are the post's title above the text (Porto's h2.entry-title).
+_TITLED_TAGS = ("h2", "h3")
 #: Plugin output inside the text's box that is never text, though it stays a signal (a
 #: read time, a date): read-time and star-rating widgets, TOC plugins, page links.
-_NEVER_TEXT = word_pattern(("reading-time", "read-time", "rt-reading-time", "kk-star-ratings",
-                            "star-rating", "star-ratings", "lwptoc", "page-links",
-                            "post-page-numbers"))
+_NEVER_TEXT = word_pattern(("reading-time", "read-time", "kk-star-ratings", "star-rating",
+                            "star-ratings", "lwptoc", "page-links"))
 #: Never the article's text: image captions (the headline is left out apart).
 _NOT_TEXT_TAGS = frozenset({"figcaption"})
 _TRACKING_KEYS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid",
@@ -133,9 +134,9 @@ def without_tracking(url: str) -> str:
     ``fbclid``, Medium's ``source=post_page-----…``): the same post must have one address,
     or a teaser never finds the archived article it points to."""
     parts = urlsplit(url)
-    kept = [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True)
-            if not _is_tracking(key, value)]
-    if len(kept) == len(parse_qsl(parts.query, keep_blank_values=True)):
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(key, value) for key, value in pairs if not _is_tracking(key, value)]
+    if len(kept) == len(pairs):
         return url
     return urlunsplit(parts._replace(query=urlencode(kept)))
 
@@ -368,7 +369,7 @@ class Page:
     def _main_areas(self) -> Iterator[HtmlElement]:
         yield from self.doc.iter("main")
         for el in self.doc.iter("div", "section"):
-            if el.get("role") == "main" or el.get("id") in _MAIN_IDS or \
+            if el.get("role") == "main" or el.get("id") in MAIN_IDS or \
                     "site-main" in (el.get("class") or "").split():
                 yield el
 
@@ -446,7 +447,7 @@ class Page:
         return densest
 
     @cached_property
-    def _headline(self) -> HtmlElement | None:
+    def headline(self) -> HtmlElement | None:
         """The article's h1, a field of its own; an h1 further down the text is a heading
         misused for a section, and its section is text."""
         return next((h for h in self.root.iter("h1") if not self.in_noise(h)), None)
@@ -457,14 +458,8 @@ class Page:
         element, or the headline sits inside it (Astro: date and title above the text, in
         the one box)."""
         body = self.body.value
-        return body is self.root or next(body.iter("h1"), None) is not None or \
-            next(self._headlines_in(body), None) is not None
-
-    @staticmethod
-    def _headlines_in(el: HtmlElement) -> Iterator[HtmlElement]:
-        """Headings classed as the post's title (Porto's ``h2.entry-title`` above the text,
-        in the text's box)."""
-        return with_class(el, ("h2", "h3"), _HEADLINE_CLASS)
+        return body is self.root or (self.headline is not None and within(self.headline, body)) \
+            or next(with_class(body, _TITLED_TAGS, _HEADLINE_CLASS), None) is not None
 
     def skip_body(self, el: HtmlElement) -> bool:
         """The noise rule for body text: meta noise, hidden text, the headline, captions; when
@@ -472,13 +467,18 @@ class Page:
 
         A method rather than a closure kept on the page: a closure over ``self`` would make
         every page a reference cycle, freed (with its whole tree) only by the cyclic GC."""
-        if self.skip(el) or is_hidden(el) or el.tag in _NOT_TEXT_TAGS or el is self._headline or \
-                has_class_word(el, _NEVER_TEXT) or (
-                el.tag == "a" and _PAGER_LINK.fullmatch(text_of(el)) is not None) or (
-                el.tag in ("h2", "h3") and has_class_word(el, _HEADLINE_CLASS)):
+        tag = el.tag
+        if self.skip(el) or is_hidden(el) or tag in _NOT_TEXT_TAGS or el is self.headline:
             return True
-        return self._body_holds_header and (el.tag in ("header", "footer")
-                                            or has_class_word(el, _ARTICLE_META))
+        cls, ident = el.get("class"), el.get("id")  # once, for the three class tests below
+        named = bool(cls or ident)
+        if named and (words_match(cls, ident, _NEVER_TEXT) or (
+                tag in _TITLED_TAGS and words_match(cls, ident, _HEADLINE_CLASS))):
+            return True
+        if tag == "a" and _PAGER_LINK.fullmatch(text_of(el)) is not None:
+            return True
+        return self._body_holds_header and (tag in ("header", "footer") or (
+            named and words_match(cls, ident, _ARTICLE_META)))
 
     # -- labels ------------------------------------------------------------------------------
 

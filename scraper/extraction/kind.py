@@ -89,8 +89,7 @@ def article_kind(page: Page, word_count: int) -> Kind:
         return Kind(True, "og:type article")
     if og_type and og_type not in _SITEWIDE_OG_TYPES:
         return Kind(False, f"og:type {og_type!r}")
-    headline = next((h for h in page.root.iter("h1") if not page.in_noise(h)), None)
-    if headline is not None and word_count >= MIN_ARTICLE_WORDS:
+    if page.headline is not None and word_count >= MIN_ARTICLE_WORDS:
         return Kind(True, "an article element with a headline and a body")
     page_title = next((t.text_content() for t in page.doc.iter("title")), "")
     if _NOT_FOUND.search(page_title):

@@ -17,7 +17,10 @@ from scraper.extraction.document import Found, Page
 from scraper.extraction.jsonld import names
 from scraper.extraction.selectors import within
 from scraper.extraction.text import (
+    META_LINE,
     has_class_word,
+    in_noise,
+    meta_items,
     normalize_space,
     text_of,
     with_class,
@@ -30,10 +33,7 @@ _AUTHOR_PREFIX = re.compile(r"^(?:by|author|written\s+by|posted\s+by|autor(?:ka)
 #: The whole text before a byline's name: a label, nothing more ("Posted by", "Autorka:").
 _BYLINE_LABEL = re.compile(r"\s*(?:(?:(?:posted|written|published)\s+)?by|autor(?:ka)?"
                            r"|przez|napisa(?:ł|ła|l|la))\s*:?\s*", re.IGNORECASE)
-_AUTHOR_CLASS = word_pattern(("author", "author-name", "post-author", "byline", "autor"))
-_META_LINE = word_pattern(("meta", "post-meta", "entry-meta", "article-meta", "byline",
-                           "post-info", "entry-info"))
-_META_ITEMS = re.compile(r"\s+[·•|]\s+|\s*[·•|]\s*(?=\S)")
+_AUTHOR_CLASS = word_pattern(("author", "byline", "autor"))
 _CAPITALIZED = r"[A-ZĄĆĘŁŃÓŚŹŻ][^\s\d|·•,:;]*"
 _BYLINE_IN_TEXT = re.compile(
     rf"(?:^|\s)(?i:posted\s+by|written\s+by|by|przez|autor(?:ka)?\s*:)\s+"
@@ -181,10 +181,10 @@ def _meta_line_author(page: Page) -> Found[str] | None:
     """The author a meta line writes out in plain text: after "by" / "przez" / "Autor:"
     ("Opublikowano 12.06.2021 przez Piotr Wiśniewski | Kategoria: …"), or as an item of two
     to four capitalized words ("Michał Domański · 8 stycznia 2024 · 8 min czytania")."""
-    for el in with_class(page.root, _NAME_TAGS, _META_LINE):
+    for el in with_class(page.root, _NAME_TAGS, META_LINE):
         if page.in_noise(el) or not _outside_text(page, el):
             continue
-        for item in _META_ITEMS.split(text_of(el)):
+        for item in meta_items(text_of(el)):
             labelled = _BYLINE_IN_TEXT.search(item)
             if labelled:
                 return Found(labelled.group("name"), "label")
@@ -342,14 +342,7 @@ def _outside_text(page: Page, el: HtmlElement) -> bool:
     or in a part of it the text leaves out (a date and tags line above the text, in the same
     box: Eleventy). A whole-article body counts as outside: its meta line is in it."""
     text = page.body.value
-    if text is page.root or not within(el, text):
-        return True
-    node = el
-    while node is not text:
-        if page.skip_body(node):
-            return True
-        node = node.getparent()
-    return False
+    return text is page.root or not within(el, text) or in_noise(el, page.skip_body, text)
 
 
 def _term_noise(page: Page, link: HtmlElement) -> bool:
@@ -358,14 +351,8 @@ def _term_noise(page: Page, link: HtmlElement) -> bool:
     ``<nav>`` outside it."""
     if not page.in_noise(link):
         return False
-    if page.root.tag != "article":
-        return True
-    node = link
-    while node is not None and node is not page.root:
-        if node.tag != "nav" and page.skip(node):
-            return True
-        node = node.getparent()
-    return False
+    return page.root.tag != "article" or in_noise(
+        link, lambda node: node.tag != "nav" and page.skip(node), page.root)
 
 
 def _link_rel(link: HtmlElement, rel: str) -> bool:
@@ -400,7 +387,7 @@ def image(page: Page) -> Found[str] | None:
         if url:
             return Found(url, "meta")
     featured = (img for img in page.content_area.iter("img")
-                if has_class_word(img, _FEATURED_IMAGE) and not page.in_noise(img))
+                if has_class_word(img, _FEATURED_IMAGE))
     for img in (*featured, *(img for scope in dict.fromkeys((page.body.value, page.root))
                              for img in scope.iter("img"))):
         url = page.absolute(_image_source(img))

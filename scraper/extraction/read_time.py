@@ -11,7 +11,7 @@ import math
 import re
 
 from scraper.extraction.document import Found, Page
-from scraper.extraction.text import text_of, with_class, word_pattern
+from scraper.extraction.text import META_LINE, meta_items, text_of, with_class, word_pattern
 
 #: Minutes. "minut" is both Polish and the seed blog's half-translated English label.
 _UNIT = r"(?:minutes|minute|minuty|minut|minutę|mins|min)\b\.?"
@@ -31,9 +31,6 @@ _BARE = re.compile(rf"(?<![\d.,])(?P<before>\d{{1,3}})\s*{_UNIT}", re.IGNORECASE
 _LABEL_KEYWORDS = ("read", "czyt", "lektur", "lesezeit", "lecture")
 _READ_TIME_CLASS = word_pattern(("read-time", "reading-time", "readtime", "time-to-read",
                                  "reading-duration", "czas-czytania"))
-#: The article's meta line (date · read time · author), where a bare "5 min" is the read time.
-_META_LINE_CLASS = word_pattern(("post-meta", "entry-meta", "article-meta", "meta-line"))
-_META_ITEM_SEPARATOR = re.compile(r"\s*[·•|]\s*")
 _CLASSED_TAGS = ("span", "div", "p", "li", "small", "em", "strong")
 _DURATION = re.compile(
     r"P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?",
@@ -84,7 +81,7 @@ def read_time(page: Page) -> Found[int] | None:
         minutes = parse_read_time(text_of(el), require_label=False)
         if minutes and not page.in_noise(el):
             return Found(minutes, "heuristic")
-    for el in with_class(page.root, _CLASSED_TAGS, _META_LINE_CLASS):
+    for el in with_class(page.root, _CLASSED_TAGS, META_LINE):
         minutes = _minutes_in_meta_line(text_of(el))
         if minutes and not page.in_noise(el):
             return Found(minutes, "heuristic")
@@ -95,7 +92,7 @@ def read_time(page: Page) -> Found[int] | None:
 
 def _minutes_in_meta_line(text: str) -> int | None:
     """A meta line's item that is only minutes ("2023-04-05 · 5 min · Jane", Hugo PaperMod)."""
-    for item in _META_ITEM_SEPARATOR.split(text):
+    for item in meta_items(text):
         match = _BARE.fullmatch(item.strip())
         if match:
             return int(match.group("before")) or None

@@ -79,6 +79,9 @@ _NOISE_CLASS = word_pattern(_NOISE_WORDS)
 _IGNORED_TOKEN = re.compile(r"^(?:category|tag|format|status|type|has|no|with|without)-|^post-\d+$")
 
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+#: The article's meta line, where date, read time and author stand side by side.
+META_LINE = word_pattern(("meta", "meta-line", "byline", "post-info", "entry-info"))
+_META_SEPARATOR = re.compile(r"\s*[·•|]\s*")
 #: Visually hidden text: kept for labels ("Posted on" for screen readers) but not body text.
 _HIDDEN_CLASS = word_pattern(("screen-reader-text", "sr-only", "visually-hidden"))
 
@@ -162,7 +165,7 @@ def wraps_content(el: HtmlElement) -> bool:
     layout, whatever words its class or id holds: Next.js's ``<div id="__next">``, Porto's
     ``<div id="main" class="column2-right-sidebar">``, Substack's ``<article
     class="newsletter-post">``. A sidebar's or a related block's post cards hold none."""
-    if el.get("id") in _MAIN_IDS or el.get("role") == "main":
+    if el.get("id") in MAIN_IDS or el.get("role") == "main":
         return True
     for content in el.iter("main", "article"):  # a walk in C, proxies only for these tags
         if content.tag == "main" or next(content.iter("h1"), None) is not None:
@@ -170,7 +173,8 @@ def wraps_content(el: HtmlElement) -> bool:
     return bool(_TEXT_BOX_INSIDE(el))
 
 
-_MAIN_IDS = frozenset({"main", "content", "primary"})
+#: Ids of the main content area (WordPress themes' ``#main``, ``#content``, ``#primary``).
+MAIN_IDS = frozenset({"main", "content", "primary"})
 #: The last test of :func:`wraps_content`, in C: the subtrees it runs on (a sidebar, the
 #: comments, the footer) would cost a Python visit per element.
 _TEXT_BOX_INSIDE = etree.XPath(
@@ -205,6 +209,12 @@ def in_noise(el: HtmlElement, skip: Skip = is_noise, stop: HtmlElement | None = 
             return True
         node = node.getparent()
     return False
+
+
+def meta_items(text: str) -> list[str]:
+    """The items of a meta line ("2023-04-05 · 5 min · Jane Whitaker"), split at its
+    separators."""
+    return [item for item in _META_SEPARATOR.split(text) if item]
 
 
 def text_blocks(el: HtmlElement, skip: Skip) -> list[tuple[str, str]]:
