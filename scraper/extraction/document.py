@@ -63,10 +63,9 @@ _ARTICLE_META = word_pattern(("meta", "metadata", "byline", "author", "tags", "c
 _PAGE_LEVEL_SELECTORS = frozenset({"teasers", "teaser_link"})
 #: The share of the article's paragraph text the body element must hold.
 _MOST = 0.75
-#: Between the site's name and the feed's in a feed link's title ("Site » Feed").
-_FEED_SEPARATOR = re.compile(r"\s+[»|\-–—:]\s+")
-#: What follows the headline in a post's ``<title>``: a separator and the site's name.
-_TITLE_TAIL = re.compile(r"\s+[|\-–—·•»:]\s+\S")
+#: Between a headline and the site's name in a ``<title>`` ("Post - Site", "Site | Post"),
+#: and between the site's name and the feed's in a feed link's title ("Site » Feed").
+TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·•»:]\s+")
 _HEADLINE_CLASS = word_pattern(("entry-title", "post-title", "article-title"))
 #: Headings that, so classed, are the post's title above the text (Porto's h2.entry-title).
 _TITLED_TAGS = ("h2", "h3")
@@ -145,6 +144,12 @@ def _is_tracking(key: str, value: str) -> bool:
     key = key.lower()
     return key.startswith("utm_") or key in _TRACKING_KEYS or (
         key == "source" and "-----" in value)
+
+
+def _names_more(title: str, end: int) -> bool:
+    """True when ``title`` goes on after ``end`` with a separator and a name ("… - Site")."""
+    separator = TITLE_SEPARATORS.match(title, end)
+    return separator is not None and separator.end() < len(title)
 
 
 def _is_body(el: HtmlElement) -> bool:
@@ -276,7 +281,7 @@ class Page:
         for link in self.doc.iter("link"):
             if link.get("rel") == "alternate" and link.get("title") and \
                     link.get("type") in ("application/rss+xml", "application/atom+xml"):
-                name = _FEED_SEPARATOR.split(normalize_space(link.get("title")), 1)[0]
+                name = TITLE_SEPARATORS.split(normalize_space(link.get("title")), 1)[0]
                 return name or None
         return None
 
@@ -354,7 +359,7 @@ class Page:
                 continue
             for h1 in header.iter("h1"):
                 text = normalize_space(h1.text_content())
-                if text and title.startswith(text) and _TITLE_TAIL.match(title, len(text)) and \
+                if text and title.startswith(text) and _names_more(title, len(text)) and \
                         next(h1.iter("a"), None) is None and \
                         next(h1.iterancestors("a"), None) is None:
                     return header

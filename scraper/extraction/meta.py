@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 from lxml.html import HtmlElement
 
-from scraper.extraction.document import Found, Page
+from scraper.extraction.document import TITLE_SEPARATORS, Found, Page
 from scraper.extraction.jsonld import names
 from scraper.extraction.selectors import within
 from scraper.extraction.text import (
@@ -27,7 +27,6 @@ from scraper.extraction.text import (
     word_pattern,
 )
 
-_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·•»:]\s+")
 _AUTHOR_PREFIX = re.compile(r"^(?:by|author|written\s+by|posted\s+by|autor(?:ka)?|przez"
                             r"|napisa(?:ł|ła|l|la))\s*:?\s+", re.IGNORECASE)
 #: The whole text before a byline's name: a label, nothing more ("Posted by", "Autorka:").
@@ -145,7 +144,7 @@ def strip_site_name(value: str, site_name: str | None) -> str:
     because a dash is common inside real headlines.
     """
     text = normalize_space(value)
-    parts = _TITLE_SEPARATORS.split(text)
+    parts = TITLE_SEPARATORS.split(text)
     if site_name and len(parts) > 1:
         name = normalize_space(site_name).casefold()
         if parts[-1].casefold() == name:
