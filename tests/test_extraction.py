@@ -967,3 +967,25 @@ def test_a_meta_line_names_the_author_in_plain_text(line: str, author: str | Non
     page = (f"<html><body><article><h1>Hills</h1><div class='meta'>{line}</div>"
             f"<div class='entry-content'><p>{WORDS}</p></div></article></body></html>")
     assert extract(page, "https://example.com/hills/").author == author
+
+
+@pytest.mark.parametrize(("bar", "is_article"), [
+    # Hexo Butterfly's bar to the previous and next post, under every post.
+    ('<nav class="pagination-post"><a href="/older/">Older post</a>'
+     '<a href="/newer/">Newer post</a></nav>', True),
+    ('<nav class="pagination"><a href="/blog/page/2/">2</a><a href="/blog/page/3/">3</a></nav>',
+     False),
+])
+def test_only_a_numbered_pagination_makes_a_listing(bar: str, is_article: bool) -> None:
+    page = (f"<html><body><main><div><h1>Hills</h1><p>{WORDS}</p></div>{bar}</main>"
+            "</body></html>")
+    assert extract(page, "https://example.com/hills/").is_article is is_article
+
+
+def test_a_date_line_paragraph_is_not_text_and_comma_joined_tags_are_split() -> None:
+    page = ('<html><head><meta property="article:tag" content="nutrition,long run"></head>'
+            f"<body><main><h1>Hills</h1><p><i><time datetime='2023-08-19'>19 Aug, 2023</time>"
+            f"</i></p><p>{WORDS}</p></main></body></html>")
+    article = extract(page, "https://example.com/hills/")
+    assert (article.body_text, article.tags) == (WORDS, ["nutrition", "long run"])
+    assert article.published == "2023-08-19"

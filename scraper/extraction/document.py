@@ -146,6 +146,13 @@ def _is_tracking(key: str, value: str) -> bool:
         key == "source" and "-----" in value)
 
 
+def _only_a_date(paragraph: HtmlElement) -> bool:
+    """True for a paragraph that says nothing but its ``<time>`` (Bear Blog's date line)."""
+    time = next(paragraph.iter("time"), None)
+    return time is not None and \
+        paragraph.text_content().strip() == time.text_content().strip()
+
+
 def _names_more(title: str, end: int) -> bool:
     """True when ``title`` goes on after ``end`` with a separator and a name ("… - Site")."""
     separator = TITLE_SEPARATORS.match(title, end)
@@ -481,6 +488,8 @@ class Page:
                 tag in _TITLED_TAGS and words_match(cls, ident, _HEADLINE_CLASS))):
             return True
         if tag == "a" and _PAGER_LINK.fullmatch(text_of(el)) is not None:
+            return True
+        if tag == "p" and _only_a_date(el):
             return True
         return self._body_holds_header and (tag in ("header", "footer") or (
             named and words_match(cls, ident, _ARTICLE_META)))

@@ -12,6 +12,8 @@ import re
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
+from lxml.html import HtmlElement
+
 from scraper.extraction.document import ARTICLE_ITEMTYPES, Page
 from scraper.extraction.jsonld import node_types
 from scraper.extraction.text import with_class, word_pattern
@@ -25,6 +27,7 @@ _SHOP_BODY = ("single-product", "woocommerce-cart", "woocommerce-checkout",
               "woocommerce-account")
 _EXCERPT_CLASS = word_pattern(("entry-summary", "post-excerpt"))
 _PAGINATION_CLASS = word_pattern(("page-numbers", "pagination"))
+_PAGE_NUMBER_LINK = re.compile(r"/page/\d+|[?&](?:page|paged)=\d+")
 _NOT_FOUND = re.compile(r"\b404\b|not\s+found|nie\s+znaleziono|nie\s+istnieje|"
                         r"page\s+(?:does\s+not|doesn't)\s+exist", re.IGNORECASE)
 #: og:types some platforms (Webflow, Gatsby's starter) put on every page, posts included:
@@ -75,7 +78,7 @@ def article_kind(page: Page, word_count: int) -> Kind:
     if len(cards) >= MIN_LISTING_CARDS:
         return Kind(False, f"listing page ({len(cards)} post cards)")
     # Pagination is noise for the body, so only where it sits is checked (not in comments).
-    if any(not page.in_noise(el.getparent())
+    if any(not page.in_noise(el.getparent()) and _numbers_pages(el)
            for el in with_class(page.doc, ("nav", "div", "ul"), _PAGINATION_CLASS)):
         return Kind(False, "listing page (pagination)")
     types = {t for node in page.jsonld.nodes for t in node_types(node)}
@@ -96,6 +99,14 @@ def article_kind(page: Page, word_count: int) -> Kind:
         return Kind(False, "error page (title says not found)")
     return Kind(False, "no article signal (no JSON-LD Article, og:type article or headline "
                        "with body text)")
+
+
+def _numbers_pages(pagination: HtmlElement) -> bool:
+    """True for a listing's pagination: a link to another page of it (``/page/2/``,
+    ``?paged=2``) or a page number. Hexo Butterfly's bar to the previous and next post is
+    classed ``pagination-post`` too, under every single post."""
+    return any(_PAGE_NUMBER_LINK.search(a.get("href") or "") or a.text_content().strip().isdigit()
+               for a in pagination.iter("a"))
 
 
 def _is_search_url(url: str) -> bool:

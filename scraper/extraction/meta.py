@@ -286,7 +286,9 @@ def _terms(page: Page, field: str, rel: str, jsonld_key: str,
                     for raw in _microdata(page, key) for term in raw.split(","))
     if found:
         return Found(found, "meta")
-    found = [term for term in _unique(page.meta.get(meta_key, []))
+    # Docusaurus joins its tags with commas in one article:tag.
+    found = [term for term in _unique(part for value in page.meta.get(meta_key, [])
+                                      for part in value.split(","))
              if not _names_url_section(term, page.url)]
     if found:
         return Found(found, "opengraph")
