@@ -704,6 +704,7 @@ def test_a_site_name_h1_in_the_page_header_stays_chrome() -> None:
     ('<p class="meta">Posted by <a href="/about/">Marta Lis</a> on 4 May 2023</p>', "Marta Lis"),
     ('<div class="info">Autorka: <strong>Anna Nowak</strong></div>', "Anna Nowak"),
     ('<div class="info">By <span>Jan de Vries</span></div>', "Jan de Vries"),
+    ('<div class="info">Author: <a href="/u/jane/">Jane Doe</a></div>', "Jane Doe"),
     # A sentence that ends in "by" introduces a source, not the author.
     ('<p>A classic plan, written by <a href="/x/">Jack Daniels</a>, for the track.</p>', None),
     # Inside the text, even a bare "By" is the text's, not a byline.

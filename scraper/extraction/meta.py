@@ -27,15 +27,17 @@ from scraper.extraction.text import (
     word_pattern,
 )
 
-_AUTHOR_PREFIX = re.compile(r"^(?:by|author|written\s+by|posted\s+by|autor(?:ka)?|przez"
-                            r"|napisa(?:ł|ła|l|la))\s*:?\s+", re.IGNORECASE)
-#: The whole text before a byline's name: a label, nothing more ("Posted by", "Autorka:").
-_BYLINE_LABEL = re.compile(r"\s*(?:(?:(?:posted|written|published)\s+)?by|autor(?:ka)?"
-                           r"|przez|napisa(?:ł|ła|l|la))\s*:?\s*", re.IGNORECASE)
+#: The words that introduce a byline's name ("Posted by", "Author:", "Autorka:", "przez").
+_BYLINE_WORDS = (r"(?:(?:posted|written|published)\s+)?by|author|autor(?:ka)?|przez"
+                 r"|napisa(?:ł|ła|l|la)")
+_AUTHOR_PREFIX = re.compile(rf"^(?:{_BYLINE_WORDS})\s*:?\s+", re.IGNORECASE)
+#: The whole text before a byline's name: a label, nothing more.
+_BYLINE_LABEL = re.compile(rf"\s*(?:{_BYLINE_WORDS})\s*:?\s*", re.IGNORECASE)
 _AUTHOR_CLASS = word_pattern(("author", "byline", "autor"))
 _CAPITALIZED = r"[A-ZĄĆĘŁŃÓŚŹŻ][^\s\d|·•,:;]*"
+#: A byline within a meta line's text: the words, then a capitalized name.
 _BYLINE_IN_TEXT = re.compile(
-    rf"(?:^|\s)(?i:posted\s+by|written\s+by|by|przez|autor(?:ka)?\s*:)\s+"
+    rf"(?:^|\s)(?i:{_BYLINE_WORDS})\s*:?\s+"
     rf"(?P<name>{_CAPITALIZED}(?:\s+{_CAPITALIZED}){{0,3}})")
 _BARE_NAME = re.compile(rf"{_CAPITALIZED}(?:\s+{_CAPITALIZED}){{1,3}}")
 _NAME_TAGS = ("div", "span", "a", "p", "strong", "b")
