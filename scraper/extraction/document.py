@@ -275,6 +275,11 @@ class Page:
             frozenset()
 
     @cached_property
+    def head_title(self) -> str | None:
+        """The text of the page's ``<title>``, as written; None without one."""
+        return next((t.text_content() for t in self.doc.iter("title")), None)
+
+    @cached_property
     def site_name(self) -> str | None:
         """The blog's own name, which must never become an article title."""
         return self.meta_value("og:site_name", "application-name") or self.jsonld.site_name \
@@ -358,7 +363,7 @@ class Page:
         Clean Blog puts title, byline, date and read time in such a "masthead" above the
         text). It is the article's header, not site chrome; a logo h1 links home and names
         the site, which ends a post's ``<title>`` rather than opening it."""
-        title = normalize_space(next((t.text_content() for t in self.doc.iter("title")), ""))
+        title = normalize_space(self.head_title or "")
         if not title:
             return None
         for header in self.doc.iter("header"):

@@ -94,8 +94,7 @@ def article_kind(page: Page, word_count: int) -> Kind:
         return Kind(False, f"og:type {og_type!r}")
     if page.headline is not None and word_count >= MIN_ARTICLE_WORDS:
         return Kind(True, "an article element with a headline and a body")
-    page_title = next((t.text_content() for t in page.doc.iter("title")), "")
-    if _NOT_FOUND.search(page_title):
+    if _NOT_FOUND.search(page.head_title or ""):
         return Kind(False, "error page (title says not found)")
     return Kind(False, "no article signal (no JSON-LD Article, og:type article or headline "
                        "with body text)")

@@ -131,9 +131,8 @@ def _title_candidates(page: Page) -> Iterator[Found[str]]:
     og_title = page.meta_value("og:title")
     if og_title:
         yield Found(strip_site_name(og_title, page.site_name), "opengraph")
-    head_title = next((t.text_content() for t in page.doc.iter("title")), None)
-    if head_title:
-        yield Found(strip_site_name(head_title, page.site_name), "meta")
+    if page.head_title:
+        yield Found(strip_site_name(page.head_title, page.site_name), "meta")
     for el in page.doc.iter("h1"):
         if not page.in_noise(el):
             yield Found(text_of(el), "heuristic")
