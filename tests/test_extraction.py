@@ -390,6 +390,15 @@ def test_markup_nested_300_deep_keeps_all_its_text() -> None:
     assert "add one repeat every fortnight" in article.body_text
 
 
+def test_markup_nested_1500_deep_costs_only_the_deep_part() -> None:
+    """The text walk stops descending long before Python's recursion limit: a widget 1,500
+    deep loses its own text, not the article around it."""
+    article = extract(nested_page(1500), "https://x.example/")
+    assert article.is_article and "page" not in article.missing
+    assert "Deep inside." not in article.body_text
+    assert "add one repeat every fortnight" in article.body_text
+
+
 def test_markup_nested_too_deep_to_read_gives_a_reason() -> None:
     article = extract(nested_page(3000), "https://x.example/")
     assert article.is_article is False
