@@ -172,9 +172,18 @@ def report_crawl(result: CrawlResult, start_url: str, quiet: bool) -> None:
             f"run {result.run['id']} was stopped before it could finish; the next run closes "
             "it and fetches again what it had not written", ExitCode.PAGE_ERRORS)
     if not result.reached_site:
-        from scraper.robots import UNREACHABLE_STAT
+        from scraper.failures import UNREACHABLE_KINDS
+        from scraper.robots import FAILED_KIND_STAT, FAILED_STAT, UNREACHABLE_STAT
 
         stats = json.loads(result.run["stats"] or "{}")
+        if stats.get(FAILED_STAT) and stats.get(FAILED_KIND_STAT) in UNREACHABLE_KINDS:
+            raise CommandFailed(f"could not start: cannot reach {start_url}: "
+                                f"{stats[FAILED_STAT]}", ExitCode.CANNOT_START)
+        if stats.get(FAILED_STAT):
+            raise CommandFailed(
+                f"could not start: robots.txt could not be read ({stats[FAILED_STAT]}), which "
+                "RFC 9309 reads as forbidding everything until it can be; try again later",
+                ExitCode.CANNOT_START)
         if stats.get(UNREACHABLE_STAT):
             raise CommandFailed(
                 f"could not start: robots.txt answered HTTP {stats[UNREACHABLE_STAT]}, which "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from scraper.extraction import dates, meta, read_time, teasers
 from scraper.extraction.body import Body, body
@@ -26,6 +27,9 @@ _ARTICLE_FIELDS: dict[str, tuple[Callable[[Page], Found[Any] | None], str]] = {
     "image": (meta.image, "no og:image, JSON-LD image or image in the body"),
     "teasers": (teasers.teasers, "no related-posts block with links"),
 }
+
+#: The schemes of a page a crawl can fetch, and so of an address a canonical may give it.
+_WEB = ("http", "https")
 
 #: Why a page nested past what the text walk can follow (about 1000 levels) is not read; the
 #: parser itself keeps up to 2048 levels, so a page is never silently cut short.
@@ -84,13 +88,29 @@ def _article_of(page: Page) -> Article:
 
 
 def _own_canonical(page: Page, missing: dict[str, str]) -> Found[str] | None:
-    """The page's canonical URL, unless it names the home page from another page (then the
-    fetched URL stands, and ``missing["url"]`` says why)."""
+    """The page's canonical URL when it may be the page's address; otherwise the fetched URL
+    stands, and ``missing["url"]`` says why. A canonical is the page's claim, not an order:
+    it must name an http(s) page of the same site (the fetched page's host, else the
+    profile's; inside the profile's paths), and not the home page from another page (an SEO
+    plugin set up wrong makes every post claim it)."""
     canonical = meta.canonical_url(page)
-    if canonical is not None and meta.names_home_page(page, canonical.value):
-        missing["url"] = f"canonical {canonical.value} names the home page, not this page"
+    if canonical is None:
         return None
-    return canonical
+    claimed = urlsplit(canonical.value)
+    own = urlsplit(page.url)
+    site = own.netloc if own.scheme in _WEB else page.profile.host if page.profile else None
+    if claimed.scheme not in _WEB or not claimed.hostname:
+        missing["url"] = f"canonical {canonical.value} is not an http(s) page"
+    elif site is not None and claimed.netloc.lower() != site.lower():
+        missing["url"] = f"canonical {canonical.value} is on another site than {site}"
+    elif page.profile and not page.profile.with_start_url(canonical.value).in_scope(
+            canonical.value):
+        missing["url"] = f"canonical {canonical.value} is outside the site's paths"
+    elif meta.names_home_page(page, canonical.value):
+        missing["url"] = f"canonical {canonical.value} names the home page, not this page"
+    else:
+        return canonical
+    return None
 
 
 def _article(url: str, is_article: bool, found: dict[str, Found[Any] | None], article_body: Body,
