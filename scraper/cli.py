@@ -15,6 +15,7 @@ import json
 import os
 import sys
 from collections import Counter
+from datetime import UTC, datetime
 from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -186,9 +187,12 @@ def report_crawl(result: CrawlResult, start_url: str, quiet: bool) -> None:
         first_error = result.failures[0]["error"] if result.failures else "no page answered"
         raise CommandFailed(f"could not start: cannot reach {start_url}: {first_error}",
                             ExitCode.CANNOT_START)
-    for failure in result.failures:
-        click.echo(f"failed: {failure['url']}: {failure['error']}", err=True)
     run = result.run
+    # A cron log gathers these lines from every run: each says which run and when.
+    when = datetime.now(UTC).isoformat(timespec="seconds")
+    for failure in result.failures:
+        click.echo(f"failed: {failure['url']}: {failure['error']} (run {run['id']}, {when})",
+                   err=True)
     if not quiet:
         click.echo(
             f"run {run['id']} {run['status']}: {run['pages_fetched']} pages in "
