@@ -213,6 +213,11 @@ class Archive:
         """See :func:`archive.search.search`; raises ``SearchQueryError`` on bad syntax."""
         return search_articles(self.db, query, limit=limit, site=site)
 
+    def sites(self) -> list[str]:
+        """The site profiles the archive has crawled (a run or an article), sorted."""
+        return [site for (site,) in self.db.execute(
+            "select site from crawl_runs union select site from articles order by 1")]
+
     def history(self, url: str) -> list[dict]:
         versions = article_history(self.db, url)
         if versions is None:
