@@ -6,6 +6,7 @@ Every way an input can be unusable (missing, empty, not HTML, unreachable) becom
 
 from __future__ import annotations
 
+import sys
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -37,7 +38,9 @@ def load(target: str, timeout: float = FETCH_TIMEOUT) -> Source:
 
 
 def _read(target: str) -> Source:
-    """A file's page. Not only regular files: ``/dev/stdin`` reads a page piped in."""
+    """A file's page; ``-`` (as for ``export --out -``) or ``/dev/stdin`` reads one piped in."""
+    if target == "-":
+        return Source(decode_html(sys.stdin.buffer.read()), Path("/dev/stdin").as_uri())
     path = Path(target)
     if not path.exists():
         raise ExtractionError(f"{target}: no such file")
