@@ -187,12 +187,11 @@ def report_crawl(result: CrawlResult, start_url: str, quiet: bool) -> None:
         first_error = result.failures[0]["error"] if result.failures else "no page answered"
         raise CommandFailed(f"could not start: cannot reach {start_url}: {first_error}",
                             ExitCode.CANNOT_START)
-    run = result.run
-    # A cron log gathers these lines from every run: each says which run and when.
-    when = datetime.now(UTC).isoformat(timespec="seconds")
+    when = datetime.now(UTC).isoformat(timespec="seconds")  # a cron log mixes many runs
     for failure in result.failures:
-        click.echo(f"failed: {failure['url']}: {failure['error']} (run {run['id']}, {when})",
-                   err=True)
+        click.echo(f"failed: {failure['url']}: {failure['error']} "
+                   f"(run {result.run['id']}, {when})", err=True)
+    run = result.run
     if not quiet:
         click.echo(
             f"run {run['id']} {run['status']}: {run['pages_fetched']} pages in "
