@@ -15,6 +15,7 @@ import json
 import os
 import sys
 from collections import Counter
+from datetime import UTC, datetime
 from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -195,8 +196,10 @@ def report_crawl(result: CrawlResult, start_url: str, quiet: bool) -> None:
         first_error = result.failures[0]["error"] if result.failures else "no page answered"
         raise CommandFailed(f"could not start: cannot reach {start_url}: {first_error}",
                             ExitCode.CANNOT_START)
+    when = datetime.now(UTC).isoformat(timespec="seconds")  # a cron log mixes many runs
     for failure in result.failures:
-        click.echo(f"failed: {failure['url']}: {failure['error']}", err=True)
+        click.echo(f"failed: {failure['url']}: {failure['error']} "
+                   f"(run {result.run['id']}, {when})", err=True)
     run = result.run
     if not quiet:
         click.echo(

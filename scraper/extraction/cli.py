@@ -29,7 +29,8 @@ from scraper.profiles import SiteProfile, UnknownProfileError, get_profile
               help="Bytes a URL's page may hold, once decompressed.")
 def extract(targets: tuple[str, ...], page_url: str | None, site: str | None,
             jsonl: bool, timeout: float, max_size: int) -> None:
-    """Print what extraction finds in each page (a file or an http(s) URL) as JSON."""
+    """Print what extraction finds in each page (a file, - for stdin, or an http(s) URL)
+    as JSON."""
     if len(targets) > 1 and not jsonl:
         raise click.UsageError("several inputs need --jsonl (one JSON object per line).")
     if page_url and len(targets) > 1:

@@ -8,6 +8,7 @@ time, so a page that never ends or trickles in a byte a second ends in one clear
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 import urllib.error
@@ -49,7 +50,9 @@ def load(target: str, timeout: float = FETCH_TIMEOUT, max_bytes: int = MAX_BYTES
 
 
 def _read(target: str) -> Source:
-    """A file's page. Not only regular files: ``/dev/stdin`` reads a page piped in."""
+    """A file's page; ``-`` (as for ``export --out -``) or ``/dev/stdin`` reads one piped in."""
+    if target == "-":
+        return Source(decode_html(sys.stdin.buffer.read()), Path("/dev/stdin").as_uri())
     path = Path(target)
     if not path.exists():
         raise ExtractionError(f"{target}: no such file")
