@@ -46,6 +46,42 @@ def merged(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def user_metadata(path: Path) -> dict[str, Any]:
+    """The user's ``--metadata`` file; ValueError, in one line, when it is no JSON object."""
+    try:
+        metadata = json.loads(path.read_text("utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ValueError(f"{path} is not JSON metadata: {error}") from None
+    if not isinstance(metadata, dict):
+        raise ValueError(f"{path} is not JSON metadata: not an object")
+    return metadata
+
+
+def datasette_settings(pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    """``--setting NAME VALUE`` pairs as Datasette wants them (numbers and booleans typed by
+    the setting's default); ValueError for a setting Datasette does not have."""
+    from datasette.app import DEFAULT_SETTINGS
+
+    settings: dict[str, Any] = {}
+    for name, value in pairs:
+        if name not in DEFAULT_SETTINGS:
+            raise ValueError(f"--setting {name}: Datasette has no such setting")
+        default = DEFAULT_SETTINGS[name]
+        try:
+            if isinstance(default, bool):
+                if value.lower() not in ("on", "off", "true", "false", "1", "0"):
+                    raise ValueError(value)
+                settings[name] = value.lower() in ("on", "true", "1")
+            elif isinstance(default, int):
+                settings[name] = int(value)
+            else:
+                settings[name] = value
+        except ValueError:
+            raise ValueError(f"--setting {name}: {value!r} is not a "
+                             f"{type(default).__name__}") from None
+    return settings
+
+
 def archive_datasette(path: Path, *, metadata: dict[str, Any] | None = None,
                       settings: dict[str, Any] | None = None, plugins_dir: Path | None = None,
                       template_dir: Path | None = None) -> Datasette:
