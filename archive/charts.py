@@ -115,7 +115,7 @@ def coverage_svg(runs: list[RunCoverage], width: int = 900) -> str:
     panel_h, top, left, gap = 120, 30, 40, 34
     height = top + len(COVERAGE_FIELDS) * (panel_h + gap) + 10
     plot_w = width - left - 150
-    step = plot_w / len(runs)
+    step = min(plot_w / len(runs), 60.0)  # one run is a bar, not a wall
     parts = []
     for panel, (name, label) in enumerate(COVERAGE_FIELDS.items()):
         y0 = top + panel * (panel_h + gap)

@@ -46,9 +46,10 @@ def write_png(db: Database, path: Path) -> None:
         bottom = [0.0] * len(runs)
         for source, colour in colours.items():
             shares = [run.sources.get(name, {}).get(source, 0) / run.pages for run in runs]
-            axis.bar(labels, shares, bottom=bottom, color=colour, label=source)
+            axis.bar(labels, shares, bottom=bottom, color=colour, label=source, width=0.6)
             bottom = [b + s for b, s in zip(bottom, shares, strict=True)]
         axis.set_ylim(0, 1)
+        axis.set_xlim(-0.5, max(len(runs), 8) - 0.5)  # a few runs stay narrow bars
         axis.set_ylabel(label)
     axes[1].set_title("Field coverage per crawl run, by source")
     if colours:
