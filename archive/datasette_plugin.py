@@ -29,7 +29,7 @@ SEARCH_QUERY = "search_with_snippet"
 CSS_PATH = "/-/blog-archive.css"
 CHARTS_PATH = "/-/charts"
 #: JSON columns shown as the lists or pairs they hold.
-_JSON_LISTS = frozenset({"categories", "tags", "changed_columns"})
+_JSON_LISTS = frozenset({"categories", "tags", "changed_columns", "teasers"})
 _JSON_OBJECTS = frozenset({"field_sources", "missing", "stats"})
 #: Templates this plugin ships, by the name Datasette asks for (``row-DB-articles.html`` is
 #: the row page of the articles table in any database).
@@ -101,8 +101,9 @@ def render_cell(row, value: Any, column: str, table: str | None, database: str, 
         decoded = json.loads(value)
     except ValueError:
         return None
-    if isinstance(decoded, list):
-        return Markup(", ".join(escape(str(item)) for item in decoded))
+    if isinstance(decoded, list):  # teasers are objects: their titles name them
+        return Markup(", ".join(escape(str(item.get("title") if isinstance(item, dict) else item))
+                                for item in decoded))
     if isinstance(decoded, dict):
         pairs = "; ".join(f"{escape(str(k))}: {escape(str(v))}" for k, v in decoded.items())
         if len(decoded) <= 4:

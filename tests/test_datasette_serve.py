@@ -153,11 +153,13 @@ def test_serve_refuses_a_bad_setting_in_one_line(db: Path, args: tuple[str, ...]
 
 
 def test_cells_read_as_lists_pairs_and_labelled_runs(db: Path) -> None:
-    async def pages() -> tuple[str, str]:
+    async def pages() -> tuple[str, str, str]:
         client = archive_datasette(db).client
         return ((await client.get("/archive/articles")).text,
-                (await client.get("/archive/fetches")).text)
-    articles, fetches = asyncio.run(pages())
+                (await client.get("/archive/fetches")).text,
+                (await client.get("/archive/article_versions")).text)
+    articles, fetches, versions = asyncio.run(pages())
+    assert '<td class="col-teasers type-str">A</td>' in versions
     assert "Training, Health" in articles and "[&#34;Training&#34;" not in articles
     run_cell = articles.split('<td class="col-first_seen_run')[1].split("</td>")[0]
     assert "+00:00" in run_cell  # the run's started_at labels its link
