@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 BENCH_INSTALLED := $(VENV)/.bench-installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean browser
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
@@ -25,8 +25,19 @@ demo: $(INSTALLED)
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 
-test: lint $(BENCH_INSTALLED)
+test: lint browser $(BENCH_INSTALLED)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
+
+# The Datasette tests drive Debian's headless Chromium: installed through apt when run as
+# root, else one line says what to install (the tests never skip).
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
+		else \
+			echo "make test needs /usr/bin/chromium and /usr/bin/chromedriver: run 'apt-get install chromium chromium-driver' as root"; exit 1; \
+		fi; \
+	fi
 
 bench: $(BENCH_INSTALLED)
 	$(BIN)/python -m bench

@@ -70,18 +70,23 @@ def one_line(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
-@click.command()
+@click.command(context_settings={"ignore_unknown_options": True})
 @click.argument("query")
 @_db_option
 @click.option("--limit", type=click.IntRange(min=1, max=MAX_LIMIT), default=20, show_default=True,
               help="Show at most this many hits.")
 @click.option("--site", help="Only articles of this site profile.")
+@click.option("--order", type=click.Choice(["rank", "date"]), default="rank", show_default=True,
+              help="Best match first, or newest first.")
 @_json_option
-def search(query: str, db: Path, limit: int, site: str | None, as_json: bool) -> None:
-    """Full-text search of the archived articles, best match first.
+def search(query: str, db: Path, limit: int, site: str | None, order: str,
+           as_json: bool) -> None:
+    """Full-text search of the archived articles' titles and texts, best match first.
 
-    Plain words must all match, stemmed ("exercise" finds "exercises"); a QUERY with
-    quotes, parentheses, *, ^, : or AND/OR/NOT is SQLite FTS5 syntax, e.g. 'title:roll*'.
+    All words must match, inflections too ("exercise" finds "exercises", "ćwiczenie"
+    finds "ćwiczenia"); punctuation stays inside a word (5:30, back-pain). Also "a phrase",
+    roll*, title:roller or body:roller, -word to leave a word out, AND/OR/NOT, parentheses.
+    The search box and the canned query in `serve` read a QUERY the same way.
     """
     with existing_archive(db) as archive:
         if site is not None and site not in (known := archive.sites()):
@@ -89,7 +94,7 @@ def search(query: str, db: Path, limit: int, site: str | None, as_json: bool) ->
                 f"no site {site!r} in {db} (it holds {', '.join(known) or 'none yet'})",
                 EXIT_USAGE)
         try:
-            hits = archive.search(query, limit=limit, site=site)
+            hits = archive.search(query, limit=limit, site=site, order=order)
         except SearchQueryError as error:
             raise ArchiveCommandError(str(error), EXIT_USAGE) from None
     if as_json:
@@ -128,10 +133,19 @@ def history(url: str, db: Path, as_json: bool) -> None:
 @click.command()
 @_db_option
 @_json_option
-def stats(db: Path, as_json: bool) -> None:
+@click.option("--plot", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Also draw articles per month and field coverage per run to this PNG.")
+def stats(db: Path, as_json: bool, plot: Path | None) -> None:
     """What the archive holds, how complete each field is, and the last crawl runs."""
     with existing_archive(db) as archive:
         numbers = archive.stats()
+        if plot is not None:
+            from archive.plot import PlotUnavailableError, write_png
+
+            try:
+                write_png(archive.db, plot)
+            except PlotUnavailableError as error:
+                raise ArchiveCommandError(str(error), EXIT_USAGE) from None
     if as_json:
         echo_json(numbers)
         return
@@ -167,10 +181,30 @@ def run_line(run: dict[str, Any]) -> str:
 @click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True,
               help="Port to listen on (0: any free port).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-def serve(db: Path, port: int, host: str) -> None:
+@click.option("--setting", "settings", type=(str, str), multiple=True, metavar="NAME VALUE",
+              help="A Datasette setting, e.g. --setting default_page_size 50 (repeatable).")
+@click.option("--metadata", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Your own Datasette metadata (JSON), merged over the shipped metadata.")
+@click.option("--plugins-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A directory of Datasette plugins to load.")
+@click.option("--template-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A directory of Datasette templates, used before the shipped ones.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the archive in a browser.")
+def serve(db: Path, port: int, host: str, settings: tuple[tuple[str, str], ...],
+          metadata: Path | None, plugins_dir: Path | None, template_dir: Path | None,
+          open_browser: bool) -> None:
     """Browse and search the archive in Datasette, until Ctrl-C."""
     with existing_archive(db):
         pass  # brings an older archive's schema up to date before Datasette reads it
+    from archive.metadata import archive_datasette, datasette_settings, user_metadata
+
+    try:
+        datasette = archive_datasette(
+            db, metadata=user_metadata(metadata) if metadata else None,
+            settings=datasette_settings(settings), plugins_dir=plugins_dir,
+            template_dir=template_dir)
+    except ValueError as error:
+        raise ArchiveCommandError(str(error), EXIT_USAGE) from None
     address = f"[{host}]" if ":" in host else host
     try:
         listener = socket.create_server(
@@ -178,12 +212,14 @@ def serve(db: Path, port: int, host: str) -> None:
     except OSError as error:
         raise ArchiveCommandError(f"cannot listen on {address}:{port}: {error.strerror or error}",
                                   EXIT_CANNOT_START) from None
-    click.echo(f"Serving {db} at http://{address}:{listener.getsockname()[1]}/ (Ctrl-C to stop)")
+    url = f"http://{address}:{listener.getsockname()[1]}/"
+    click.echo(f"Serving {db} at {url} (Ctrl-C to stop)")
     import uvicorn  # Datasette and uvicorn load only to serve: the other commands start fast
 
-    from archive.metadata import archive_datasette
+    if open_browser:
+        import webbrowser
 
-    server = uvicorn.Server(uvicorn.Config(
-        archive_datasette(db).app(), log_level="warning", lifespan="on"))
+        webbrowser.open(url)
+    server = uvicorn.Server(uvicorn.Config(datasette.app(), log_level="warning", lifespan="on"))
     with listener:
         server.run(sockets=[listener])

@@ -14,12 +14,12 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 from sqlite_utils import Database
 
 from archive.errors import ArchiveError, NotAnArchiveError
-from archive.history import article_history
+from archive.history import AmbiguousPathError, article_history
 from archive.lock import locked_elsewhere
 from archive.schema import migrate, not_an_archive
 from archive.search import search as search_articles
@@ -209,9 +209,10 @@ class Archive:
         return {row["url"] for row in self.db.query(
             "select url from articles where site = ? and status != 'redirected'", [site])}
 
-    def search(self, query: str, *, limit: int = 20, site: str | None = None) -> list[dict]:
+    def search(self, query: str, *, limit: int = 20, site: str | None = None,
+               order: Literal["rank", "date"] = "rank") -> list[dict]:
         """See :func:`archive.search.search`; raises ``SearchQueryError`` on bad syntax."""
-        return search_articles(self.db, query, limit=limit, site=site)
+        return search_articles(self.db, query, limit=limit, site=site, order=order)
 
     def sites(self) -> list[str]:
         """The site profiles the archive has crawled (a run or an article), sorted."""
@@ -219,10 +220,14 @@ class Archive:
             "select site from crawl_runs union select site from articles order by 1")]
 
     def history(self, url: str) -> list[dict]:
-        versions = article_history(self.db, url)
-        if versions is None:
+        """The versions of the article ``url`` leads to (see :mod:`archive.history`)."""
+        try:
+            found = article_history(self.db, url)
+        except AmbiguousPathError as error:
+            raise ArchiveError(str(error)) from None
+        if found is None:
             raise ArchiveError(f"no article with URL {url} in {self.path}")
-        return versions
+        return found[1]
 
     def stats(self) -> dict[str, Any]:
         return archive_stats(self.db)

@@ -15,10 +15,12 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
+from selenium.webdriver.remote.webdriver import WebDriver
 
 from scraper.bundled_blog.faults import CASES, SITE_CASES
 from scraper.bundled_blog.server import BlogServer
 from tests import reliability
+from tests.browser import chromium
 
 #: Pacing for crawls of the loopback blog: AutoThrottle stays on, but starts without the
 #: one-second courtesy delay meant for real sites.
@@ -96,6 +98,39 @@ def crawl_blog(server: BlogServer, db_path: Path, *args: str) -> Crawl:
 def english_crawl(blog_server: BlogServer, tmp_path_factory: pytest.TempPathFactory) -> Crawl:
     """One crawl of the English edition, shared by every test that only reads its archive."""
     return crawl_blog(blog_server, tmp_path_factory.mktemp("english") / "archive.db")
+
+
+@pytest.fixture(scope="session")
+def demo_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``blog-archive demo`` run once, as ``make demo`` runs it: the archive a new user
+    first opens in ``serve``."""
+    out = tmp_path_factory.mktemp("demo")
+    result = run_blog_archive("demo", "--out", "demo", cwd=out)
+    assert result.returncode == 0, result.stderr
+    return out / "demo" / "archive.db"
+
+
+@pytest.fixture(scope="session")
+def served_demo(demo_archive: Path) -> Iterator[str]:
+    """``blog-archive serve`` on the demo archive for the session; its base URL."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "scraper", "serve", "--db", str(demo_archive), "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        assert line.startswith("Serving "), server.stderr.read() if server.stderr else line
+        yield line.split(" at ", 1)[1].split()[0].rstrip("/")
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[WebDriver]:
+    """One headless Chromium for the whole session (see tests/browser.py)."""
+    with chromium() as driver:
+        yield driver
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

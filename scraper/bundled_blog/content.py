@@ -240,11 +240,11 @@ _MORE_ENGLISH: list[tuple[str, str, str, str, list[str]]] = [
      ["Materials", "Compression socks"]),
     ("running-in-the-heat", "Running in the heat", "Health",
      "Summer heat makes every run harder. Adjusting pace and timing keeps training safe when the "
-     "thermometer climbs.",
+     "thermometer climbs: avoid the hours between 12:00 and 15:00.",
      ["Slow down", "Run early", "Signs of heat exhaustion"]),
     ("tempo-runs", "Tempo runs: comfortably hard", "Training",
      "The tempo run sits between easy jogging and racing, and it builds the kind of endurance "
-     "that races are made of.",
+     "that races are made of. For many club runners that is a pace of about 5:30 per kilometre.",
      ["Finding tempo pace", "Sample sessions"]),
     ("long-run-nutrition", "What to eat before and during a long run", "Nutrition",
      "The long run is the cornerstone of endurance training, and fuelling it well is a skill "

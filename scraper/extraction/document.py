@@ -13,12 +13,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Generic, NamedTuple, TypeVar
-from urllib.parse import parse_qsl, urldefrag, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import urldefrag, urljoin
 
 import lxml.html
 from lxml import etree
 from lxml.html import HtmlElement
 
+from archive.urls import without_tracking
 from scraper.extraction.decoding import ExtractionError, to_markup
 from scraper.extraction.jsonld import JsonLd
 from scraper.extraction.related import RelatedBlock, find_related
@@ -75,8 +76,6 @@ _NEVER_TEXT = word_pattern(("reading-time", "read-time", "kk-star-ratings", "sta
                             "star-ratings", "lwptoc", "page-links"))
 #: Never the article's text: image captions (the headline is left out apart).
 _NOT_TEXT_TAGS = frozenset({"figcaption"})
-_TRACKING_KEYS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid",
-                            "igshid", "_hsenc", "_hsmi"})
 #: A link to the previous or next post ("← Previous Post", "Następny wpis »"): the pager
 #: under a post is not its text, even where no class says so.
 _PAGER_LINK = re.compile(r"[←«‹]?\s*(?:previous|prev|next|older|newer|poprzedni|następny|"
@@ -128,25 +127,6 @@ def _utf8(markup: str, encoded: bytes | None) -> str | bytes:
         return markup.encode("utf-8")
     except UnicodeEncodeError:
         return markup
-
-
-@lru_cache(maxsize=4096)
-def without_tracking(url: str) -> str:
-    """``url`` without the parameters that only say where a click came from (``utm_*``,
-    ``fbclid``, Medium's ``source=post_page-----…``): the same post must have one address,
-    or a teaser never finds the archived article it points to."""
-    parts = urlsplit(url)
-    pairs = parse_qsl(parts.query, keep_blank_values=True)
-    kept = [(key, value) for key, value in pairs if not _is_tracking(key, value)]
-    if len(kept) == len(pairs):
-        return url
-    return urlunsplit(parts._replace(query=urlencode(kept)))
-
-
-def _is_tracking(key: str, value: str) -> bool:
-    key = key.lower()
-    return key.startswith("utm_") or key in _TRACKING_KEYS or (
-        key == "source" and "-----" in value)
 
 
 def _only_a_date(paragraph: HtmlElement) -> bool:
