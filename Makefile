@@ -33,7 +33,7 @@ test: lint browser $(BENCH_INSTALLED)
 browser:
 	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 		else \
 			echo "make test needs /usr/bin/chromium and /usr/bin/chromedriver: run 'apt-get install chromium chromium-driver' as root"; exit 1; \
 		fi; \
