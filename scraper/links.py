@@ -35,10 +35,14 @@ _DOWNLOAD_EXTENSIONS = tuple(f".{extension}" for extension in IGNORED_EXTENSIONS
 _UNSAFE = re.compile(r"[^A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]")
 
 
-def followed_links(page: Page) -> list[str]:
-    """The page's distinct followable links in page order, absolute, fragments dropped."""
+def followed_links(page: Page, limit: int | None = None) -> list[str]:
+    """The page's distinct followable links in page order, absolute, fragments dropped; only
+    the first ``limit`` of them when given, so that a page of 100,000 links costs no list
+    (nor, in the spider, requests) of them all."""
     links: dict[str, None] = {}
     for element in page.doc.iter("a", "area"):
+        if limit is not None and len(links) >= limit:
+            break
         url = page.absolute(element.get("href"))
         if url is None or url in links or not url.startswith(("http://", "https://")):
             continue
