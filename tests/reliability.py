@@ -21,6 +21,7 @@ SECTIONS = {
     "Crash": "Crash safety (SIGKILL during a crawl)",
     "Concurrency": "Readers during a crawl",
     "Content": "Hostile content",
+    "Traps": "Crawl traps (every healthy article archived, the run ended by a bound)",
 }
 
 
