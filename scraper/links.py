@@ -44,13 +44,19 @@ def followed_links(page: Page, limit: int | None = None) -> list[str]:
         if limit is not None and len(links) >= limit:
             break
         url = page.absolute(element.get("href"))
-        if url is None or url in links or not url.startswith(("http://", "https://")):
+        if url is None or url in links:
             continue
         if _UNSAFE.search(url):
             url = safe_url_string(url)
-        if not _DENIED.search(url) and not _is_download(url):
+        if followable(url):
             links[url] = None
     return list(links)
+
+
+def followable(url: str) -> bool:
+    """True for an absolute http(s) URL that is neither denied nor a download."""
+    return url.startswith(("http://", "https://")) and not _DENIED.search(url) \
+        and not _is_download(url)
 
 
 def _is_download(url: str) -> bool:

@@ -156,7 +156,6 @@ class ArchivePipeline:
         if self.lock is not None:
             self.lock.release()
 
-
     def run_status(self, reason: str, bounds: dict[str, Any]) -> str:
         """The run's status: "failed" when no page answered at all (an unreachable start
         URL, a robots.txt forbidding everything), whatever Scrapy's reason for closing."""

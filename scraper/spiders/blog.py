@@ -35,7 +35,7 @@ from scraper.extraction.decoding import ExtractionError
 from scraper.extraction.page import extract_with_page
 from scraper.failures import classify_failure
 from scraper.items import Fetch
-from scraper.links import followed_links
+from scraper.links import followable, followed_links
 from scraper.profiles import SiteProfile, resolve_profile
 
 #: Request priorities, before Scrapy's DepthMiddleware subtracts the depth (DEPTH_PRIORITY):
@@ -292,7 +292,8 @@ class BlogSpider(scrapy.Spider):
                                 article=article if article.is_article else None,
                                 field_sources=article.field_sources, missing=article.missing)
         depth = _depth_below(response)
-        teasers = [teaser.url for teaser in article.teasers] if article.is_article else []
+        teasers = [teaser.url for teaser in article.teasers
+                   if article.is_article and followable(teaser.url)]
         for link in teasers:
             request = self.page_request(link, depth, priority=_ARTICLE_PRIORITY)
             if request is not None:
