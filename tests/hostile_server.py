@@ -133,7 +133,7 @@ def listing(title: str, links: list[str]) -> str:
     return html_page(title, f"<main><h1>{title}</h1><ul>{items}</ul></main>")
 
 
-def _article(number: int) -> str:
+def article_page(number: int) -> str:
     words = " ".join(f"word{number}x{index}" for index in range(80))
     return html_page(
         f"Healthy post {number}",
@@ -164,7 +164,7 @@ def healthy_blog(articles: int = 6, *, home_links: tuple[str, ...] = (),
         BLOG: listing("The blog", [*home_links, *page_links(1)]),
         **{f"{BLOG}page/{page}/": listing(f"Page {page}", page_links(page))
            for page in range(2, pages + 1)},
-        **{article_path(number): _article(number) for number in numbers},
+        **{article_path(number): article_page(number) for number in numbers},
     }
     if pager is not None:
         routes[f"{BLOG}page/*"] = pager

@@ -28,6 +28,8 @@ from tests.hostile_server import (
     BLOG,
     HostileServer,
     Route,
+    article_page,
+    article_path,
     article_paths,
     healthy_blog,
     html_page,
@@ -256,6 +258,23 @@ def test_page_of_100000_links_takes_only_the_first_ones(db_path: Path) -> None:
     record("Traps", f"one page with {LINKS_ON_ONE_PAGE:,} links",
            f"its first 50 links followed (-s CRAWL_MAX_LINKS_PER_PAGE=50); "
            f"peak RSS {run.peak_rss_mb:.0f} MB", lost=len(lost_articles(server, run)))
+
+
+def test_related_posts_are_followed_past_the_links_bound(db_path: Path) -> None:
+    """An article's related posts are articles: taken first, whatever the page's link count."""
+    hidden = f"{BLOG}hidden-post/"
+    crowded = article_page(1).replace("</article>", "</article>" + "".join(
+        f'<a href="{BLOG}link/{number}/">{number}</a> ' for number in range(60))
+        + f'<section class="related-posts"><h2>Related posts</h2><div class="card"><h3>'
+        f'<a href="{hidden}">A hidden post</a></h3><p>Linked from here only.</p></div>'
+        "</section>")
+    routes = {**healthy_blog(), article_path(1): crowded, hidden: article_page(99),
+              f"{BLOG}link/*": html_page("A link", "<p>Nothing here.</p>")}
+    with HostileServer(routes) as server:
+        run = crawl(server, db_path, "-s", "CRAWL_MAX_LINKS_PER_PAGE=20")
+    assert_ended_within(run, "links_per_page", server)
+    assert len(server.requested(f"{BLOG}link/")) == 20
+    assert run.db["articles"].count_where("url = ?", [server.url(hidden)]) == 1
 
 
 @pytest.mark.parametrize(("args", "bound"), [
