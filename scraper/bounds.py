@@ -50,8 +50,8 @@ class Bound:
     def line(self, limit: float, refused: int) -> str:
         where = f"{self.option} or -s {self.setting}" if self.option else f"-s {self.setting}"
         shown = f"{limit:g}" if isinstance(limit, float) else str(limit)
-        count = f"{refused} {self.refused}" if refused else self.refused
-        return f"bound reached: {self.label} {shown} ({where}): {count}"
+        count = f"{self.refused}: {refused}" if refused else self.refused
+        return f"bound reached: {self.label} {shown} ({where}); {count}"
 
 
 BOUNDS: dict[str, Bound] = {bound.name: bound for bound in (
@@ -60,13 +60,14 @@ BOUNDS: dict[str, Bound] = {bound.name: bound for bound in (
     Bound("depth", "DEPTH_LIMIT", "depth from the start URL and sitemaps",
           "deeper links not followed", "--max-depth"),
     Bound("query_variants", "CRAWL_MAX_QUERY_VARIANTS", "query strings per path",
-          "more variants not followed"),
+          "query strings not followed"),
     Bound("links_per_page", "CRAWL_MAX_LINKS_PER_PAGE", "links taken per page",
-          "pages had more, not followed"),
+          "pages whose further links were not followed"),
     Bound("sitemaps", "CRAWL_MAX_SITEMAPS", "sitemap documents per run",
-          "more sitemaps not fetched"),
+          "sitemaps not fetched"),
     Bound("time", "CLOSESPIDER_TIMEOUT", "seconds per run",
-          "the run was stopped, requests still queued not made", "--max-time"),
+          "the run was stopped, what it had not asked for yet left for the next run",
+          "--max-time"),
 )}
 #: The settings of the bounds, which 0 turns off and which cannot be negative.
 BOUND_SETTINGS = frozenset(bound.setting for bound in BOUNDS.values())

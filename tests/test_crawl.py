@@ -172,7 +172,7 @@ def test_max_pages_counts_every_request_and_says_it_was_reached(blog_server,
     assert run["status"] == "bounded" and run["pages_fetched"] == 5
     assert json.loads(run["bounds_reached"])["pages"]["limit"] == 5
     assert re.fullmatch(r"bound reached: requests per run 5 \(--max-pages or -s "
-                        r"CRAWL_MAX_PAGES\): \d+ requests refused\n", crawl.result.stderr)
+                        r"CRAWL_MAX_PAGES\); requests refused: \d+\n", crawl.result.stderr)
     assert crawl.result.stdout.startswith("run 1 bounded: 5 pages in ")
 
 

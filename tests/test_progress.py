@@ -15,7 +15,7 @@ from tests.conftest import FAST_CRAWL, RunCli
 
 MAX_PAGES = 12
 BOUND_LINE = re.compile(rf"bound reached: requests per run {MAX_PAGES} \(--max-pages or -s "
-                        r"CRAWL_MAX_PAGES\): \d+ requests refused\n")
+                        r"CRAWL_MAX_PAGES\); requests refused: \d+\n")
 
 
 def crawl_args(server: BlogServer, db: Path) -> list[str]:
