@@ -150,6 +150,9 @@ def query_tree(path: str, query: str) -> str:
 
 
 LINKS_ON_ONE_PAGE = 100_000
+#: Peak RSS of the crawl that meets it (measured 188 MB, of which extraction parsing the
+#: 3.6 MB page is ~85 MB; 455 MB and growing when all its links were followed).
+MAX_RSS_MB = 250
 #: The page of 100,000 links, built once: 3.4 MB, under the 10 MB download limit.
 _MANY_LINKS = html_page("Everything", "<main><h1>Everything</h1>" + "".join(
     f'<a href="{BLOG}link/{number}/">{number}</a> ' for number in range(LINKS_ON_ONE_PAGE))
@@ -215,10 +218,9 @@ def test_calendar_trap_ends_at_the_time_bound(calendar_blog: HostileServer,
     assert run.record["finish_reason"] == "closespider_timeout"
     assert run.seconds < 2 + 15  # the process's start and close, at most
     assert "seconds per run 2 (--max-time or -s CLOSESPIDER_TIMEOUT)" in bound_line(run, "time")
-    months = len(calendar_blog.requested(f"{BLOG}calendar/"))
     record("Traps", "calendar trap with no depth bound but the wall time",
-           f"stopped by --max-time 2 after {months} calendar pages; every article "
-           "fetched first (breadth-first)", lost=len(lost_articles(calendar_blog, run)))
+           "stopped by --max-time 2 (closespider_timeout) deep in the calendar; every "
+           "article fetched first (breadth-first)", lost=len(lost_articles(calendar_blog, run)))
 
 
 def test_endless_pager_ends_at_the_depth_bound(db_path: Path) -> None:
@@ -254,10 +256,10 @@ def test_page_of_100000_links_takes_only_the_first_ones(db_path: Path) -> None:
     assert_ended_within(run, "links_per_page", server)
     followed = server.requested(f"{BLOG}link/")
     assert len(followed) == 50
-    assert run.peak_rss_mb < 250, run.peak_rss_mb
+    assert run.peak_rss_mb < MAX_RSS_MB, run.peak_rss_mb
     record("Traps", f"one page with {LINKS_ON_ONE_PAGE:,} links",
            f"its first 50 links followed (-s CRAWL_MAX_LINKS_PER_PAGE=50); "
-           f"peak RSS {run.peak_rss_mb:.0f} MB", lost=len(lost_articles(server, run)))
+           f"peak RSS under {MAX_RSS_MB} MB", lost=len(lost_articles(server, run)))
 
 
 def test_related_posts_are_followed_past_the_links_bound(db_path: Path) -> None:
@@ -292,9 +294,10 @@ def test_endless_sitemap_index_chain_ends(db_path: Path, args: tuple[str, ...],
         assert len(asked) == 40 == run.db["fetches"].count  # sitemaps counted too
     else:
         assert len(sitemaps) == 15
+    done = "40 requests in all, sitemaps included" if bound == "pages" \
+        else f"{len(sitemaps)} sitemaps fetched"
     record("Traps", f"endless sitemap-index chain, with {' '.join(args)}",
-           f"{len(sitemaps)} sitemaps fetched, {len(asked)} requests in all, then the "
-           f"{bound} bound", lost=len(lost_articles(server, run)))
+           f"{done}, then the {bound} bound", lost=len(lost_articles(server, run)))
 
 
 def test_unreachable_start_url_is_a_failed_run(db_path: Path) -> None:
