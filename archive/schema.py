@@ -338,6 +338,13 @@ def m014_article_search(db: Database) -> None:
     """)
 
 
+@migrations()
+def m015_run_bounds(db: Database) -> None:
+    """The bounds a run reached (pages, depth, time ...) as JSON: name -> its limit and how
+    many requests it refused. NULL for a run that reached none, or that ran before bounds."""
+    db.execute("ALTER TABLE crawl_runs ADD COLUMN bounds_reached TEXT")
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration; a no-op (and no write) on an up-to-date archive."""
     migrations.apply(db)

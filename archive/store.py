@@ -30,7 +30,7 @@ _PRAGMAS = ("journal_mode=WAL", "busy_timeout=5000", "foreign_keys=ON", "synchro
 #: HTTP statuses that mean an archived article was removed, not that the fetch failed.
 _GONE_STATUSES = frozenset({404, 410})
 #: crawl_runs count column -> the fetch outcome it counts.
-_RUN_COUNTS = {
+RUN_COUNTS = {
     "new": "new", "changed": "changed", "unchanged": "unchanged",
     "not_modified": "not_modified", "gone": "gone", "redirected": "redirected",
     "errors": "error", "not_article": "not_article",
@@ -134,9 +134,10 @@ class Archive:
         })
 
     def finish_run(self, run_id: int, status: str, finish_reason: str,
-                   stats: dict[str, Any]) -> None:
+                   stats: dict[str, Any], bounds: dict[str, Any] | None = None) -> None:
         """Close the run's record; its counts come from its fetches, so they always agree
-        with what was written, even when the pipeline's own tally was lost."""
+        with what was written, even when the pipeline's own tally was lost. ``bounds`` are
+        those the run reached, if any."""
         outcomes = Counter({row["outcome"]: row["n"] for row in self.db.query(
             "select outcome, count(*) as n from fetches where crawl_run_id = ? group by outcome",
             [run_id],
@@ -146,13 +147,16 @@ class Archive:
         _update(self.db, "crawl_runs", run_id, {
             "finished_at": _now(), "status": status, "finish_reason": finish_reason,
             "stats": json.dumps(stats, sort_keys=True, default=str), "pages_fetched": pages,
-            **{column: outcomes[outcome] for column, outcome in _RUN_COUNTS.items()},
+            **{column: outcomes[outcome] for column, outcome in RUN_COUNTS.items()},
+            "bounds_reached": json.dumps(bounds, sort_keys=True) if bounds else None,
         })
 
     def last_successful_run(self, site: str) -> dict[str, Any] | None:
         """The site's newest run that walked the whole site: finished, with pages fetched and
-        not cut short by ``--max-pages``. A run that reached nothing, or only part of the
-        site, must not become the baseline the next run trusts."""
+        no bound reached (a bounded run has status ``bounded``; before bounds, the page
+        budget left ``blog_archive/over_max_pages`` in the stats of a ``finished`` one). A
+        run that reached nothing, or only part of the site, must not become the baseline the
+        next run trusts."""
         return next(self.db.query(
             "select * from crawl_runs where site = ? and status = 'finished' "
             "and pages_fetched > 0 "

@@ -4,8 +4,9 @@ Each sub-command mirrors a Python function (``run_crawl``, ``Archive.search``, `
 ...). Errors reach the user as one line on stderr with a documented exit code, never as a
 traceback: a scheduled job's log must say what went wrong in words a person can act on.
 
-Exit codes: 0 done; 1 done, but some pages failed or the run was interrupted; 2 bad usage;
-3 another crawl holds the archive; 4 could not start (unreachable site, unwritable archive).
+Exit codes: 0 done (a bound reached too: see ``bound reached:``); 1 done, but some pages
+failed or the run was interrupted; 2 bad usage; 3 another crawl holds the archive; 4 could not
+start (unreachable site, unwritable archive).
 """
 
 from __future__ import annotations
@@ -167,7 +168,11 @@ def execute_crawl(options: CrawlOptions) -> CrawlResult:
 
 
 def report_crawl(result: CrawlResult, start_url: str, quiet: bool) -> None:
-    """Print failures (stderr) and the summary (stdout); exit 4 if nothing could be fetched."""
+    """Print failures and bounds reached (stderr, even when quiet: a bound is never silent)
+    and the summary (stdout); exit 4 if nothing could be fetched."""
+    from scraper.bounds import bound_lines
+    from scraper.progress import counts_text
+
     if result.run["status"] == "running":  # a second Ctrl-C: Scrapy stopped without closing
         raise CommandFailed(
             f"run {result.run['id']} was stopped before it could finish; the next run closes "
@@ -201,13 +206,11 @@ def report_crawl(result: CrawlResult, start_url: str, quiet: bool) -> None:
         click.echo(f"failed: {failure['url']}: {failure['error']} "
                    f"(run {result.run['id']}, {when})", err=True)
     run = result.run
+    for line in bound_lines(json.loads(run["bounds_reached"] or "{}")):
+        click.echo(line, err=True)
     if not quiet:
-        click.echo(
-            f"run {run['id']} {run['status']}: {run['pages_fetched']} pages in "
-            f"{result.seconds:.1f}s — {run['new']} new, {run['changed']} changed, "
-            f"{run['unchanged']} unchanged, {run['not_modified']} not modified, "
-            f"{run['gone']} gone, {run['redirected']} redirected, {run['errors']} errors"
-        )
+        click.echo(f"run {run['id']} {run['status']}: {run['pages_fetched']} pages in "
+                   f"{result.seconds:.1f}s — {counts_text(run)}")
         kinds = Counter(failure["error_kind"] for failure in result.failures)
         if kinds:
             click.echo("errors by kind: " + ", ".join(
@@ -220,17 +223,25 @@ def report_crawl(result: CrawlResult, start_url: str, quiet: bool) -> None:
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default="archive.db",
               show_default=True, help="The archive to write.")
 @click.option("--max-pages", type=click.IntRange(min=1),
-              help="Stop after this many pages (robots.txt and sitemaps not counted).")
+              help="Make at most this many requests: pages, listings and sitemaps alike "
+                   "(robots.txt aside). Default: CRAWL_MAX_PAGES (50,000).")
+@click.option("--max-depth", type=click.IntRange(min=1),
+              help="Follow links at most this deep from the start URL and the sitemaps. "
+                   "Default: DEPTH_LIMIT (500).")
+@click.option("--max-time", type=click.IntRange(min=1), metavar="SECONDS",
+              help="Stop the run after this long. Default: CLOSESPIDER_TIMEOUT (3000).")
 @click.option("--full", is_flag=True, help="Re-fetch everything, ignoring what the archive knows.")
 @click.option("--trigger", default="cli", show_default=True,
               help="Label stored with the run (cron, systemd ...).")
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting, as scrapy crawl -s does.")
-@click.option("--quiet", is_flag=True, help="Print nothing but failures.")
+@click.option("--quiet", is_flag=True, help="Print nothing but failures and bounds reached.")
 @click.option("--verbose", is_flag=True, help="Show Scrapy's log.")
-def crawl(site: str | None, start_url: str | None, db: Path, max_pages: int | None, full: bool,
-          trigger: str, settings: tuple[str, ...], quiet: bool, verbose: bool) -> None:
-    """Crawl a blog into the archive."""
+def crawl(site: str | None, start_url: str | None, db: Path, max_pages: int | None,
+          max_depth: int | None, max_time: int | None, full: bool, trigger: str,
+          settings: tuple[str, ...], quiet: bool, verbose: bool) -> None:
+    """Crawl a blog into the archive, within bounds that end every run (docs/operations.md
+    lists them; -s raises any of them)."""
     check_start_url(start_url)
     check_profile(site, start_url)
     show_progress = sys.stderr.isatty() and not quiet and not verbose
@@ -239,11 +250,13 @@ def crawl(site: str | None, start_url: str | None, db: Path, max_pages: int | No
     options = CrawlOptions(
         db=db, site=site, start_url=start_url, max_pages=max_pages, full=full, trigger=trigger,
         log_level="INFO" if verbose else "CRITICAL",
-        settings={"PROGRESS_ENABLED": show_progress, **parse_settings(settings)},
+        settings={"PROGRESS_ENABLED": show_progress, **parse_settings(settings),
+                  **({"DEPTH_LIMIT": max_depth} if max_depth else {}),
+                  **({"CLOSESPIDER_TIMEOUT": max_time} if max_time else {})},
     )
     result = execute_crawl(options)
     report_crawl(result, start_url or resolve_profile(site, None).start_url, quiet)
-    if result.failures or result.run["status"] != "finished":  # an interrupted run is not done
+    if result.failures or result.run["status"] not in ("finished", "bounded"):  # interrupted
         sys.exit(ExitCode.PAGE_ERRORS)
 
 

@@ -19,6 +19,7 @@ from twisted.python.failure import Failure
 
 from archive import Archive
 from archive.lock import ArchiveLock
+from scraper.bounds import BOUND_SETTINGS
 from scraper.spiders.blog import BlogSpider
 
 
@@ -70,7 +71,7 @@ def check_overrides(overrides: dict[str, str]) -> None:
     Scrapy reads a setting's text as the type it expects only when a component asks for it,
     mid-start, where a bad number becomes a traceback. The type expected is the type of the
     setting's current value (Scrapy's default or the project's); concurrency must be at least
-    1 and timeouts and delays at least 0, which Scrapy itself does not check."""
+    1 and timeouts, delays and bounds at least 0, which Scrapy itself does not check."""
     known = project_settings()
     for name, text in overrides.items():
         current = known.get(name)
@@ -87,7 +88,7 @@ def check_overrides(overrides: dict[str, str]) -> None:
             raise ValueError(f"{name}={text!r}: a finite number expected")
         if name.startswith("CONCURRENT_") and value < 1:
             raise ValueError(f"{name}={text!r}: at least 1 expected")
-        if name.endswith(("_TIMEOUT", "_DELAY")) and value < 0:
+        if (name.endswith(("_TIMEOUT", "_DELAY")) or name in BOUND_SETTINGS) and value < 0:
             raise ValueError(f"{name}={text!r}: 0 or more expected")
 
 

@@ -35,18 +35,28 @@ _DOWNLOAD_EXTENSIONS = tuple(f".{extension}" for extension in IGNORED_EXTENSIONS
 _UNSAFE = re.compile(r"[^A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]")
 
 
-def followed_links(page: Page) -> list[str]:
-    """The page's distinct followable links in page order, absolute, fragments dropped."""
+def followed_links(page: Page, limit: int | None = None) -> list[str]:
+    """The page's distinct followable links in page order, absolute, fragments dropped; only
+    the first ``limit`` of them when given, so that a page of 100,000 links costs no list
+    (nor, in the spider, requests) of them all."""
     links: dict[str, None] = {}
     for element in page.doc.iter("a", "area"):
+        if limit is not None and len(links) >= limit:
+            break
         url = page.absolute(element.get("href"))
-        if url is None or url in links or not url.startswith(("http://", "https://")):
+        if url is None or url in links:
             continue
         if _UNSAFE.search(url):
             url = safe_url_string(url)
-        if not _DENIED.search(url) and not _is_download(url):
+        if followable(url):
             links[url] = None
     return list(links)
+
+
+def followable(url: str) -> bool:
+    """True for an absolute http(s) URL that is neither denied nor a download."""
+    return url.startswith(("http://", "https://")) and not _DENIED.search(url) \
+        and not _is_download(url)
 
 
 def _is_download(url: str) -> bool:

@@ -28,12 +28,18 @@ if TYPE_CHECKING:
 
     from scrapy.crawler import Crawler
 
-#: How a Scrapy finish reason maps onto the status of the run's record.
+#: How a Scrapy finish reason maps onto the status of the run's record. A run that reached a
+#: bound (scraper/bounds.py) is "bounded" however it closed: it walked only part of the site.
 _RUN_STATUS = {
     "finished": "finished",
-    "closespider_pagecount": "finished",
+    "closespider_timeout": "bounded",
+    "closespider_pagecount": "bounded",
+    "closespider_itemcount": "bounded",
     "shutdown": "interrupted",
 }
+#: The stat counting fetches that got an HTTP answer, as written: the run's pages_fetched,
+#: which the progress line shows while the crawl runs.
+PAGES_STAT = "blog_archive/pages_fetched"
 _FLUSH_SECONDS = 2.0
 #: Errors about one row (a constraint, a value), not about the archive as a whole.
 _ROW_ERRORS = (sqlite3.IntegrityError, sqlite3.DataError)
@@ -92,6 +98,8 @@ class ArchivePipeline:
             self.outcomes.update(outcomes)
             for fetch, outcome in zip(self.pending, outcomes, strict=True):
                 self.crawler.stats.inc_value(f"blog_archive/outcome/{outcome}")
+                if fetch.status is not None and outcome != "unwritten":
+                    self.crawler.stats.inc_value(PAGES_STAT)
                 if outcome == "error":
                     self.crawler.stats.inc_value(f"blog_archive/error_kind/{fetch.error_kind}")
         self.pending = []
@@ -156,13 +164,24 @@ class ArchivePipeline:
         if self.archive is None or self.run_id is None:
             return
         stats = {key: _jsonable(value) for key, value in self.crawler.stats.get_stats().items()}
+        bounds = self.crawler.spider.bounds.reached(reason)
         self.archive.finish_run(
-            self.run_id, status=_RUN_STATUS.get(reason, "failed"), finish_reason=reason,
-            stats=stats,
+            self.run_id, status=self.run_status(reason, bounds), finish_reason=reason,
+            stats=stats, bounds=bounds,
         )
         self.archive.close()
         if self.lock is not None:
             self.lock.release()
+
+    def run_status(self, reason: str, bounds: dict[str, Any]) -> str:
+        """The run's status: "failed" when no page answered at all (an unreachable start
+        URL, a robots.txt forbidding everything), whatever Scrapy's reason for closing."""
+        status = _RUN_STATUS.get(reason, "failed")
+        if status == "finished" and bounds:
+            status = "bounded"
+        if status in ("finished", "bounded") and not self.crawler.stats.get_value(PAGES_STAT):
+            status = "failed"
+        return status
 
 
 def _jsonable(value: Any) -> Any:

@@ -36,6 +36,29 @@ RETRY_BACKOFF_MAX = 30.0
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 
+# Bounds: every run ends, whatever traps the site holds (scraper/bounds.py). Each default is
+# meant never to cut a real blog short; 0 turns a bound off. A bound reached is recorded in
+# the run (status "bounded") and printed as one "bound reached:" line.
+#: Requests per run: pages, listings and sitemaps alike (robots.txt aside). --max-pages.
+CRAWL_MAX_PAGES = 50_000
+#: Links from the start URL or a sitemap: a pager of 1,000 pages that links only its
+#: neighbours is about 250 deep. --max-depth.
+DEPTH_LIMIT = 500
+#: Distinct query strings asked for on one path (?page=2 ... or a search form's tree).
+CRAWL_MAX_QUERY_VARIANTS = 100
+#: Links followed from one page, in page order (an article's related posts always).
+CRAWL_MAX_LINKS_PER_PAGE = 2_000
+#: Sitemap documents per run, indexes included (a sitemap of 50,000 URLs is one).
+CRAWL_MAX_SITEMAPS = 1_000
+#: Seconds per run: under an hourly schedule the next run never finds this one still going.
+#: --max-time.
+CLOSESPIDER_TIMEOUT = 3_000
+# Breadth-first, as Scrapy's FAQ says: within a priority (scraper/spiders/blog.py), shallow
+# pages before deep ones, and first found first asked.
+DEPTH_PRIORITY = 1
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+
 # Every response reaches the spider, which records it: a 404 marks an article gone, a 301 marks
 # it redirected, a 304 means unchanged. Scrapy's redirect middleware would hide the 301, so the
 # spider marks its own requests dont_redirect; the middleware stays on for robots.txt, whose

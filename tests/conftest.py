@@ -26,10 +26,11 @@ from tests.browser import chromium
 #: one-second courtesy delay meant for real sites.
 FAST_CRAWL = ("-s", "AUTOTHROTTLE_START_DELAY=0.01", "-s", "AUTOTHROTTLE_MAX_DELAY=0.5")
 
-#: Rows tests/test_hostile_fetch.py records.
+#: Rows tests/test_hostile_fetch.py and tests/test_hostile_crawl.py record.
 HOSTILE_FETCH_ROWS = 18
+HOSTILE_CRAWL_ROWS = 7
 #: Rows the reliability tests record when they all run: the report is written only then.
-RELIABILITY_ROWS = len(CASES) + len(SITE_CASES) + 3 + HOSTILE_FETCH_ROWS
+RELIABILITY_ROWS = len(CASES) + len(SITE_CASES) + 3 + HOSTILE_FETCH_ROWS + HOSTILE_CRAWL_ROWS
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
 

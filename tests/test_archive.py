@@ -24,7 +24,7 @@ MIGRATIONS = ["m001_crawl_runs", "m002_articles", "m003_article_versions", "m004
               "m005_fetches", "m006_articles_fts", "m007_published_month",
               "m008_search_rank", "m009_lean_write_indexes", "m010_teasers_without_rowid",
               "m011_fts_automerge", "m012_status_changed_run",
-              "m013_fetch_field_sources", "m014_article_search"]
+              "m013_fetch_field_sources", "m014_article_search", "m015_run_bounds"]
 
 
 @pytest.fixture
@@ -411,6 +411,12 @@ def test_last_successful_run_is_the_newest_whole_finished_one_of_the_site(
     budget = start(archive)
     archive.record_fetches(budget, [page(article("b"))])
     archive.finish_run(budget, "finished", "finished", {"blog_archive/over_max_pages": 3})
+    bounded = start(archive)  # a trap's calendar pages under the listings: not a baseline
+    archive.record_fetches(bounded, [page(article("d"))])
+    archive.finish_run(bounded, "bounded", "finished", {},
+                       bounds={"depth": {"limit": 3, "refused": 7}})
+    assert json.loads(archive.db["crawl_runs"].get(bounded)["bounds_reached"]) == {
+        "depth": {"limit": 3, "refused": 7}}
     other = start(archive, site="other")
     archive.record_fetches(other, [page(article("c"))])
     archive.finish_run(other, "finished", "finished", {})

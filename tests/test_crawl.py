@@ -164,13 +164,19 @@ def test_crawl_refuses_another_applications_database_untouched(
     assert foreign.read_bytes() == before
 
 
-def test_max_pages_bounds_the_crawl(blog_server, tmp_path: Path) -> None:
+def test_max_pages_counts_every_request_and_says_it_was_reached(blog_server,
+                                                                 tmp_path: Path) -> None:
     crawl = crawl_blog(blog_server, tmp_path / "small.db", "--max-pages", "5")
-    assert crawl.result.returncode in (0, 1), crawl.result.stderr
-    pages = [path for _, path, _, _ in crawl.requests
-             if not path.endswith((".xml", "robots.txt"))]
-    assert len(pages) == 5
-    assert crawl.db["fetches"].count_where("url not like '%.xml'") == 5
+    assert crawl.result.returncode == 0, crawl.result.stderr
+    requested = [path for _, path, _, _ in crawl.requests if path != "/robots.txt"]
+    assert len(requested) == 5 and any(path.endswith(".xml") for path in requested)
+    assert crawl.db["fetches"].count == 5
+    (run,) = crawl.db["crawl_runs"].rows
+    assert run["status"] == "bounded" and run["pages_fetched"] == 5
+    assert json.loads(run["bounds_reached"])["pages"]["limit"] == 5
+    assert re.fullmatch(r"bound reached: requests per run 5 \(--max-pages or -s "
+                        r"CRAWL_MAX_PAGES\); requests refused: \d+\n", crawl.result.stderr)
+    assert crawl.result.stdout.startswith("run 1 bounded: 5 pages in ")
 
 
 def test_idle_recheck_refused_by_max_pages_lets_the_crawl_close() -> None:
@@ -181,7 +187,7 @@ def test_idle_recheck_refused_by_max_pages_lets_the_crawl_close() -> None:
     assert spider.page_request(spider.profile.start_url) is not None
     spider.known_articles = {"http://127.0.0.1:9/en/one/", "http://127.0.0.1:9/en/two/"}
     spider.on_idle()  # DontCloseSpider would escape here
-    assert crawler.stats.get_value("blog_archive/over_max_pages") == 2
+    assert crawler.stats.get_value("blog_archive/bound/pages") == 2
 
 
 def test_generic_profile_crawls_any_blog_in_scope(blog_server, run_cli: RunCli,
@@ -215,6 +221,11 @@ def test_generic_profile_crawls_any_blog_in_scope(blog_server, run_cli: RunCli,
         (("--start-url", "http://exa mple.com/"), 2, "has no valid host name"),
         (("-s", "CONCURRENT_REQUESTS=0"), 2, "CONCURRENT_REQUESTS='0': at least 1 expected"),
         (("-s", "DOWNLOAD_TIMEOUT=-5"), 2, "DOWNLOAD_TIMEOUT='-5': 0 or more expected"),
+        (("-s", "DEPTH_LIMIT=-1"), 2, "DEPTH_LIMIT='-1': 0 or more expected"),
+        (("-s", "CRAWL_MAX_LINKS_PER_PAGE=lots"), 2,
+         "CRAWL_MAX_LINKS_PER_PAGE='lots': a whole number expected"),
+        (("--max-time", "0"), 2, "--max-time"),
+        (("--max-depth", "x"), 2, "--max-depth"),
         (("-s", "ROBOTSTXT_OBEY=maybe"), 2, "ROBOTSTXT_OBEY='maybe': true or false expected"),
         (("-s", "ITEM_PIPELINES=[1"), 2, "ITEM_PIPELINES='[1': a JSON object expected"),
         (("-s", "ITEM_PIPELINES=5"), 2, "ITEM_PIPELINES='5': a JSON object expected"),

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from scraper import settings
+from scraper.bounds import BOUND_SETTINGS
 from scraper.bundled_blog.server import BlogServer
 from tests.conftest import FAST_CRAWL
 
@@ -69,3 +71,10 @@ def test_systemd_service_runs_and_its_exit_status_counts_as_success(
     archive = sqlite_utils.Database(root / "archive.db")
     assert next(archive["crawl_runs"].rows)["trigger"] == "systemd"
 
+
+
+def test_bounds_table_gives_every_bound_and_its_default() -> None:
+    section = DOC.read_text().split("## Bounds", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| [^|]+ \| ([\d,]+) \| [^|]*-s (\w+)=", section, flags=re.MULTILINE)
+    documented = {name: int(default.replace(",", "")) for default, name in rows}
+    assert documented == {name: getattr(settings, name) for name in BOUND_SETTINGS}

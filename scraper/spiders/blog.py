@@ -30,14 +30,20 @@ from twisted.python.failure import Failure
 from w3lib.url import safe_url_string
 
 from archive import Archive
+from scraper.bounds import CrawlBounds
 from scraper.extraction.decoding import ExtractionError
 from scraper.extraction.page import extract_with_page
 from scraper.failures import classify_failure
 from scraper.items import Fetch
-from scraper.links import followed_links
+from scraper.links import followable, followed_links
 from scraper.profiles import SiteProfile, resolve_profile
 
+#: Request priorities, before Scrapy's DepthMiddleware subtracts the depth (DEPTH_PRIORITY):
+#: sitemaps first, then the pages a sitemap lists and the related posts an article links to
+#: (articles, most likely), then everything else breadth-first, so that a trap of endless
+#: listing pages waits behind the articles instead of starving them.
 _SITEMAP_PRIORITY = 10
+_ARTICLE_PRIORITY = 5
 #: Bytes that text never holds (tab, newlines, form feed and carriage return aside).
 _CONTROL_BYTES = bytes([*range(9), *range(14, 32)])
 #: Redirects followed in a row before the chain counts as a loop, as browsers cap them.
@@ -58,19 +64,23 @@ class BlogSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.profile: SiteProfile = resolve_profile(site, start_url)
         self.full = str(full).lower() in ("1", "true", "yes")
-        #: At most this many pages are requested (sitemaps and robots.txt aside).
+        #: At most this many requests (pages, listings and sitemaps; robots.txt aside); the
+        #: spider argument, for Scrapyd, overrides the CRAWL_MAX_PAGES setting.
         self.max_pages = int(max_pages) if max_pages else None
+        self.bounds: CrawlBounds
         #: url -> (etag, last_modified) of every archived article, for conditional requests.
         self.validators: dict[str, tuple[str | None, str | None]] = {}
         self.known_articles: set[str] = set()
         self.confirmed_at: dict[str, datetime] = {}
         self.skipped_by_lastmod: set[str] = set()
         self.requested: set[str] = set()
+        self.requested_sitemaps: set[str] = set()
         self.rechecked_known = False
 
     @classmethod
     def from_crawler(cls, crawler: scrapy.crawler.Crawler, *args: Any, **kwargs: Any) -> BlogSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.bounds = CrawlBounds.from_crawler(crawler, spider.max_pages)
         crawler.signals.connect(spider.on_robots_parsed, signal=signals.robots_parsed)
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         return spider
@@ -117,31 +127,37 @@ class BlogSpider(scrapy.Spider):
         requests = [request for request in map(self.page_request, unvisited) if request]
         for request in requests:
             self.schedule(request)
-        if requests:  # none when --max-pages refused them all: nothing to wait for
+        if requests:  # none when the page budget refused them all: nothing to wait for
             raise DontCloseSpider
 
     def schedule(self, request: Request | None) -> None:
         if request is not None:
             self.crawler.engine.crawl(request)
 
-    def sitemap_request(self, url: str) -> Request | None:
-        if urlsplit(url).netloc.lower() != self.profile.host:
+    def sitemap_request(self, url: str, depth: int = 0) -> Request | None:
+        """A request for a sitemap on the site's host, once per run and within the bounds;
+        None for anything else."""
+        if urlsplit(url).netloc.lower() != self.profile.host or url in self.requested_sitemaps \
+                or not self.bounds.admit(url, depth, sitemap=True):
             return None
+        self.requested_sitemaps.add(url)
         # never conditional: a 304 would hide the lastmod entries that let articles be skipped
         return Request(url, callback=self.parse_sitemap, errback=self.on_error,
                        priority=_SITEMAP_PRIORITY, meta=_recorded({"conditional": False}))
 
-    def page_request(self, url: str, meta: dict[str, Any] | None = None) -> Request | None:
-        """A request for an in-scope page, once per run; None for anything else."""
+    def page_request(self, url: str, depth: int = 0, *, priority: int = 0,
+                     meta: dict[str, Any] | None = None) -> Request | None:
+        """A request for an in-scope page, once per run and within the bounds; None for
+        anything else. ``depth`` is the request's (its page's plus one), which Scrapy's
+        DepthMiddleware sets again: checked here, before the URL is marked requested, so a
+        link refused as too deep can still be taken where it is found higher up."""
         url = urldefrag(url)[0]
         if url in self.requested or url in self.skipped_by_lastmod \
-                or not self.profile.in_scope(url):
-            return None
-        if self.max_pages is not None and len(self.requested) >= self.max_pages:
-            self.crawler.stats.inc_value("blog_archive/over_max_pages")
+                or not self.profile.in_scope(url) or not self.bounds.admit(url, depth):
             return None
         self.requested.add(url)
-        return Request(url, callback=self.parse, errback=self.on_error, meta=_recorded(meta))
+        return Request(url, callback=self.parse, errback=self.on_error, priority=priority,
+                       meta=_recorded(meta))
 
     def parse_sitemap(self, response: Response) -> Iterator[Request | Fetch]:
         if response.status >= 400:  # a lost sitemap may hide articles: one to report
@@ -176,6 +192,7 @@ class BlogSpider(scrapy.Spider):
 
     def sitemap_requests(self, response: Response, body: bytes) -> Iterator[Request]:
         """Requests for the sitemaps and pages the sitemap lists."""
+        depth = _depth_below(response)
         try:
             sitemap = Sitemap(body)
         except Exception:  # noqa: BLE001 — lxml raises several types on garbage
@@ -186,13 +203,14 @@ class BlogSpider(scrapy.Spider):
             if not loc:
                 continue
             if sitemap.type == "sitemapindex":
-                request = self.sitemap_request(urljoin(response.url, loc))
+                request = self.sitemap_request(urljoin(response.url, loc), depth)
             elif self.unchanged_since_archived(loc, entry.get("lastmod")):
                 self.skipped_by_lastmod.add(loc)
                 self.crawler.stats.inc_value("blog_archive/skipped_by_lastmod")
                 request = None
             else:
-                request = self.page_request(urljoin(response.url, loc))
+                request = self.page_request(urljoin(response.url, loc), depth,
+                                            priority=_ARTICLE_PRIORITY)
             if request is not None:
                 yield request
 
@@ -251,7 +269,8 @@ class BlogSpider(scrapy.Spider):
                                     error_kind="redirect_loop")
             return
         yield self.fetch_record(response, outcome="redirected", redirect_to=target)
-        request = self.page_request(target, meta={"redirect_chain": chain})
+        request = self.page_request(target, _depth_below(response),
+                                    meta={"redirect_chain": chain})
         if request is not None:
             yield request
 
@@ -262,7 +281,7 @@ class BlogSpider(scrapy.Spider):
                                               _header(response.headers, "Content-Type"))
             if page is None:  # unreadable (empty, no tags, nested too deep): an article lost
                 raise ExtractionError(article.missing["page"])
-            links = followed_links(page)
+            links = self.bounds.take_links(followed_links(page, self.bounds.links_limit()))
         except Exception as error:  # noqa: BLE001 — one bad page must not stop the crawl
             self.logger.error("Extraction failed on %s: %s", response.url, error)
             yield self.fetch_record(response, outcome="error", error=f"extraction failed: {error}",
@@ -272,8 +291,15 @@ class BlogSpider(scrapy.Spider):
         yield self.fetch_record(response, outcome=outcome,
                                 article=article if article.is_article else None,
                                 field_sources=article.field_sources, missing=article.missing)
+        depth = _depth_below(response)
+        teasers = [teaser.url for teaser in article.teasers
+                   if article.is_article and followable(teaser.url)]
+        for link in teasers:
+            request = self.page_request(link, depth, priority=_ARTICLE_PRIORITY)
+            if request is not None:
+                yield request
         for link in links:
-            request = self.page_request(link)
+            request = self.page_request(link, depth)
             if request is not None:
                 yield request
 
@@ -309,6 +335,13 @@ def _recorded(meta: dict[str, Any] | None) -> dict[str, Any]:
     (RFC 9309: follow at least five redirects), but a redirect of a page or sitemap must reach
     the spider, which records it (and follows a page's redirect itself)."""
     return {**(meta or {}), "dont_redirect": True}
+
+
+def _depth_below(response: Response) -> int:
+    """The depth of the links of ``response``: one more than its own, which Scrapy's
+    DepthMiddleware keeps in ``meta`` (0 for the start URL, robots.txt's sitemaps and the
+    re-checks of archived articles)."""
+    return int(response.meta.get("depth", 0)) + 1
 
 
 def _looks_binary(body: bytes) -> bool:
