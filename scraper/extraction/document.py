@@ -35,6 +35,7 @@ from scraper.extraction.text import (
     word_pattern,
     words_match,
 )
+from scraper.extraction.vocabulary import VOCABULARY, Vocabulary
 from scraper.profiles import SiteProfile
 
 T = TypeVar("T")
@@ -57,8 +58,7 @@ _BODY_CLASSES = frozenset({
 #: Inside a body that is the whole article element, these are its header and meta, not text.
 _ARTICLE_META = word_pattern(("meta", "metadata", "byline", "author", "tags", "categories",
                               "cat-links", "tags-links", "entry-header", "entry-footer",
-                              "read-time", "reading-time", "date", "posted-on", "info",
-                              "details"))
+                              "date", "posted-on", "info", "details"))
 #: Profile selectors for blocks beside the article rather than inside it.
 _PAGE_LEVEL_SELECTORS = frozenset({"teasers", "teaser_link"})
 #: The share of the article's paragraph text the body element must hold.
@@ -71,8 +71,8 @@ _HEADLINE_CLASS = word_pattern(("entry-title", "post-title", "article-title"))
 _TITLED_TAGS = ("h2", "h3")
 #: Plugin output inside the text's box that is never text, though it stays a signal (a
 #: read time, a date): read-time and star-rating widgets, TOC plugins, page links.
-_NEVER_TEXT = word_pattern(("reading-time", "read-time", "kk-star-ratings", "star-rating",
-                            "star-ratings", "lwptoc", "page-links"))
+_NEVER_TEXT = word_pattern((*VOCABULARY.words("read_time_classes"), "kk-star-ratings",
+                            "star-rating", "star-ratings", "lwptoc", "page-links"))
 #: Never the article's text: image captions (the headline is left out apart).
 _NOT_TEXT_TAGS = frozenset({"figcaption"})
 _TRACKING_KEYS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid",
@@ -298,6 +298,12 @@ class Page:
         return None
 
     # -- site profile ------------------------------------------------------------------------
+
+    @cached_property
+    def vocabulary(self) -> Vocabulary:
+        """The rules' words: every language's, and the profile's own labels."""
+        labels = self.profile.labels if self.profile else None
+        return VOCABULARY.with_labels(labels) if labels else VOCABULARY
 
     def site(self, field: str, *, allow_noise: bool = False) -> list[HtmlElement]:
         """Elements of the profile selector for ``field`` (outside noise unless allowed).

@@ -1,0 +1,113 @@
+"""The words every extraction rule reads, one table per language.
+
+A rule never writes its own list of words: it builds its regex or class pattern from
+:data:`VOCABULARY`, which joins the tables of every language, so the read time found by
+its label and the read-time widget left out of the text name the same classes, and adding
+a Spanish read-time label or a Czech related-posts heading touches one table here.
+
+Entries are regex fragments where a label has a grammar ("czas\\s+(?:czytania|lektury)");
+class words and stems (``*_classes``, ``*_keywords``, ``*_words``) are plain text. A site
+profile adds tables of its own (:meth:`Vocabulary.with_labels`), read by the rules that take
+a page: read-time labels and related-posts headings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class Language:
+    """One language's words, by the rule that reads them."""
+
+    #: Before the minutes: "Reading time: 7 min", "Czas czytania: 5 min".
+    read_time_labels: tuple[str, ...] = ()
+    #: After the minutes: "12 min read", "8 min czytania".
+    read_time_after: tuple[str, ...] = ()
+    read_time_units: tuple[str, ...] = ()
+    #: "about 5 min", "około 5 min".
+    read_time_about: tuple[str, ...] = ()
+    #: Stems of the labels above: text nodes holding one are read as a possible label.
+    read_time_keywords: tuple[str, ...] = ()
+    #: Classes of an element showing the read time (a widget or a meta-line item).
+    read_time_classes: tuple[str, ...] = ()
+    #: Stems saying a date is the update's, not the publication's ("Data modyfikacji:").
+    updated_words: tuple[str, ...] = ()
+
+
+ENGLISH = Language(
+    read_time_labels=(r"reading\s+time", r"read\s+time", r"time\s+to\s+read",
+                      r"(?:you\s+can\s+)?read\s+it\s+in"),
+    read_time_after=("read", "reading", r"of\s+reading", r"to\s+read"),
+    read_time_units=("minutes", "minute", "mins", "min"),
+    read_time_about=("about", r"approx\.?", "approximately", "around", "~", "≈"),
+    read_time_keywords=("read",),
+    read_time_classes=("read-time", "reading-time", "readtime", "time-to-read",
+                       "reading-duration"),
+    updated_words=("updated", "modified"),
+)
+POLISH = Language(
+    read_time_labels=(r"czas\s+(?:czytania|lektury)",
+                      r"przeczytasz\s+(?:to\s+|go\s+|ten\s+\w+\s+)?w",
+                      r"(?:czytanie|lektura)\s+zajmie(?:\s+ci)?"),
+    read_time_after=("czytania", "lektury"),
+    # "minut" is also the seed blog's half-translated English label.
+    read_time_units=("minuty", "minut", "minutę"),
+    read_time_about=(r"ok\.", "około", r"ca\."),
+    read_time_keywords=("czyt", "lektur"),
+    read_time_classes=("czas-czytania",),
+    updated_words=("zaktualizowan", "aktualizac", "modyfikac", "edytowan", "zmienion"),
+)
+GERMAN = Language(
+    read_time_labels=("lesezeit",),
+    read_time_keywords=("lesezeit",),
+)
+FRENCH = Language(
+    read_time_labels=(r"temps\s+de\s+lecture",),
+    read_time_keywords=("lecture",),
+)
+
+#: Every language the rules know, English first (the order alternatives are tried in).
+LANGUAGES: dict[str, Language] = {"en": ENGLISH, "pl": POLISH, "de": GERMAN, "fr": FRENCH}
+#: The tables a site profile may add to: those of the rules that read the page's vocabulary.
+SITE_TABLES = ("read_time_labels", "read_time_after", "read_time_units", "read_time_about",
+               "read_time_keywords")
+
+
+@dataclass(frozen=True, eq=False)
+class Vocabulary:
+    """The tables rules are built from. Compared and hashed by identity, so a rule compiled
+    for a vocabulary is cached per vocabulary (:func:`functools.lru_cache`) at the cost of
+    a pointer hash."""
+
+    languages: tuple[Language, ...]
+
+    def words(self, table: str) -> tuple[str, ...]:
+        """Every language's entries of ``table``, first occurrence kept, in language order."""
+        return tuple(dict.fromkeys(word for language in self.languages
+                                   for word in getattr(language, table)))
+
+    def alternation(self, table: str) -> str:
+        """``table``'s entries as one non-capturing regex group (fragments as written)."""
+        return "(?:" + "|".join(self.words(table)) + ")"
+
+    def with_labels(self, labels: Mapping[str, tuple[str, ...]]) -> Vocabulary:
+        """This vocabulary and one more table, a site profile's own labels; raises
+        ValueError naming a table no rule reads per site."""
+        unknown = sorted(set(labels) - set(SITE_TABLES))
+        if unknown:
+            raise ValueError(f"no site labels for {unknown[0]!r} "
+                             f"(known: {', '.join(SITE_TABLES)})")
+        return _extended(self, tuple(sorted((k, tuple(v)) for k, v in labels.items())))
+
+
+@lru_cache(maxsize=64)
+def _extended(vocabulary: Vocabulary, labels: tuple[tuple[str, tuple[str, ...]], ...]
+              ) -> Vocabulary:
+    """One extended vocabulary per profile's labels, so rules built for it are built once."""
+    return Vocabulary((*vocabulary.languages, Language(**dict(labels))))
+
+
+VOCABULARY = Vocabulary(tuple(LANGUAGES.values()))

@@ -1,0 +1,46 @@
+"""The rule words live in one table per language: every rule that reads a word reads the same
+list, and a site profile adds its own words to it."""
+
+from __future__ import annotations
+
+import pytest
+
+from scraper.extraction import extract
+from scraper.extraction.vocabulary import VOCABULARY
+from scraper.profiles import SiteProfile
+
+WORDS = " ".join(["The long run builds the engine every runner needs."] * 8)
+
+
+@pytest.mark.parametrize("cls", ["time-to-read", "reading-time", "readtime", "read-time",
+                                 "reading-duration", "czas-czytania"])
+def test_a_read_time_element_in_the_text_is_the_read_time_and_not_text(cls: str) -> None:
+    """Every class the read time is read from is left out of the body (and so of the content
+    hash): the read time must not be both a field and a sentence of the post."""
+    page = ("<html><body><article><h1>Long runs</h1><div class='entry-content'>"
+            f"<span class='{cls}'>5 min</span><p>{WORDS}</p></div></article></body></html>")
+    article = extract(page, "https://example.com/long-runs/")
+    assert (article.read_time_minutes, article.body_text) == (5, WORDS)
+
+
+SPANISH_POST = ("<html><body><article><h1>Tiradas largas</h1><p class='post-info'>"
+                "Tiempo de lectura: 7 minutos</p><div class='entry-content'>"
+                f"<p>{WORDS}</p></div></article></body></html>")
+
+
+def test_a_profile_label_adds_a_language_for_its_site() -> None:
+    """A Spanish blog's read-time label, unknown to the tables, is read once its profile names
+    it; other sites are not affected."""
+    profile = SiteProfile("tiradas", "https://tiradas.example/", labels={
+        "read_time_labels": (r"tiempo\s+de\s+lectura",), "read_time_units": ("minutos",),
+        "read_time_keywords": ("lectura",)})
+    assert extract(SPANISH_POST, "https://tiradas.example/largas/").read_time_minutes is None
+    with_labels = extract(SPANISH_POST, "https://tiradas.example/largas/", profile)
+    assert (with_labels.read_time_minutes, with_labels.field_sources["read_time_minutes"]) == \
+        (7, "label")
+    assert extract(SPANISH_POST, "https://tiradas.example/largas/").read_time_minutes is None
+
+
+def test_a_profile_label_for_a_rule_that_reads_no_site_labels_is_refused() -> None:
+    with pytest.raises(ValueError, match="no site labels for 'noise_classes'"):
+        VOCABULARY.with_labels({"noise_classes": ("ad-box",)})
