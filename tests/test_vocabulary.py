@@ -23,6 +23,27 @@ def test_a_read_time_element_in_the_text_is_the_read_time_and_not_text(cls: str)
     assert (article.read_time_minutes, article.body_text) == (5, WORDS)
 
 
+@pytest.mark.parametrize("label", ["Data modyfikacji:", "Zmieniono:", "Edytowano:",
+                                   "Last updated:", "Ostatnia aktualizacja:"])
+def test_a_time_after_an_update_label_is_never_the_published_date(label: str) -> None:
+    """The update date shown first (Woodmart's order) is passed over for the published one."""
+    page = ("<html><body><article><h1>Long runs</h1><div class='entry-meta'>"
+            f"<span>{label}</span> <time>20.09.2023</time> "
+            "<span>Data publikacji:</span> <time>05.03.2023</time></div>"
+            f"<div class='entry-content'><p>{WORDS}</p></div></article></body></html>")
+    article = extract(page, "https://example.com/long-runs/")
+    assert article.published == "2023-03-05"
+
+
+def test_a_time_after_the_modified_label_alone_is_no_published_date() -> None:
+    """The issue's page: only the modification date is shown, so there is no published date."""
+    page = ("<html><body><article><h1>Long runs</h1><p class='post-info'>Data modyfikacji: "
+            f"<time>20.09.2023</time></p><div class='entry-content'><p>{WORDS}</p></div>"
+            "</article></body></html>")
+    article = extract(page, "https://example.com/long-runs/")
+    assert (article.published, article.modified) == (None, "2023-09-20")
+
+
 SPANISH_POST = ("<html><body><article><h1>Tiradas largas</h1><p class='post-info'>"
                 "Tiempo de lectura: 7 minutos</p><div class='entry-content'>"
                 f"<p>{WORDS}</p></div></article></body></html>")

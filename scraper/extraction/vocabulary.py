@@ -33,8 +33,21 @@ class Language:
     read_time_keywords: tuple[str, ...] = ()
     #: Classes of an element showing the read time (a widget or a meta-line item).
     read_time_classes: tuple[str, ...] = ()
-    #: Stems saying a date is the update's, not the publication's ("Data modyfikacji:").
+    #: Before a published date: "Posted on", "Data publikacji:".
+    published_labels: tuple[str, ...] = ()
+    #: Stems of the published labels, to find their text nodes.
+    published_keywords: tuple[str, ...] = ()
+    #: Before a modified date: "Last updated", "Data modyfikacji:".
+    updated_labels: tuple[str, ...] = ()
+    #: Stems saying a date is the update's, not the publication's ("Data modyfikacji:"): they
+    #: find the update labels' text nodes and keep an update date from being the published one.
     updated_words: tuple[str, ...] = ()
+    #: Path segments of a category, tag or author archive (``/kategoria/buty/``, ``/t/rust``)
+    #: and of a search (``/szukaj?q=``).
+    category_segments: tuple[str, ...] = ()
+    tag_segments: tuple[str, ...] = ()
+    author_segments: tuple[str, ...] = ()
+    search_segments: tuple[str, ...] = ()
 
 
 ENGLISH = Language(
@@ -46,7 +59,16 @@ ENGLISH = Language(
     read_time_keywords=("read",),
     read_time_classes=("read-time", "reading-time", "readtime", "time-to-read",
                        "reading-duration"),
+    published_labels=(r"date\s+published", r"publish(?:ed)?\s+(?:date|on)", "published",
+                      r"posted(?:\s+on)?"),
+    published_keywords=("publish", "posted"),
+    updated_labels=(r"(?:last\s+)?(?:updated|modified)(?:\s+on)?", r"date\s+modified"),
     updated_words=("updated", "modified"),
+    category_segments=("category", "categories"),
+    # dev.to's tag pages are /t/rust.
+    tag_segments=("tag", "tags", "tagged", "t"),
+    author_segments=("author",),
+    search_segments=("search",),
 )
 POLISH = Language(
     read_time_labels=(r"czas\s+(?:czytania|lektury)",
@@ -58,19 +80,34 @@ POLISH = Language(
     read_time_about=(r"ok\.", "około", r"ca\."),
     read_time_keywords=("czyt", "lektur"),
     read_time_classes=("czas-czytania",),
+    published_labels=(r"data\s+(?:publikacji|dodania|wpisu)", r"opublikowan[oya](?:\s+dnia)?",
+                      r"dodan[oya]"),
+    published_keywords=("publikac", "opublikowan", "dodan"),
+    updated_labels=(r"zaktualizowan[oya](?:\s+dnia)?", r"(?:ostatnia\s+)?aktualizacja",
+                    r"data\s+(?:aktualizacji|modyfikacji)"),
     updated_words=("zaktualizowan", "aktualizac", "modyfikac", "edytowan", "zmienion"),
+    category_segments=("kategoria", "kategorie"),
+    tag_segments=("tagi",),
+    author_segments=("autor",),
+    search_segments=("szukaj", "wyszukaj", "wyszukiwanie"),
 )
 GERMAN = Language(
     read_time_labels=("lesezeit",),
     read_time_keywords=("lesezeit",),
+    search_segments=("suche",),
 )
 FRENCH = Language(
     read_time_labels=(r"temps\s+de\s+lecture",),
     read_time_keywords=("lecture",),
+    search_segments=("recherche",),
+)
+SPANISH = Language(
+    search_segments=("buscar",),
 )
 
 #: Every language the rules know, English first (the order alternatives are tried in).
-LANGUAGES: dict[str, Language] = {"en": ENGLISH, "pl": POLISH, "de": GERMAN, "fr": FRENCH}
+LANGUAGES: dict[str, Language] = {"en": ENGLISH, "pl": POLISH, "de": GERMAN, "fr": FRENCH,
+                                  "es": SPANISH}
 #: The tables a site profile may add to: those of the rules that read the page's vocabulary.
 SITE_TABLES = ("read_time_labels", "read_time_after", "read_time_units", "read_time_about",
                "read_time_keywords")
