@@ -65,3 +65,25 @@ def test_a_profile_label_adds_a_language_for_its_site() -> None:
 def test_a_profile_label_for_a_rule_that_reads_no_site_labels_is_refused() -> None:
     with pytest.raises(ValueError, match="no site labels for 'noise_classes'"):
         VOCABULARY.with_labels({"noise_classes": ("ad-box",)})
+
+
+@pytest.mark.parametrize("href", ["/tags/view/sport/", "/kategorie/buty/", "/tagged/hills/",
+                                  "/categories/training/"])
+def test_a_link_into_any_term_archive_is_no_teaser(href: str) -> None:
+    """The archive segments are one table: a related block's link into a tag or category
+    archive is never a post, whichever spelling of the segment the site uses."""
+    page = ("<html><body><article><h1>Long runs</h1><div class='entry-content'>"
+            f"<p>{WORDS}</p></div></article><div class='related-posts'>"
+            "<a href='/hills/'>Hills</a><a href='{href}'>More</a></div></body></html>")
+    page = page.replace("{href}", href)
+    teasers = extract(page, "https://example.com/long-runs/").teasers
+    assert [t.url for t in teasers] == ["https://example.com/hills/"]
+
+
+@pytest.mark.parametrize("path", ["/category/buty/", "/kategorie/buty/", "/t/rust", "/autor/ewa/"])
+def test_a_term_archive_address_is_a_listing(path: str) -> None:
+    page = (f"<html><body><article><h1>Buty</h1><div class='entry-content'><p>{WORDS}</p>"
+            "</div></article></body></html>")
+    article = extract(page, f"https://example.com{path}")
+    assert not article.is_article
+    assert "category, tag or author archive" in article.missing["is_article"]

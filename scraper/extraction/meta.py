@@ -26,6 +26,7 @@ from scraper.extraction.text import (
     with_class,
     word_pattern,
 )
+from scraper.extraction.urls import IN_CATEGORY, TERM_LINK
 
 #: The words that introduce a byline's name ("Posted by", "Author:", "Autorka:", "przez").
 _BYLINE_WORDS = (r"(?:(?:posted|written|published)\s+)?by|author|autor(?:ka)?|przez"
@@ -43,19 +44,13 @@ _BARE_NAME = re.compile(rf"{_CAPITALIZED}(?:\s+{_CAPITALIZED}){{1,3}}")
 _NAME_TAGS = ("div", "span", "a", "p", "strong", "b")
 #: A person's name as a byline writes it: one to four words, no digits.
 _PERSON_NAME = re.compile(r"[^\W\d_][^\s\d]*(?: [^\W\d_][^\s\d]*){0,3}")
-#: Term archive addresses and class words, by ``rel``, for links that carry no ``rel``.
-_TERM_PATHS = {
-    "tag": re.compile(r"/(?:[\w-]+-)?(?:tags?|tagged|tagi|t)/[^/]+/?$"),
-    "category": re.compile(r"/(?:[\w-]+-)?(?:category|categories|kategoria|kategorie)/[^/]+/?$"),
-}
+#: Term class words, by ``rel``, for links that carry no ``rel``.
 _TERM_CLASSES = {
     "tag": word_pattern(("tag", "tags", "tagi", "post-tags", "field--tags")),
     "category": word_pattern(("category", "categories", "kategoria", "kategorie")),
 }
 #: More microdata properties naming terms: Joomla marks its category link ``genre``.
 _MICRODATA_ALSO = {"category": ("genre",)}
-#: A category archive's address (WordPress in English and Polish).
-_CATEGORY_PATH = re.compile(r"/(?:category|kategoria)/")
 _AUTHOR_MARKUP = etree.XPath(
     ".//*[@rel='author'] | .//*[@itemprop='author']//*[@itemprop='name']"
     " | .//*[contains(concat(' ', normalize-space(@class), ' '), ' p-author ')]"
@@ -314,7 +309,7 @@ def _term_links(page: Page, rel: str) -> list[HtmlElement]:
     without ``rel`` or structured data. Without any in the article, those right after it in
     the main area (Medium lists its tags below ``</article>``), never in noise or the
     related block."""
-    path, words = _TERM_PATHS[rel], _TERM_CLASSES[rel]
+    path, words = TERM_LINK[rel], _TERM_CLASSES[rel]
 
     def marked(a: HtmlElement) -> bool:
         href = (a.get("href") or "").partition("?")[0].partition("#")[0]
@@ -363,7 +358,7 @@ def _link_rel(link: HtmlElement, rel: str) -> bool:
     ``/kategoria/`` is a category whatever its ``rel`` says."""
     values = (link.get("rel") or "").lower().split()
     if "category" not in values and "tag" in values and \
-            _CATEGORY_PATH.search(link.get("href") or ""):
+            IN_CATEGORY.search(link.get("href") or ""):
         values.append("category")
     return rel in values and (rel == "category" or "category" not in values)
 

@@ -22,6 +22,7 @@ from scraper.extraction.text import (
     word_pattern,
     words_match,
 )
+from scraper.extraction.urls import NOT_A_POST
 from scraper.items import Teaser
 
 _CLONE = word_pattern(("swiper-slide-duplicate", "slick-cloned", "cloned", "clone",
@@ -34,7 +35,6 @@ _HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 _SLIDE_TAGS = ("div", "li", "article", "section", "a")
 #: Links in a card that lead to a taxonomy or author page (Medium's ``/@name``), not a post.
 _NOT_POST_REL = frozenset({"category", "tag", "author"})
-_NOT_POST_PATH = re.compile(r"/(?:category|tag|author|kategoria|tagi?|autor)/|/@[^/]+/?$")
 #: A trailing excerpt marker ("[…]", "[...]", "…", "...") and the whitespace after it, spelled
 #: backwards: it is matched at the start of the reversed text, where a regex is tried once,
 #: not at the end, where it would be tried at every position of the text.
@@ -76,7 +76,7 @@ def _post_links(page: Page, block: RelatedBlock) -> dict[HtmlElement, str]:
         url = page.absolute(href)
         rel = link.get("rel")
         if url and link not in cloned and not (rel and not _NOT_POST_REL.isdisjoint(
-                rel.lower().split())) and not _NOT_POST_PATH.search(url):
+                rel.lower().split())) and not NOT_A_POST.search(url):
             found[link] = url
     return found
 
