@@ -87,3 +87,19 @@ def test_a_term_archive_address_is_a_listing(path: str) -> None:
     article = extract(page, f"https://example.com{path}")
     assert not article.is_article
     assert "category, tag or author archive" in article.missing["is_article"]
+
+
+def test_a_profile_related_heading_finds_the_block_of_its_site() -> None:
+    """A Czech blog's "Mohlo by vás zajímat" heads its related posts once its profile says so;
+    the heading is not taken for a card's excerpt either."""
+    page = ("<html><body><article><h1>Dlouhé běhy</h1><div class='entry-content'>"
+            f"<p>{WORDS}</p></div></article><div><h3>Mohlo by vás zajímat</h3>"
+            "<ul><li><a href='/intervaly/'>Intervaly</a></li>"
+            "<li><a href='/kopce/'>Kopce</a></li></ul></div></body></html>")
+    profile = SiteProfile("behy", "https://behy.example/", labels={
+        "related_headings": (r"mohlo\s+by\s+v[aá]s\s+zaj[ií]mat",)})
+    assert extract(page, "https://behy.example/dlouhe/").teasers == []
+    teasers = extract(page, "https://behy.example/dlouhe/", profile).teasers
+    assert [(t.url, t.title, t.text) for t in teasers] == [
+        ("https://behy.example/intervaly/", "Intervaly", ""),
+        ("https://behy.example/kopce/", "Kopce", "")]

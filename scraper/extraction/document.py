@@ -21,7 +21,7 @@ from lxml.html import HtmlElement
 
 from scraper.extraction.decoding import ExtractionError, to_markup
 from scraper.extraction.jsonld import JsonLd
-from scraper.extraction.related import RelatedBlock, find_related
+from scraper.extraction.related import RelatedBlock, find_related, related_heading
 from scraper.extraction.selectors import ClassIndex, compiled, within
 from scraper.extraction.text import (
     MAIN_IDS,
@@ -405,7 +405,8 @@ class Page:
 
     @cached_property
     def related(self) -> RelatedBlock | None:
-        return find_related(self.doc, self.markup, self.site("teasers", allow_noise=True))
+        return find_related(self.doc, self.markup, self.site("teasers", allow_noise=True),
+                            related_heading(self.vocabulary))
 
     @cached_property
     def _related_members(self) -> frozenset[HtmlElement]:

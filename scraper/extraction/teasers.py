@@ -13,7 +13,7 @@ import re
 from lxml.html import HtmlElement
 
 from scraper.extraction.document import Found, Page
-from scraper.extraction.related import MAX_HEADING_CHARS, RELATED_HEADING, RelatedBlock
+from scraper.extraction.related import MAX_HEADING_CHARS, RelatedBlock, related_heading
 from scraper.extraction.text import (
     has_class_word,
     is_invisible,
@@ -52,12 +52,13 @@ def teasers(page: Page) -> Found[list[Teaser]] | None:
     found: list[Teaser] = []
     seen: set[str] = set()
     posts_under: dict[HtmlElement, set[str]] = {}
+    heading = related_heading(page.vocabulary)
     for link, url in links.items():
         if url in seen:
             continue
         seen.add(url)
         card = _card(link, url, links, block, posts_under)
-        title, excerpt = _texts(card, link)
+        title, excerpt = _texts(card, link, heading)
         found.append(Teaser(len(found) + 1, url, title, excerpt))
     return Found(found, block.source) if found else None
 
@@ -111,7 +112,8 @@ def _card(link: HtmlElement, url: str, links: dict[HtmlElement, str], block: Rel
     return card
 
 
-def _texts(card: HtmlElement, link: HtmlElement) -> tuple[str | None, str]:
+def _texts(card: HtmlElement, link: HtmlElement, heading: re.Pattern[str]
+           ) -> tuple[str | None, str]:
     """The card's title and excerpt, from one pass over its elements: the headings and
     title-classed elements, the paragraphs and excerpt-classed ones, in page order."""
     titled: list[HtmlElement] = []
@@ -126,7 +128,7 @@ def _texts(card: HtmlElement, link: HtmlElement) -> tuple[str | None, str]:
         if tag == "p" or ((cls or ident) and words_match(cls, ident, _EXCERPT_CLASS)):
             described.append(el)
     title = _title(card, link, titled)
-    return title, _excerpt(card, title, described)
+    return title, _excerpt(card, title, described, heading)
 
 
 def _title(card: HtmlElement, link: HtmlElement, titled: list[HtmlElement]) -> str | None:
@@ -144,12 +146,14 @@ def _title(card: HtmlElement, link: HtmlElement, titled: list[HtmlElement]) -> s
                                       if img.get("alt")), None)
 
 
-def _excerpt(card: HtmlElement, title: str | None, described: list[HtmlElement]) -> str:
-    """The card's excerpt without the trailing "[…]": a paragraph or excerpt-classed element,
-    else what the card says besides its title."""
+def _excerpt(card: HtmlElement, title: str | None, described: list[HtmlElement],
+             heading: re.Pattern[str]) -> str:
+    """The card's excerpt without the trailing "[…]": a paragraph or excerpt-classed element
+    (never the block's ``heading``), else what the card says besides its title."""
     for el in described:
         text = text_of(el)
-        if text and text != title and not _is_block_heading(text):
+        if text and text != title and not (len(text) <= MAX_HEADING_CHARS and
+                                           heading.fullmatch(text) is not None):
             return strip_marker(text)
     text = text_of(card, _card_meta)
     if title:
@@ -162,10 +166,6 @@ def _card_meta(el: HtmlElement) -> bool:
     hidden text."""
     return el.tag == "time" or is_invisible(el) or has_class_word(el, _CARD_META_CLASS) or (
         el.tag == "a" and _READ_MORE.match(text_of(el)) is not None)
-
-
-def _is_block_heading(text: str) -> bool:
-    return len(text) <= MAX_HEADING_CHARS and RELATED_HEADING.fullmatch(text) is not None
 
 
 def strip_marker(text: str) -> str:

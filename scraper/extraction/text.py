@@ -13,6 +13,8 @@ from functools import lru_cache
 from lxml import etree
 from lxml.html import HtmlElement
 
+from scraper.extraction.vocabulary import VOCABULARY
+
 #: Characters that are invisible on the page but would split or glue words in the archive.
 _INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\xad"
 _INVISIBLE = str.maketrans("", "", _INVISIBLE_CHARS)
@@ -42,7 +44,7 @@ _NOISE_WORDS = (
     "nav", "navbar", "navigation", "menu", "breadcrumb", "breadcrumbs", "crumbs", "cookie",
     "cookies", "consent", "gdpr", "cmplz", "newsletter", "subscribe", "subscription",
     "mailchimp", "mc4wp", "optin", "comment", "comments", "respond", "discussion", "disqus",
-    "related", "relatedposts", "yarpp", "crp", "rp4wp", "share", "sharing", "sharedaddy",
+    *VOCABULARY.words("related_classes"), "share", "sharing", "sharedaddy",
     "social", "sidebar", "secondary", "widget-area", "pagination", "page-numbers", "skip-link",
     "popup", "modal", "masthead", "colophon", "site-header", "site-footer", "site-branding",
     "site-title", "logo", "advert", "advertisement", "ads", "previous", "prev", "next", "toc",

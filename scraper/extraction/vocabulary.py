@@ -48,6 +48,11 @@ class Language:
     tag_segments: tuple[str, ...] = ()
     author_segments: tuple[str, ...] = ()
     search_segments: tuple[str, ...] = ()
+    #: A heading above related posts ("You may also like", "Mogą Cię zainteresować"), matched
+    #: against the whole heading, so body sentences never qualify.
+    related_headings: tuple[str, ...] = ()
+    #: Classes of a related-posts block (themes and plugins: YARPP, Contextual Related Posts).
+    related_classes: tuple[str, ...] = ()
 
 
 ENGLISH = Language(
@@ -69,6 +74,16 @@ ENGLISH = Language(
     tag_segments=("tag", "tags", "tagged", "t"),
     author_segments=("author",),
     search_segments=("search",),
+    related_headings=(
+        r"related(?:\s+(?:posts?|articles?|stories|reading|content|entries))?",
+        r"you\s+(?:may|might|will|could)\s+(?:also\s+)?(?:like|enjoy|be\s+interested(?:\s+in)?)",
+        r"(?:they|these|this)\s+(?:may|might)\s+(?:also\s+)?(?:appeal\s+to|interest)\s+you",
+        r"read\s+(?:also|next)", r"also\s+read", r"see\s+also",
+        r"more\s+(?:posts|articles|stories)",
+        r"recommended(?:\s+(?:posts|articles|reading))?", r"similar\s+(?:posts|articles)",
+        r"(?:more|recommended)\s+from\s+\S.{0,60}"),
+    related_classes=("related", "relatedposts", "yarpp", "crp", "rp4wp", "similar", "read-also",
+                     "also-like", "read-more-wrap"),
 )
 POLISH = Language(
     read_time_labels=(r"czas\s+(?:czytania|lektury)",
@@ -90,19 +105,29 @@ POLISH = Language(
     tag_segments=("tagi",),
     author_segments=("autor",),
     search_segments=("szukaj", "wyszukaj", "wyszukiwanie"),
+    related_headings=(
+        r"mo(?:g[aą]|[zż]e)\s+ci[eę]\s+(?:(?:r[oó]wnie[zż]|tak[zż]e)\s+)?zainteresowa[cć]",
+        r"(?:podobne|polecane|powi[aą]zane)\s+(?:wpisy|artyku[lł]y|posty|teksty)",
+        r"wi[eę]cej\s+(?:wpis[oó]w|artyku[lł][oó]w|post[oó]w|tekst[oó]w)",
+        r"(?:zobacz|przeczytaj|czytaj)\s+(?:tak[zż]e|te[zż]|r[oó]wnie[zż])"),
+    related_classes=("zobacz-takze",),
 )
 GERMAN = Language(
     read_time_labels=("lesezeit",),
     read_time_keywords=("lesezeit",),
     search_segments=("suche",),
+    related_headings=(r"[äa]hnliche\s+(?:beitr[äa]ge|artikel)",
+                      r"das\s+k[öo]nnte\s+(?:dich|sie)\s+auch\s+interessieren"),
 )
 FRENCH = Language(
     read_time_labels=(r"temps\s+de\s+lecture",),
     read_time_keywords=("lecture",),
     search_segments=("recherche",),
+    related_headings=(r"articles?\s+similaires", r"vous\s+aimerez\s+aussi"),
 )
 SPANISH = Language(
     search_segments=("buscar",),
+    related_headings=(r"art[ií]culos\s+relacionados",),
 )
 
 #: Every language the rules know, English first (the order alternatives are tried in).
@@ -110,7 +135,7 @@ LANGUAGES: dict[str, Language] = {"en": ENGLISH, "pl": POLISH, "de": GERMAN, "fr
                                   "es": SPANISH}
 #: The tables a site profile may add to: those of the rules that read the page's vocabulary.
 SITE_TABLES = ("read_time_labels", "read_time_after", "read_time_units", "read_time_about",
-               "read_time_keywords")
+               "read_time_keywords", "related_headings")
 
 
 @dataclass(frozen=True, eq=False)
