@@ -79,9 +79,9 @@ _TRACKING_KEYS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc
                             "igshid", "_hsenc", "_hsmi"})
 #: A link to the previous or next post ("← Previous Post", "Następny wpis »"): the pager
 #: under a post is not its text, even where no class says so.
-_PAGER_LINK = re.compile(r"[←«‹]?\s*(?:previous|prev|next|older|newer|poprzedni|następny|"
-                         r"nastepny|starszy|nowszy)(?:\s+(?:post|entry|article|story|wpis|"
-                         r"artykuł))?\s*[→»›]?", re.IGNORECASE)
+_PAGER_LINK = re.compile(rf"[←«‹]?\s*{VOCABULARY.alternation('pager_words')}"
+                         rf"(?:\s+{VOCABULARY.alternation('pager_nouns')})?\s*[→»›]?",
+                         re.IGNORECASE)
 #: Climbing from a label's text node to the element holding its value stops after this many.
 _LABEL_LEVELS = 3
 

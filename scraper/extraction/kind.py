@@ -18,6 +18,7 @@ from scraper.extraction.document import ARTICLE_ITEMTYPES, Page
 from scraper.extraction.jsonld import node_types
 from scraper.extraction.text import with_class, word_pattern
 from scraper.extraction.urls import ARCHIVE_PATH, SEARCH_SEGMENTS
+from scraper.extraction.vocabulary import VOCABULARY
 
 #: WordPress body classes of pages that are not one post.
 _LISTING_BODY = ("error404", "search", "search-results", "archive", "category", "tag",
@@ -29,8 +30,7 @@ _SHOP_BODY = ("single-product", "woocommerce-cart", "woocommerce-checkout",
 _EXCERPT_CLASS = word_pattern(("entry-summary", "post-excerpt"))
 _PAGINATION_CLASS = word_pattern(("page-numbers", "pagination"))
 _PAGE_NUMBER_LINK = re.compile(r"/page/\d+|[?&](?:page|paged)=\d+")
-_NOT_FOUND = re.compile(r"\b404\b|not\s+found|nie\s+znaleziono|nie\s+istnieje|"
-                        r"page\s+(?:does\s+not|doesn't)\s+exist", re.IGNORECASE)
+_NOT_FOUND = re.compile(rf"\b404\b|{VOCABULARY.alternation('not_found')}", re.IGNORECASE)
 #: og:types some platforms (Webflow, Gatsby's starter) put on every page, posts included:
 #: they decide nothing, and the page's structure does.
 _SITEWIDE_OG_TYPES = frozenset({"website"})

@@ -27,10 +27,10 @@ from scraper.extraction.text import (
     word_pattern,
 )
 from scraper.extraction.urls import IN_CATEGORY, TERM_LINK
+from scraper.extraction.vocabulary import VOCABULARY
 
 #: The words that introduce a byline's name ("Posted by", "Author:", "Autorka:", "przez").
-_BYLINE_WORDS = (r"(?:(?:posted|written|published)\s+)?by|author|autor(?:ka)?|przez"
-                 r"|napisa(?:ł|ła|l|la)")
+_BYLINE_WORDS = VOCABULARY.alternation("byline")
 _AUTHOR_PREFIX = re.compile(rf"^(?:{_BYLINE_WORDS})\s*:?\s+", re.IGNORECASE)
 #: The whole text before a byline's name: a label, nothing more.
 _BYLINE_LABEL = re.compile(rf"\s*(?:{_BYLINE_WORDS})\s*:?\s*", re.IGNORECASE)

@@ -23,6 +23,7 @@ from scraper.extraction.text import (
     words_match,
 )
 from scraper.extraction.urls import NOT_A_POST
+from scraper.extraction.vocabulary import VOCABULARY
 from scraper.items import Teaser
 
 _CLONE = word_pattern(("swiper-slide-duplicate", "slick-cloned", "cloned", "clone",
@@ -39,8 +40,7 @@ _NOT_POST_REL = frozenset({"category", "tag", "author"})
 #: backwards: it is matched at the start of the reversed text, where a regex is tried once,
 #: not at the end, where it would be tried at every position of the text.
 _MARKER_REVERSED = re.compile(r"\s*(?:\]\s*(?:…|\.\.\.)\s*\[|…|\.\.\.)")
-_READ_MORE = re.compile(r"^(?:read\s+more|continue\s+reading|czytaj\s+(?:dalej|więcej)"
-                        r"|więcej|more)\W*$", re.IGNORECASE)
+_READ_MORE = re.compile(rf"^{VOCABULARY.alternation('read_more')}\W*$", re.IGNORECASE)
 
 
 def teasers(page: Page) -> Found[list[Teaser]] | None:

@@ -53,6 +53,16 @@ class Language:
     related_headings: tuple[str, ...] = ()
     #: Classes of a related-posts block (themes and plugins: YARPP, Contextual Related Posts).
     related_classes: tuple[str, ...] = ()
+    #: A teaser card's link that is no title: "Read more", "Czytaj dalej".
+    read_more: tuple[str, ...] = ()
+    #: Before a byline's name: "Posted by", "Autor:", "przez".
+    byline: tuple[str, ...] = ()
+    #: A link to the previous or next post ("← Previous Post", "Następny wpis »"): the words,
+    #: and the nouns that may follow them.
+    pager_words: tuple[str, ...] = ()
+    pager_nouns: tuple[str, ...] = ()
+    #: An error page's title: "Page not found", "Nie znaleziono".
+    not_found: tuple[str, ...] = ()
 
 
 ENGLISH = Language(
@@ -84,6 +94,11 @@ ENGLISH = Language(
         r"(?:more|recommended)\s+from\s+\S.{0,60}"),
     related_classes=("related", "relatedposts", "yarpp", "crp", "rp4wp", "similar", "read-also",
                      "also-like", "read-more-wrap"),
+    read_more=(r"read\s+more", r"continue\s+reading", "more"),
+    byline=(r"(?:(?:posted|written|published)\s+)?by", "author"),
+    pager_words=("previous", "prev", "next", "older", "newer"),
+    pager_nouns=("post", "entry", "article", "story"),
+    not_found=(r"not\s+found", r"page\s+(?:does\s+not|doesn't)\s+exist"),
 )
 POLISH = Language(
     read_time_labels=(r"czas\s+(?:czytania|lektury)",
@@ -111,6 +126,11 @@ POLISH = Language(
         r"wi[eę]cej\s+(?:wpis[oó]w|artyku[lł][oó]w|post[oó]w|tekst[oó]w)",
         r"(?:zobacz|przeczytaj|czytaj)\s+(?:tak[zż]e|te[zż]|r[oó]wnie[zż])"),
     related_classes=("zobacz-takze",),
+    read_more=(r"czytaj\s+(?:dalej|więcej)", "więcej"),
+    byline=(r"autor(?:ka)?", "przez", r"napisa(?:ł|ła|l|la)"),
+    pager_words=("poprzedni", "następny", "nastepny", "starszy", "nowszy"),
+    pager_nouns=("wpis", "artykuł"),
+    not_found=(r"nie\s+znaleziono", r"nie\s+istnieje"),
 )
 GERMAN = Language(
     read_time_labels=("lesezeit",),
