@@ -28,7 +28,7 @@ _LISTING_TYPES = frozenset({"CollectionPage", "SearchResultsPage", "ItemList"})
 _SHOP_BODY = ("single-product", "woocommerce-cart", "woocommerce-checkout",
               "woocommerce-account")
 _EXCERPT_CLASS = word_pattern(("entry-summary", "post-excerpt"))
-_PAGINATION_CLASS = word_pattern(("page-numbers", "pagination"))
+_PAGINATION_CLASS = word_pattern(VOCABULARY.words("pagination_classes"))
 _PAGE_NUMBER_LINK = re.compile(r"/page/\d+|[?&](?:page|paged)=\d+")
 _NOT_FOUND = re.compile(rf"\b404\b|{VOCABULARY.alternation('not_found')}", re.IGNORECASE)
 #: og:types some platforms (Webflow, Gatsby's starter) put on every page, posts included:

@@ -36,7 +36,7 @@ def related_heading(vocabulary: Vocabulary) -> re.Pattern[str]:
 RELATED_HEADING = related_heading(VOCABULARY)
 _HEADING_TAGS = ("h2", "h3", "h4", "h5", "h6")
 #: Besides heading tags, a block heading can be a title-classed element or a bold paragraph.
-_HEADING_CLASS = word_pattern(("title", "heading", "headline"))
+_HEADING_CLASS = word_pattern(VOCABULARY.words("title_classes"))
 _TRAILING_PUNCTUATION = " :.…!-–—"
 _CONTAINER_TAGS = frozenset({"body", "main", "article"})
 #: Longer texts are sentences, not block headings.

@@ -28,7 +28,7 @@ from scraper.items import Teaser
 
 _CLONE = word_pattern(("swiper-slide-duplicate", "slick-cloned", "cloned", "clone",
                        "glide__slide--clone", "splide__slide--clone"))
-_TITLE_CLASS = word_pattern(("title", "heading", "headline"))
+_TITLE_CLASS = word_pattern(VOCABULARY.words("title_classes"))
 _EXCERPT_CLASS = word_pattern(("excerpt", "summary", "desc", "description"))
 _CARD_META_CLASS = word_pattern(("date", "time", "meta", "byline", "author", "posted-on",
                                   "published", "views-field-created"))

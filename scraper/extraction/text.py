@@ -38,22 +38,6 @@ _NOISE_ROLES = frozenset({
     "navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alertdialog",
 })
 
-#: Class/id words of non-article blocks. Matched as whole dash/underscore-separated parts of a
-#: token, so ``comment-respond`` and ``related-posts__link`` match but ``commentary`` does not.
-_NOISE_WORDS = (
-    "nav", "navbar", "navigation", "menu", "breadcrumb", "breadcrumbs", "crumbs", "cookie",
-    "cookies", "consent", "gdpr", "cmplz", "newsletter", "subscribe", "subscription",
-    "mailchimp", "mc4wp", "optin", "comment", "comments", "respond", "discussion", "disqus",
-    *VOCABULARY.words("related_classes"), "share", "sharing", "sharedaddy",
-    "social", "sidebar", "secondary", "widget-area", "pagination", "page-numbers", "skip-link",
-    "popup", "modal", "masthead", "colophon", "site-header", "site-footer", "site-branding",
-    "site-title", "logo", "advert", "advertisement", "ads", "previous", "prev", "next", "toc",
-    "author-box", "author-bio", "about-author", "author-description", "button", "buttons",
-    "btn", "cta", "signup", "adspot", "ad-slot", "adsbygoogle", "reklama", "sponsored",
-    "wp-caption-text", "product", "products", "wc-block-grid", "woocommerce",
-)
-
-
 class ClassPattern:
     """A regex searched in each class/id token of an element (see :func:`has_class_word`).
 
@@ -75,7 +59,11 @@ def word_pattern(words: tuple[str, ...]) -> ClassPattern:
         r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, words)) + r")(?![a-z0-9])"))
 
 
-_NOISE_CLASS = word_pattern(_NOISE_WORDS)
+#: Class/id words of non-article blocks. Matched as whole dash/underscore-separated parts of a
+#: token, so ``comment-respond`` and ``related-posts__link`` match but ``commentary`` does not.
+_NOISE_CLASS = word_pattern((*VOCABULARY.words("noise_classes"),
+                             *VOCABULARY.words("related_classes"),
+                             *VOCABULARY.words("pagination_classes")))
 #: Tokens that name no block: WordPress puts the post's taxonomy slugs in its class
 #: (``tag-newsletter``) and layout wrappers say what they sit beside (``has-sidebar``).
 _IGNORED_TOKEN = re.compile(r"^(?:category|tag|format|status|type|has|no|with|without)-|^post-\d+$")

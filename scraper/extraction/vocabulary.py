@@ -53,6 +53,13 @@ class Language:
     related_headings: tuple[str, ...] = ()
     #: Classes of a related-posts block (themes and plugins: YARPP, Contextual Related Posts).
     related_classes: tuple[str, ...] = ()
+    #: Classes and ids of blocks that are never the article (menus, cookie notices, comments,
+    #: sharing, ads...), matched as whole dash/underscore-separated parts of a token.
+    noise_classes: tuple[str, ...] = ()
+    #: A listing's page-number bar (chrome too).
+    pagination_classes: tuple[str, ...] = ()
+    #: A title-classed element: a card's title, a block's heading.
+    title_classes: tuple[str, ...] = ()
     #: A teaser card's link that is no title: "Read more", "Czytaj dalej".
     read_more: tuple[str, ...] = ()
     #: Before a byline's name: "Posted by", "Autor:", "przez".
@@ -94,6 +101,18 @@ ENGLISH = Language(
         r"(?:more|recommended)\s+from\s+\S.{0,60}"),
     related_classes=("related", "relatedposts", "yarpp", "crp", "rp4wp", "similar", "read-also",
                      "also-like", "read-more-wrap"),
+    noise_classes=(
+        "nav", "navbar", "navigation", "menu", "breadcrumb", "breadcrumbs", "crumbs", "cookie",
+        "cookies", "consent", "gdpr", "cmplz", "newsletter", "subscribe", "subscription",
+        "mailchimp", "mc4wp", "optin", "comment", "comments", "respond", "discussion", "disqus",
+        "share", "sharing", "sharedaddy", "social", "sidebar", "secondary", "widget-area",
+        "skip-link", "popup", "modal", "masthead", "colophon", "site-header", "site-footer",
+        "site-branding", "site-title", "logo", "advert", "advertisement", "ads", "previous",
+        "prev", "next", "toc", "author-box", "author-bio", "about-author", "author-description",
+        "button", "buttons", "btn", "cta", "signup", "adspot", "ad-slot", "adsbygoogle",
+        "sponsored", "wp-caption-text", "product", "products", "wc-block-grid", "woocommerce"),
+    pagination_classes=("pagination", "page-numbers"),
+    title_classes=("title", "heading", "headline"),
     read_more=(r"read\s+more", r"continue\s+reading", "more"),
     byline=(r"(?:(?:posted|written|published)\s+)?by", "author"),
     pager_words=("previous", "prev", "next", "older", "newer"),
@@ -126,6 +145,7 @@ POLISH = Language(
         r"wi[eę]cej\s+(?:wpis[oó]w|artyku[lł][oó]w|post[oó]w|tekst[oó]w)",
         r"(?:zobacz|przeczytaj|czytaj)\s+(?:tak[zż]e|te[zż]|r[oó]wnie[zż])"),
     related_classes=("zobacz-takze",),
+    noise_classes=("reklama",),
     read_more=(r"czytaj\s+(?:dalej|więcej)", "więcej"),
     byline=(r"autor(?:ka)?", "przez", r"napisa(?:ł|ła|l|la)"),
     pager_words=("poprzedni", "następny", "nastepny", "starszy", "nowszy"),
