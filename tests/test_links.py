@@ -10,7 +10,8 @@ import pytest
 from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 
-from scraper.extraction.document import Page, without_tracking
+from scraper.extraction.document import Page
+from scraper.extraction.urls import without_tracking
 from scraper.links import DENY, followed_links
 
 SAVED = Path(__file__).parent / "pages"

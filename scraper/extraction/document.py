@@ -11,14 +11,14 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Generic, NamedTuple, TypeVar
-from urllib.parse import parse_qsl, urldefrag, urlencode, urljoin, urlsplit, urlunsplit
 
 import lxml.html
 from lxml import etree
 from lxml.html import HtmlElement
 
+from scraper.extraction import urls
 from scraper.extraction.decoding import ExtractionError, to_markup
 from scraper.extraction.jsonld import JsonLd
 from scraper.extraction.related import RelatedBlock, find_related, related_heading
@@ -75,8 +75,6 @@ _NEVER_TEXT = word_pattern((*VOCABULARY.words("read_time_classes"), "kk-star-rat
                             "star-rating", "star-ratings", "lwptoc", "page-links"))
 #: Never the article's text: image captions (the headline is left out apart).
 _NOT_TEXT_TAGS = frozenset({"figcaption"})
-_TRACKING_KEYS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid",
-                            "igshid", "_hsenc", "_hsmi"})
 #: A link to the previous or next post ("← Previous Post", "Następny wpis »"): the pager
 #: under a post is not its text, even where no class says so.
 _PAGER_LINK = re.compile(rf"[←«‹]?\s*{VOCABULARY.alternation('pager_words')}"
@@ -127,25 +125,6 @@ def _utf8(markup: str, encoded: bytes | None) -> str | bytes:
         return markup
 
 
-@lru_cache(maxsize=4096)
-def without_tracking(url: str) -> str:
-    """``url`` without the parameters that only say where a click came from (``utm_*``,
-    ``fbclid``, Medium's ``source=post_page-----…``): the same post must have one address,
-    or a teaser never finds the archived article it points to."""
-    parts = urlsplit(url)
-    pairs = parse_qsl(parts.query, keep_blank_values=True)
-    kept = [(key, value) for key, value in pairs if not _is_tracking(key, value)]
-    if len(kept) == len(pairs):
-        return url
-    return urlunsplit(parts._replace(query=urlencode(kept)))
-
-
-def _is_tracking(key: str, value: str) -> bool:
-    key = key.lower()
-    return key.startswith("utm_") or key in _TRACKING_KEYS or (
-        key == "source" and "-----" in value)
-
-
 def _only_a_date(paragraph: HtmlElement) -> bool:
     """True for a paragraph that says nothing but its ``<time>`` (Bear Blog's date line)."""
     time = next(paragraph.iter("time"), None)
@@ -162,29 +141,6 @@ def _names_more(title: str, end: int) -> bool:
 def _is_body(el: HtmlElement) -> bool:
     return el.get("itemprop") == "articleBody" or not _BODY_CLASSES.isdisjoint(
         (el.get("class") or "").split())
-
-
-#: An absolute http(s) address that ``urljoin`` and ``urldefrag`` give back as written (but for
-#: the fragment): printable ASCII, a host without brackets, no ``;params``, no empty query.
-_PLAIN_ABSOLUTE = re.compile(
-    r"https?://[!\"$-.0->@-Z\\^-~]+(?:/[!\"$-:<->@-~]*)?(?:\?[!\"$-~]+)?(?:#[!-~]*)?")
-
-
-@lru_cache(maxsize=4096)
-def _join(base: str, href: str) -> str | None:
-    """``urljoin`` without the fragment; cached, since a page links the same posts many times.
-    None for an address Python cannot parse (``http://[::1/``, a bracketed host that is no IP
-    address): one broken link must not cost the page its article."""
-    try:
-        return urldefrag(urljoin(base, href))[0]
-    except ValueError:
-        return None
-
-
-def _resolve(base: str, href: str) -> str | None:
-    """``_join`` without parsing either address when ``href`` is already plainly absolute,
-    as nearly every link of a WordPress page is."""
-    return href.partition("#")[0] if _PLAIN_ABSOLUTE.fullmatch(href) else _join(base, href)
 
 
 @dataclass
@@ -221,7 +177,7 @@ class Page:
     def base(self) -> str:
         """The address relative links resolve against (``<base href>`` when the page has one)."""
         href = next((el.get("href") for el in self.doc.iter("base") if el.get("href")), None)
-        return (_join(self.url, href) if href else None) or self.url
+        return (urls.join(self.url, href) if href else None) or self.url
 
     def absolute(self, href: str | None) -> str | None:
         """``href`` made absolute, fragment and tracking parameters dropped; None for empty,
@@ -233,13 +189,8 @@ class Page:
             return None
         if href in self._addresses:
             return self._addresses[href]
-        stripped = href.strip()
-        url = _resolve(self.base, stripped) if stripped else None
-        absolute = url if url and url.startswith(("http://", "https://", "file:")) else None
-        if absolute and "?" in absolute:
-            absolute = without_tracking(absolute)
-        self._addresses[href] = absolute
-        return absolute
+        url = self._addresses[href] = urls.absolute(self.base, href)
+        return url
 
     # -- head signals ------------------------------------------------------------------------
 

@@ -1,13 +1,17 @@
 """What an address says, and the one way addresses are cleaned.
 
-Every rule that reads an address (is the page an archive, does a teaser link a post, is a
-link a category's) builds on the path segments of the vocabulary, joined here once, so the
-rules cannot drift apart again.
+Every address extraction stores or the crawl follows (the canonical URL, teaser links,
+images, the links of a page) is made absolute here, without its fragment and the parameters
+that only track a click. Every rule that reads an address (is the page an archive, does a
+teaser link a post, is a link a category's) builds on the path segments of the vocabulary,
+joined here once, so the rules cannot drift apart again.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from urllib.parse import parse_qsl, urldefrag, urlencode, urljoin, urlsplit, urlunsplit
 
 from scraper.extraction.vocabulary import VOCABULARY
 
@@ -27,3 +31,57 @@ IN_CATEGORY = re.compile(rf"/{_CATEGORY}/")
 NOT_A_POST = re.compile(rf"/{_ANY_TERM}/|/@[^/]+/?$")
 #: A search's path segment (``/search``, ``/szukaj``).
 SEARCH_SEGMENTS = frozenset(VOCABULARY.words("search_segments"))
+
+_TRACKING_KEYS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid",
+                            "igshid", "_hsenc", "_hsmi"})
+#: An absolute http(s) address that ``urljoin`` and ``urldefrag`` give back as written (but for
+#: the fragment): printable ASCII, a host without brackets, no ``;params``, no empty query.
+_PLAIN_ABSOLUTE = re.compile(
+    r"https?://[!\"$-.0->@-Z\\^-~]+(?:/[!\"$-:<->@-~]*)?(?:\?[!\"$-~]+)?(?:#[!-~]*)?")
+
+
+def absolute(base: str, href: str) -> str | None:
+    """``href`` resolved against ``base``, fragment and tracking parameters dropped; None for
+    an empty, ``data:``, script or unparsable link."""
+    stripped = href.strip()
+    url = _resolve(base, stripped) if stripped else None
+    found = url if url and url.startswith(("http://", "https://", "file:")) else None
+    if found and "?" in found:
+        found = without_tracking(found)
+    return found
+
+
+@lru_cache(maxsize=4096)
+def without_tracking(url: str) -> str:
+    """``url`` without the parameters that only say where a click came from (``utm_*``,
+    ``fbclid``, Medium's ``source=post_page-----…``): the same post must have one address,
+    or a teaser never finds the archived article it points to."""
+    parts = urlsplit(url)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(key, value) for key, value in pairs if not _is_tracking(key, value)]
+    if len(kept) == len(pairs):
+        return url
+    return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
+def _is_tracking(key: str, value: str) -> bool:
+    key = key.lower()
+    return key.startswith("utm_") or key in _TRACKING_KEYS or (
+        key == "source" and "-----" in value)
+
+
+@lru_cache(maxsize=4096)
+def join(base: str, href: str) -> str | None:
+    """``urljoin`` without the fragment; cached, since a page links the same posts many times.
+    None for an address Python cannot parse (``http://[::1/``, a bracketed host that is no IP
+    address): one broken link must not cost the page its article."""
+    try:
+        return urldefrag(urljoin(base, href))[0]
+    except ValueError:
+        return None
+
+
+def _resolve(base: str, href: str) -> str | None:
+    """:func:`join` without parsing either address when ``href`` is already plainly absolute,
+    as nearly every link of a WordPress page is."""
+    return href.partition("#")[0] if _PLAIN_ABSOLUTE.fullmatch(href) else join(base, href)
