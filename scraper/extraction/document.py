@@ -21,13 +21,11 @@ from lxml.html import HtmlElement
 from scraper.extraction import urls
 from scraper.extraction.decoding import ExtractionError, to_markup
 from scraper.extraction.jsonld import JsonLd
+from scraper.extraction.noise import MAIN_IDS, in_noise, is_noise
 from scraper.extraction.related import RelatedBlock, find_related, related_heading
 from scraper.extraction.selectors import ClassIndex, compiled, within
 from scraper.extraction.text import (
-    MAIN_IDS,
-    in_noise,
     is_hidden,
-    is_noise,
     normalize_space,
     text_nodes_containing,
     text_of,

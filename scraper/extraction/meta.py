@@ -15,11 +15,11 @@ from lxml.html import HtmlElement
 
 from scraper.extraction.document import TITLE_SEPARATORS, Found, Page
 from scraper.extraction.jsonld import names
+from scraper.extraction.noise import in_noise
 from scraper.extraction.selectors import within
 from scraper.extraction.text import (
     META_LINE,
     has_class_word,
-    in_noise,
     meta_items,
     normalize_space,
     text_of,
