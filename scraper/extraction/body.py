@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from lxml.html import HtmlElement
+
 from scraper.extraction.document import Page
+from scraper.extraction.noise import in_noise
+from scraper.extraction.selectors import within
 from scraper.extraction.text import text_blocks
 
 #: Headings kept as the article's outline (the headline h1 is not in the text; another h1
@@ -37,3 +41,11 @@ def body(page: Page) -> Body:
     text = "\n\n".join(text for _, text in blocks)
     headings = [text for tag, text in blocks if tag in OUTLINE_TAGS]
     return Body(text, headings, source if text else None, text.count(" ") + len(blocks))
+
+
+def outside_text(page: Page, el: HtmlElement) -> bool:
+    """True when ``el`` is no part of the article's text as read: outside the text's element,
+    or in a part of it the text leaves out (a date and tags line above the text, in the same
+    box: Eleventy). A whole-article body counts as outside: its meta line is in it."""
+    text = page.body.value
+    return text is page.root or not within(el, text) or in_noise(el, page.skip_body, text)

@@ -46,6 +46,12 @@ class Found(NamedTuple, Generic[T]):
     source: str
 
 
+class Missing(NamedTuple):
+    """Why a field has no value, when its function knows better than the registry's reason."""
+
+    reason: str
+
+
 #: Microdata types that mark the article element on themes without ``<article>``.
 ARTICLE_ITEMTYPES = ("BlogPosting", "schema.org/Article", "NewsArticle")
 _BODY_CLASSES = frozenset({
@@ -351,6 +357,15 @@ class Page:
         if name not in self.markup:
             return []
         return [el for el in _ITEMPROP(self.root, name=name) if not self.in_noise(el)]
+
+    def microdata(self, prop: str) -> Iterator[str]:
+        """Values of the article's ``itemprop`` ``prop`` (for themes without JSON-LD):
+        ``content``, an image's ``src``, else the visible text."""
+        for el in self.itemprop(prop):
+            value = el.get("content") or (el.get("src") if prop == "image" else None) or \
+                text_of(el)
+            if value and value.strip():
+                yield value.strip()
 
     @cached_property
     def related(self) -> RelatedBlock | None:
