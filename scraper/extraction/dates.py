@@ -32,21 +32,7 @@ from scraper.extraction.text import (
 )
 from scraper.extraction.vocabulary import VOCABULARY
 
-_MONTH_NAMES: dict[int, tuple[str, ...]] = {
-    1: ("january", "jan", "styczeń", "stycznia", "styczen", "sty"),
-    2: ("february", "feb", "luty", "lutego", "lut"),
-    3: ("march", "mar", "marzec", "marca"),
-    4: ("april", "apr", "kwiecień", "kwietnia", "kwiecien", "kwi"),
-    5: ("may", "maj", "maja"),
-    6: ("june", "jun", "czerwiec", "czerwca", "cze"),
-    7: ("july", "jul", "lipiec", "lipca", "lip"),
-    8: ("august", "aug", "sierpień", "sierpnia", "sierpien", "sie"),
-    9: ("september", "sept", "sep", "wrzesień", "września", "wrzesien", "wrzesnia", "wrz"),
-    10: ("october", "oct", "październik", "października", "pazdziernik", "pazdziernika", "paź",
-         "paz"),
-    11: ("november", "nov", "listopad", "listopada", "lis"),
-    12: ("december", "dec", "grudzień", "grudnia", "grudzien", "gru"),
-}
+_MONTH_NAMES = VOCABULARY.months()
 _MONTHS = {name: number for number, names in _MONTH_NAMES.items() for name in names}
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _DATE = re.compile(

@@ -33,6 +33,9 @@ class Language:
     read_time_keywords: tuple[str, ...] = ()
     #: Classes of an element showing the read time (a widget or a meta-line item).
     read_time_classes: tuple[str, ...] = ()
+    #: Month names, January to December, each with its other forms (genitive, abbreviation,
+    #: without diacritics).
+    months: tuple[tuple[str, ...], ...] = ()
     #: Before a published date: "Posted on", "Data publikacji:".
     published_labels: tuple[str, ...] = ()
     #: Stems of the published labels, to find their text nodes.
@@ -81,6 +84,10 @@ ENGLISH = Language(
     read_time_keywords=("read",),
     read_time_classes=("read-time", "reading-time", "readtime", "time-to-read",
                        "reading-duration"),
+    months=(("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
+            ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
+            ("september", "sept", "sep"), ("october", "oct"), ("november", "nov"),
+            ("december", "dec")),
     published_labels=(r"date\s+published", r"publish(?:ed)?\s+(?:date|on)", "published",
                       r"posted(?:\s+on)?"),
     published_keywords=("publish", "posted"),
@@ -129,6 +136,13 @@ POLISH = Language(
     read_time_about=(r"ok\.", "około", r"ca\."),
     read_time_keywords=("czyt", "lektur"),
     read_time_classes=("czas-czytania",),
+    months=(("styczeń", "stycznia", "styczen", "sty"), ("luty", "lutego", "lut"),
+            ("marzec", "marca"), ("kwiecień", "kwietnia", "kwiecien", "kwi"),
+            ("maj", "maja"), ("czerwiec", "czerwca", "cze"), ("lipiec", "lipca", "lip"),
+            ("sierpień", "sierpnia", "sierpien", "sie"),
+            ("wrzesień", "września", "wrzesien", "wrzesnia", "wrz"),
+            ("październik", "października", "pazdziernik", "pazdziernika", "paź", "paz"),
+            ("listopad", "listopada", "lis"), ("grudzień", "grudnia", "grudzien", "gru")),
     published_labels=(r"data\s+(?:publikacji|dodania|wpisu)", r"opublikowan[oya](?:\s+dnia)?",
                       r"dodan[oya]"),
     published_keywords=("publikac", "opublikowan", "dodan"),
@@ -190,6 +204,13 @@ class Vocabulary:
         """Every language's entries of ``table``, first occurrence kept, in language order."""
         return tuple(dict.fromkeys(word for language in self.languages
                                    for word in getattr(language, table)))
+
+    def months(self) -> dict[int, tuple[str, ...]]:
+        """Every language's names of each month, by its number (1 for January)."""
+        return {number: tuple(dict.fromkeys(name for language in self.languages
+                                            if language.months
+                                            for name in language.months[number - 1]))
+                for number in range(1, 13)}
 
     def alternation(self, table: str) -> str:
         """``table``'s entries as one non-capturing regex group (fragments as written)."""
