@@ -26,7 +26,7 @@ _BYLINE_WORDS = VOCABULARY.alternation("byline")
 _AUTHOR_PREFIX = re.compile(rf"^(?:{_BYLINE_WORDS})\s*:?\s+", re.IGNORECASE)
 #: The whole text before a byline's name: a label, nothing more.
 _BYLINE_LABEL = re.compile(rf"\s*(?:{_BYLINE_WORDS})\s*:?\s*", re.IGNORECASE)
-_AUTHOR_CLASS = word_pattern(("author", "byline", "autor"))
+_AUTHOR_CLASS = word_pattern((*VOCABULARY.words("author_segments"), "byline"))
 _CAPITALIZED = r"[A-ZĄĆĘŁŃÓŚŹŻ][^\s\d|·•,:;]*"
 #: A byline within a meta line's text: the words, then a capitalized name.
 _BYLINE_IN_TEXT = re.compile(

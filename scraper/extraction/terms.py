@@ -19,11 +19,12 @@ from scraper.extraction.text import (
     word_pattern,
 )
 from scraper.extraction.urls import IN_CATEGORY, TERM_LINK
+from scraper.extraction.vocabulary import VOCABULARY
 
 #: Term class words, by ``rel``, for links that carry no ``rel``.
 _TERM_CLASSES = {
-    "tag": word_pattern(("tag", "tags", "tagi", "post-tags", "field--tags")),
-    "category": word_pattern(("category", "categories", "kategoria", "kategorie")),
+    "tag": word_pattern(VOCABULARY.words("tag_classes")),
+    "category": word_pattern(VOCABULARY.words("category_segments")),
 }
 #: More microdata properties naming terms: Joomla marks its category link ``genre``.
 _MICRODATA_ALSO = {"category": ("genre",)}

@@ -46,10 +46,13 @@ class Language:
     #: find the update labels' text nodes and keep an update date from being the published one.
     updated_words: tuple[str, ...] = ()
     #: Path segments of a category, tag or author archive (``/kategoria/buty/``, ``/t/rust``)
-    #: and of a search (``/szukaj?q=``).
+    #: and of a search (``/szukaj?q=``). The category and author words also name the class
+    #: of a category list and of an author's name.
     category_segments: tuple[str, ...] = ()
     tag_segments: tuple[str, ...] = ()
     author_segments: tuple[str, ...] = ()
+    #: Classes of a list of the post's tags (``ul.post-tags``, Drupal's ``field--tags``).
+    tag_classes: tuple[str, ...] = ()
     search_segments: tuple[str, ...] = ()
     #: A heading above related posts ("You may also like", "Mogą Cię zainteresować"), matched
     #: against the whole heading, so body sentences never qualify.
@@ -97,6 +100,7 @@ ENGLISH = Language(
     # dev.to's tag pages are /t/rust.
     tag_segments=("tag", "tags", "tagged", "t"),
     author_segments=("author",),
+    tag_classes=("tag", "tags", "post-tags", "field--tags"),
     search_segments=("search",),
     related_headings=(
         r"related(?:\s+(?:posts?|articles?|stories|reading|content|entries))?",
@@ -152,6 +156,7 @@ POLISH = Language(
     category_segments=("kategoria", "kategorie"),
     tag_segments=("tagi",),
     author_segments=("autor",),
+    tag_classes=("tagi",),
     search_segments=("szukaj", "wyszukaj", "wyszukiwanie"),
     related_headings=(
         r"mo(?:g[aą]|[zż]e)\s+ci[eę]\s+(?:(?:r[oó]wnie[zż]|tak[zż]e)\s+)?zainteresowa[cć]",
