@@ -25,7 +25,7 @@ from scraper.extraction.text import text_of
 from scraper.items import Article
 from scraper.profiles import SiteProfile
 
-Reader = Callable[[Page, Body], Found[Any] | Missing | None]
+_Reader = Callable[[Page, Body], Found[Any] | Missing | None]
 
 
 class _Field(NamedTuple):
@@ -34,12 +34,12 @@ class _Field(NamedTuple):
     nothing (None: nothing is missing, the fetched URL or the default stands); and whether
     only an article has it."""
 
-    read: Reader
+    read: _Reader
     missing: str | None
     articles_only: bool = True
 
 
-def _of_page(function: Callable[[Page], Found[Any] | Missing | None]) -> Reader:
+def _of_page(function: Callable[[Page], Found[Any] | Missing | None]) -> _Reader:
     """A field function that reads the page alone."""
     return lambda page, _text: function(page)
 
