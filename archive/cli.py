@@ -84,6 +84,10 @@ def search(query: str, db: Path, limit: int, site: str | None, as_json: bool) ->
     quotes, parentheses, *, ^, : or AND/OR/NOT is SQLite FTS5 syntax, e.g. 'title:roll*'.
     """
     with existing_archive(db) as archive:
+        if site is not None and site not in (known := archive.sites()):
+            raise ArchiveCommandError(
+                f"no site {site!r} in {db} (it holds {', '.join(known) or 'none yet'})",
+                EXIT_USAGE)
         try:
             hits = archive.search(query, limit=limit, site=site)
         except SearchQueryError as error:

@@ -18,7 +18,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from archive.errors import ArchiveError, NotAnArchiveError
 from archive.history import article_history
+from archive.lock import locked_elsewhere
 from archive.schema import migrate, not_an_archive
 from archive.search import search as search_articles
 from archive.stats import archive_stats
@@ -71,14 +73,6 @@ limit 1
 """
 
 
-class ArchiveError(Exception):
-    """The archive cannot be opened, or holds nothing for what was asked; one line."""
-
-
-class NotAnArchiveError(ArchiveError):
-    """The file is something else (not SQLite, or another application's database)."""
-
-
 class Archive:
     """An open archive. Get one with :meth:`open`; ``db`` is its ``sqlite_utils.Database``."""
 
@@ -124,10 +118,13 @@ class Archive:
     # --- runs ----------------------------------------------------------------------------
 
     def start_run(self, site: str, trigger: str, app_version: str, scrapy_version: str) -> int:
-        """Open the run's record first, so even a crawl that dies leaves a trace. The caller
-        holds the archive's lock, so a run still marked running was killed: close it."""
-        for (run_id,) in self.db.execute(
-                "select id from crawl_runs where status = 'running'").fetchall():
+        """Open the run's record first, so even a crawl that dies leaves a trace. A run still
+        marked running was killed, and is closed as such, unless another process holds the
+        archive's lock (see ``archive.lock``): then that run is alive, whatever path the
+        caller opened the archive by, and is left alone."""
+        running = [] if locked_elsewhere(self.path) else self.db.execute(
+            "select id from crawl_runs where status = 'running'").fetchall()
+        for (run_id,) in running:
             self.finish_run(run_id, status="killed",
                             finish_reason="the crawl process ended before the run finished",
                             stats={})
@@ -215,6 +212,11 @@ class Archive:
     def search(self, query: str, *, limit: int = 20, site: str | None = None) -> list[dict]:
         """See :func:`archive.search.search`; raises ``SearchQueryError`` on bad syntax."""
         return search_articles(self.db, query, limit=limit, site=site)
+
+    def sites(self) -> list[str]:
+        """The site profiles the archive has crawled (a run or an article), sorted."""
+        return [site for (site,) in self.db.execute(
+            "select site from crawl_runs union select site from articles order by 1")]
 
     def history(self, url: str) -> list[dict]:
         versions = article_history(self.db, url)

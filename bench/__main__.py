@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import archive, crawl, export, extraction, plot, report, synthetic
+from bench import archive, corpora, crawl, export, extraction, plot, report, synthetic
 from bench.harness import Row, text_table
 from bench.plan import FULL, QUICK, Plan
 
@@ -27,7 +27,7 @@ def say(message: str) -> None:
     print(f"bench: {message}", file=sys.stderr, flush=True)
 
 
-def run(plan: Plan, out: Path) -> None:
+def run(plan: Plan, out: Path, corpora_dir: Path) -> None:
     started = time.monotonic()
     (out / "out").mkdir(parents=True, exist_ok=True)
     # A folder of its own: a second bench started meanwhile must not delete this one's files.
@@ -52,6 +52,8 @@ def run(plan: Plan, out: Path) -> None:
         rows: list[Row] = []
         say("extraction")
         rows += extraction.measure(plan.extraction_synthetic, plan.extraction_repeats)
+        say(f"extraction quality on the real pages of {corpora_dir}")
+        rows += corpora.rows(corpora_dir, plan.corpus_repeats, plan.corpus_pages)
         say("archive writes")
         rows.append(archive.measure_upsert(plan.upsert_articles, plan.upsert_repeats, work,
                                            vocabulary))
@@ -93,9 +95,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent,
                         help="folder for results.md and results.png (default: bench/); "
                              "scratch files go to OUT/out/run-*/ and are removed at the end")
+    parser.add_argument("--corpora", type=Path, default=corpora.DEFAULT_CORPORA,
+                        help="folder holding the real-page sets aeb/ and dates-mediacloud/ "
+                             "(default: ../shared/corpora beside the checkout)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    run(QUICK if args.quick else FULL, args.out)
+    try:
+        corpora.require(args.corpora)
+    except corpora.CorpusMissingError as error:
+        parser.error(str(error))
+    run(QUICK if args.quick else FULL, args.out, args.corpora)
 
 
 if __name__ == "__main__":

@@ -28,8 +28,15 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from bench.harness import Row, Sample, at_least, at_most, interleave, timed
 from scraper.extraction import extract
+
+#: Figures published with the corpora (their READMEs), shown beside ours in results.md.
+PUBLISHED_BODY = ("published: rs_trafilatura 0.970, trafilatura 2.0 0.958, newspaper4k 0.949, "
+                  "readability-lxml 0.922, goose3 0.896")
+PUBLISHED_DATES = "published: htmldate 1.11 extensive 0.913"
 
 #: Where the corpora are unless told otherwise: ``shared/`` beside the project's checkout.
 DEFAULT_CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
@@ -211,12 +218,83 @@ def score_dates(pages: Iterable[DatePage], finder: Callable[[DatePage, bool], st
     return score, count / seconds if seconds else math.inf
 
 
-def _ground_truth(folder: Path) -> dict:
+def require(corpora: Path) -> None:
+    """Raise :class:`CorpusMissingError` unless both sets are in ``corpora``: checked before
+    a long bench starts rather than after its first minutes."""
+    for name in ("aeb", "dates-mediacloud"):
+        _truth_path(corpora / name)
+
+
+def _truth_path(folder: Path) -> Path:
     path = folder / "ground-truth.json"
     if not path.is_file():
         raise CorpusMissingError(f"no {path}: point --corpora at a folder holding aeb/ and "
                                  "dates-mediacloud/ (see ../shared/corpora/README.md)")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return path
+
+
+def _ground_truth(folder: Path) -> dict:
+    return json.loads(_truth_path(folder).read_text(encoding="utf-8"))
+
+
+# --- the bench rows ------------------------------------------------------------------------
+
+
+def rows(corpora: Path, repeats: int, limit: int | None = None) -> list[Row]:
+    """Quality on both sets (one pass each: the scores do not vary) and the speed against
+    trafilatura's ``bare_extraction`` (``repeats`` interleaved passes over the body set).
+    ``limit`` takes the first pages of each set only (the quick plan)."""
+    bodies, dated = body_pages(corpora)[:limit], date_pages(corpora)[:limit]
+    ours, _ = score_bodies(bodies, ours_body)
+    theirs, _ = score_bodies(bodies, trafilatura_body)
+    label = f"ScrapingHub set, {len(bodies)} real articles"
+
+    def quality(figure: str, value: float, baseline: float, name: str, **kwargs: Any) -> Row:
+        """A score measured once, beside the anchor's in the same run."""
+        return Row(figure, Sample.of([value]), "", Sample.of([baseline]), name, **kwargs)
+
+    result = [
+        quality(f"body F1 ({PUBLISHED_BODY}), {label}", ours.f1, theirs.f1,
+                "trafilatura bare_extraction", target=at_least(0.965, "value")),
+        quality(f"context: body precision, {label}", ours.precision, theirs.precision,
+                "trafilatura bare_extraction"),
+        quality(f"context: body recall, {label}", ours.recall, theirs.recall,
+                "trafilatura bare_extraction"),
+        Row(f"real articles called non-articles, {label}", Sample.of([ours.non_articles]),
+            "pages", Sample.of([theirs.non_articles]), "trafilatura (empty text)",
+            target=at_most(0, "value")),
+    ]
+    for with_url in (False, True):
+        mine, _ = score_dates(dated, ours_date, with_url)
+        htmldate_score, _ = score_dates(dated, htmldate_date, with_url)
+        figure = (f"publish date, exact day, {'with' if with_url else 'without'} the URL "
+                  f"({PUBLISHED_DATES}), MediaCloud set, {mine.dated} dated pages")
+        ratio = Sample.of([mine.accuracy / htmldate_score.accuracy
+                           if htmldate_score.accuracy else 0.0])
+        if with_url:
+            result.append(quality(f"context: {figure}", mine.accuracy,
+                                  htmldate_score.accuracy, "htmldate extensive", ratio=ratio))
+            continue
+        result += [
+            quality(figure, mine.accuracy, htmldate_score.accuracy, "htmldate extensive",
+                    target=at_least(0.92, "value")),
+            quality(f"{figure} / htmldate's", mine.accuracy, htmldate_score.accuracy,
+                    "htmldate extensive", ratio=ratio, target=at_least(1.0)),
+            Row(f"undated pages given no date, MediaCloud set, {mine.undated} undated pages",
+                Sample.of([mine.undated_left_empty]), "pages",
+                Sample.of([htmldate_score.undated_left_empty]), "htmldate extensive",
+                target=at_least(mine.undated, "value")),
+        ]
+
+    def one_pass(extractor: Callable[[BodyPage], object]) -> Callable[[], float]:
+        return lambda: len(bodies) / timed(lambda: [extractor(page) for page in bodies])
+
+    ours_rate, their_rate = (Sample.of(values) for values in interleave(
+        one_pass(ours_body), one_pass(trafilatura_body), repeats=repeats))
+    result.append(Row(f"extraction speed-up over trafilatura bare_extraction, {label}",
+                      ours_rate, "pages/s", their_rate, "trafilatura bare_extraction",
+                      ours_rate.per(their_rate), at_least(3.0)))
+    return result
 
 
 # --- the command ---------------------------------------------------------------------------

@@ -27,6 +27,10 @@ class Plan:
     search_passes: int
     export_repeats: int
     budget_seconds: float
+    #: Interleaved speed passes over the real-page body set, and how many pages of each real
+    #: set to take (None: all of them).
+    corpus_repeats: int = 3
+    corpus_pages: int | None = None
 
 
 FULL = Plan(name="full", crawl_sizes=(500, 2_000, 10_000), crawl_repeats=(3, 3, 2),

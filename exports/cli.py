@@ -25,22 +25,28 @@ class CannotReadArchive(click.ClickException):
               help="json: one array; jsonl: one object per line; csv: a header row, then rows.")
 @click.option("--table", type=click.Choice(list(TABLES)), default="articles", show_default=True,
               help="What to export; articles carry their teasers nested in JSON and JSON Lines.")
-@click.option("--since", metavar="DATE", help="Only what changed at or after DATE (ISO 8601).")
+@click.option("--since", metavar="DATE",
+              help="Only what changed at or after DATE (ISO 8601): articles and teasers whose "
+                   "content or status changed, versions captured, runs started or finished.")
 @click.option("--site", help="Only this site profile's rows.")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default="archive.db",
               show_default=True, help="The archive to read.")
 @click.option("--out", default="-", show_default=True, metavar="PATH",
-              help="File to write (atomically); - for stdout.")
+              help="File to write (atomically); - for stdout. A FIFO or a device (/dev/stdout, "
+                   "/dev/null) is written into, not replaced.")
 @click.option("--gzip", "compress", is_flag=True, help="Compress the output with gzip.")
+@click.option("--escape-formulas/--no-escape-formulas", default=True, show_default=True,
+              help="CSV only: prefix text starting with = + - @, a tab or a carriage return "
+                   "with ' so a spreadsheet shows it instead of running it as a formula.")
 def export(export_format: str, table: str, since: str | None, site: str | None, db: Path,
-           out: str, compress: bool) -> None:
+           out: str, compress: bool, escape_formulas: bool) -> None:
     """Export the archive as JSON, JSON Lines or CSV."""
     # systemd and timeout(1) stop a job with SIGTERM: as an exit, not a kill, it lets the
     # export remove its temporary file as it does on Ctrl-C.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         rows = write_export(db, out, export_format, table=table, since=since, site=site,
-                            compress=compress)
+                            compress=compress, escape_formulas=escape_formulas)
     except UnreadableArchiveError as error:
         raise CannotReadArchive(str(error)) from None
     except ExportError as error:

@@ -42,10 +42,16 @@ class TableSpec:
 
 
 def _changed_since(alias: str) -> str:
-    """The articles (under ``alias``) whose content or status last changed in a run started
-    at or after ``:since``: what a scheduled export has not seen yet, removals included."""
-    runs = "(select id from crawl_runs where started_at >= :since)"
-    return f"({alias}.last_changed_run in {runs} or {alias}.status_changed_run in {runs})"
+    """The articles (under ``alias``) whose content or status changed at or after ``:since``:
+    what a scheduled export has not seen yet, removals included. The content changed when
+    the article's current version was captured; the status (gone, redirected, live again)
+    when its fetch in the run that changed it was written. A run that started before
+    ``:since`` and captured a change after it therefore counts, as ``--help`` promises."""
+    captured = (f"(select v.captured_at from article_versions v where v.article_id = {alias}.id"
+                f" and v.version = {alias}.version) >= :since")
+    status = (f"exists (select 1 from fetches f where f.article_id = {alias}.id"
+              f" and f.crawl_run_id = {alias}.status_changed_run and f.fetched_at >= :since)")
+    return f"({captured} or {status})"
 
 
 TABLES: dict[str, TableSpec] = {
@@ -69,7 +75,8 @@ TABLES: dict[str, TableSpec] = {
         extra=("a.url as article_url",),
     ),
     "runs": TableSpec(
-        table="crawl_runs", source="crawl_runs x", order="x.id", since="x.started_at >= :since",
+        table="crawl_runs", source="crawl_runs x", order="x.id",
+        since="(x.started_at >= :since or x.finished_at >= :since)",
         site="x.site = :site", json_columns=frozenset({"stats"}),
     ),
 }

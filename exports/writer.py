@@ -5,8 +5,11 @@ its way out: exports outrun ``sqlite-utils rows`` while nesting each article's t
 The teasers come from a second cursor in the same order and are merged in as the rows pass,
 so memory stays flat. The archive is read with the standard library's ``sqlite3``: an export
 is plain SQL, and without sqlite-utils (and the numpy it loads) a scheduled export starts in
-a tenth of a second. Output goes to a temporary file renamed over the target only once
-complete: a killed export never leaves a truncated file under the name the user asked for.
+a tenth of a second. Output to a file goes to a temporary file renamed over the target only
+once complete: a killed export never leaves a truncated file under the name the user asked
+for. A stream (stdout, a FIFO, a terminal, ``/dev/null``) is written into, never replaced, and
+the files SQLite keeps beside a database are refused. CSV text that a spreadsheet would run as
+a formula is neutralised by default, as OWASP's CSV injection rule asks.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import csv
 import gzip
 import io
 import os
+import re
 import sqlite3
 import stat
 import sys
@@ -39,23 +43,29 @@ FORMATS = ("json", "jsonl", "csv")
 
 def write_export(db_path: str | Path, out: str | Path, format: str, *,
                  table: str = "articles", since: str | None = None, site: str | None = None,
-                 compress: bool = False) -> int:
+                 compress: bool = False, escape_formulas: bool = True) -> int:
     """Export ``table`` of the archive at ``db_path`` to ``out`` (``-``: stdout); returns the
-    number of rows written. Raises ``ExportError`` for anything the user can correct."""
+    number of rows written. Raises ``ExportError`` for anything the user can correct.
+
+    ``out`` naming a FIFO, a character device or one of this process's descriptors
+    (``/dev/stdout``, ``/dev/fd/3``) is written into as a stream; any other path is replaced
+    atomically. A CSV text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+    return gets a leading ``'`` so a spreadsheet shows it rather than running it, unless
+    ``escape_formulas`` is false (for tools that need the raw text)."""
     if format not in FORMATS:
         raise ExportError(f"unknown format {format!r} (choose from {', '.join(FORMATS)})")
     spec = table_spec(table)
     since_text = parse_since(since)
     if not Path(db_path).is_file():
         raise ExportError(f"no archive at {db_path}")
-    if str(out) != "-" and Path(out).exists() and Path(out).samefile(db_path):
-        raise ExportError(f"--out {out} is the archive itself")
+    if str(out) != "-":
+        _refuse_database_files(Path(out), Path(db_path))
     _upgrade_if_older(db_path)
     db = sqlite3.connect(db_path)
     try:
         with _output(out, compress) as stream:
             if format == "csv":
-                return _write_csv(db, spec, since_text, site, stream)
+                return _write_csv(db, spec, since_text, site, stream, escape_formulas)
             lines = _json_lines(db, spec, since_text, site)
             try:
                 return (_write_array if format == "json" else _write_lines)(lines, stream)
@@ -179,13 +189,14 @@ def _split_alias(expression: str) -> tuple[str, str]:
 
 
 def _write_csv(db: sqlite3.Connection, spec: TableSpec, since: str | None,
-               site: str | None, stream: IO[bytes]) -> int:
+               site: str | None, stream: IO[bytes], escape_formulas: bool) -> int:
     """RFC 4180 rows with a header: text always quoted (so an empty string and NULL, an empty
     field, stay apart), numbers bare, JSON columns as JSON text. SQLite renders each line, as
     it renders JSON rows, so no field passes through Python's csv module one by one."""
     names = columns(db, spec)
     extras = [_split_alias(e) for e in spec.extra]
-    fields = [_csv_field(f"x.{name}") for name in names] + [_csv_field(e) for e, _ in extras]
+    fields = [_csv_field(expression, escape_formulas)
+              for expression in [f"x.{name}" for name in names] + [e for e, _ in extras]]
     sql, params = select(spec, since=since, site=site,
                          select_list=_utf8(" || ',' || ".join(fields)))
     header = io.StringIO()
@@ -198,15 +209,27 @@ def _write_csv(db: sqlite3.Connection, spec: TableSpec, since: str | None,
     return count
 
 
-def _csv_field(expression: str) -> str:
+#: What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection"): = + - @, a tab
+#: and a carriage return, as SQL literals.
+_FORMULA_STARTS = "'=', '+', '-', '@', char(9), char(13)"
+
+
+def _csv_field(expression: str, escape_formulas: bool) -> str:
+    """One CSV field. Text that would start a formula gets a leading ``'``, which a
+    spreadsheet shows as text; numbers are stored as numbers, so ``-3`` is left a number."""
+    text = f"replace({expression}, '\"', '\"\"')"
+    if escape_formulas:
+        text = (f"(case when substr({expression}, 1, 1) in ({_FORMULA_STARTS}) "
+                f"then '''' else '' end) || {text}")
     return (f"(case when {expression} is null then '' "
             f"when typeof({expression}) in ('integer', 'real') then cast({expression} as text) "
-            f"else '\"' || replace({expression}, '\"', '\"\"') || '\"' end)")
+            f"else '\"' || {text} || '\"' end)")
 
 
 @contextmanager
 def _output(out: str | Path, compress: bool) -> Iterator[IO[bytes]]:
-    """A byte stream onto ``out``: stdout for ``-``, else a temporary file in the target's
+    """A byte stream onto ``out``: stdout for ``-``; the stream itself for a FIFO, a
+    character device or a descriptor of this process; else a temporary file in the target's
     folder, renamed over the target only when the whole export was written."""
     if str(out) == "-":
         with _compressed(sys.stdout.buffer, compress) as stream:
@@ -214,8 +237,11 @@ def _output(out: str | Path, compress: bool) -> Iterator[IO[bytes]]:
         sys.stdout.buffer.flush()
         return
     target = Path(out)
-    if target.is_dir():
-        raise ExportError(f"cannot write {target}: it is a directory")
+    stream_fd = _stream_descriptor(target)
+    if stream_fd is not None:
+        with open(stream_fd, "wb") as handle, _compressed(handle, compress) as stream:
+            yield stream
+        return
     try:
         handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 — closed below, renamed or removed
             "wb", dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False)
@@ -232,6 +258,73 @@ def _output(out: str | Path, compress: bool) -> Iterator[IO[bytes]]:
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
         raise
+
+
+#: Names of a descriptor this process already has open: its stdout is written into as it
+#: is (appended to after ``>>``, say), not reopened or replaced by a file.
+_DESCRIPTOR_PATH = re.compile(r"/dev/(?:std(?P<std>out|err)|fd/(?P<fd>\d+))"
+                              r"|/proc/(?:self|thread-self|(?P<pid>\d+))/fd/(?P<proc_fd>\d+)")
+
+
+def _stream_descriptor(target: Path) -> int | None:
+    """A descriptor to write the export into when ``target`` is a stream rather than a file
+    to replace; None for a regular file or a new one. A rename over ``/dev/stdout`` or a FIFO
+    would replace it with a regular file, and no rename can replace a device."""
+    named = _DESCRIPTOR_PATH.fullmatch(os.path.abspath(target))
+    if named and named["pid"] in (None, str(os.getpid())):
+        std = named["std"]
+        return os.dup({"out": 1, "err": 2}[std] if std else int(named["fd"] or named["proc_fd"]))
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:
+        return None  # a new file, or a path the temporary file's creation reports on
+    if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode):
+        return os.open(target, os.O_WRONLY)
+    if stat.S_ISREG(mode):
+        return None
+    kind = "a directory" if stat.S_ISDIR(mode) else "a block device" if stat.S_ISBLK(mode) \
+        else "a socket" if stat.S_ISSOCK(mode) else "not a file"
+    raise ExportError(f"cannot write {target}: it is {kind}")
+
+
+#: Files SQLite keeps beside a database ``X`` as ``X-wal`` etc. (and the lock an older
+#: release kept as ``X.lock``): an export renamed over one of them while the database is in
+#: use makes every reader fail ("disk I/O error") or loses committed writes.
+_DATABASE_FILES = {"-wal": "write-ahead log", "-shm": "shared-memory index",
+                   "-journal": "rollback journal", ".lock": "lock file"}
+
+
+def _refuse_database_files(target: Path, db_path: Path) -> None:
+    """``ExportError`` when ``target`` is the archive itself, one of the files SQLite keeps
+    beside it (by name or through a link), or one of those of any other SQLite database."""
+    if target.exists() and target.samefile(db_path):
+        raise ExportError(f"--out {target} is the archive itself")
+    for suffix, kind in _DATABASE_FILES.items():
+        for database in (str(db_path), os.path.realpath(db_path)):
+            if _same_file(target, Path(f"{database}{suffix}")):
+                raise _database_file_error(target, kind, db_path)
+        for path in {os.path.abspath(target), os.path.realpath(target)}:
+            if path.endswith(suffix) and _is_sqlite(path[:-len(suffix)]):
+                raise _database_file_error(target, kind, path[:-len(suffix)])
+
+
+def _same_file(target: Path, other: Path) -> bool:
+    if os.path.realpath(target) == os.path.realpath(other):
+        return True
+    return target.exists() and other.exists() and target.samefile(other)
+
+
+def _database_file_error(target: Path, kind: str, database: str | Path) -> ExportError:
+    return ExportError(f"--out {target} is the {kind} of the SQLite database {database}; "
+                       "writing it would break that database")
+
+
+def _is_sqlite(path: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
 
 
 def _mode_for(target: Path) -> int:

@@ -15,6 +15,7 @@ import json
 import os
 import sys
 from collections import Counter
+from datetime import UTC, datetime
 from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -172,9 +173,18 @@ def report_crawl(result: CrawlResult, start_url: str, quiet: bool) -> None:
             f"run {result.run['id']} was stopped before it could finish; the next run closes "
             "it and fetches again what it had not written", ExitCode.PAGE_ERRORS)
     if not result.reached_site:
-        from scraper.robots import UNREACHABLE_STAT
+        from scraper.failures import UNREACHABLE_KINDS
+        from scraper.robots import FAILED_KIND_STAT, FAILED_STAT, UNREACHABLE_STAT
 
         stats = json.loads(result.run["stats"] or "{}")
+        if stats.get(FAILED_STAT) and stats.get(FAILED_KIND_STAT) in UNREACHABLE_KINDS:
+            raise CommandFailed(f"could not start: cannot reach {start_url}: "
+                                f"{stats[FAILED_STAT]}", ExitCode.CANNOT_START)
+        if stats.get(FAILED_STAT):
+            raise CommandFailed(
+                f"could not start: robots.txt could not be read ({stats[FAILED_STAT]}), which "
+                "RFC 9309 reads as forbidding everything until it can be; try again later",
+                ExitCode.CANNOT_START)
         if stats.get(UNREACHABLE_STAT):
             raise CommandFailed(
                 f"could not start: robots.txt answered HTTP {stats[UNREACHABLE_STAT]}, which "
@@ -186,8 +196,10 @@ def report_crawl(result: CrawlResult, start_url: str, quiet: bool) -> None:
         first_error = result.failures[0]["error"] if result.failures else "no page answered"
         raise CommandFailed(f"could not start: cannot reach {start_url}: {first_error}",
                             ExitCode.CANNOT_START)
+    when = datetime.now(UTC).isoformat(timespec="seconds")  # a cron log mixes many runs
     for failure in result.failures:
-        click.echo(f"failed: {failure['url']}: {failure['error']}", err=True)
+        click.echo(f"failed: {failure['url']}: {failure['error']} "
+                   f"(run {result.run['id']}, {when})", err=True)
     run = result.run
     if not quiet:
         click.echo(

@@ -95,7 +95,9 @@ class Fetch:
     """One HTTP exchange of a crawl, good or bad, as the archive's ``fetches`` table records it.
 
     ``outcome`` is ``new`` / ``changed`` / ``unchanged`` / ``not_modified`` / ``not_article`` /
-    ``gone`` / ``redirected`` / ``error``; the archive pipeline fills in the article outcomes.
+    ``gone`` / ``redirected`` / ``skipped`` (not archived by rule: robots.txt forbids it, or
+    another page holds its canonical address; ``error`` says which) / ``error``; the archive
+    pipeline fills in the article outcomes.
     """
 
     url: str

@@ -20,6 +20,7 @@ from scrapy.exceptions import CloseSpider
 from archive import Archive, ArchiveError
 from archive.lock import ArchiveLock, ArchiveLockedError
 from scraper import __version__
+from scraper.canonicals import CanonicalClaims, OwnFetch
 from scraper.items import Fetch
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ class ArchivePipeline:
         self.lock: ArchiveLock | None = None
         self.archive: Archive | None = None
         self.run_id: int | None = None
+        self.claims = CanonicalClaims(self.own_fetch)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -75,7 +77,7 @@ class ArchivePipeline:
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, Fetch):
-            self.pending.append(item)
+            self.pending += self.claims.admit(item)
             due = time.monotonic() - self.last_flush >= _FLUSH_SECONDS
             if len(self.pending) >= self.batch_size or due:
                 self.flush()
@@ -132,7 +134,22 @@ class ArchivePipeline:
         self.crawler.stats.inc_value("blog_archive/unwritten", count)
         self.crawler.stats.set_value("blog_archive/write_error", str(error))
 
+    def own_fetch(self, url: str) -> OwnFetch:
+        """Asks the spider to fetch an address a page claims as its canonical (see
+        :mod:`scraper.canonicals`), unless the run already did or may not."""
+        spider = self.crawler.spider
+        if url in spider.skipped_by_lastmod:
+            return "unchanged"
+        if url in spider.requested:
+            return "fetching"
+        request = spider.page_request(url)
+        if request is None:
+            return "not_fetched"
+        spider.schedule(request)
+        return "fetching"
+
     def close_spider(self) -> None:
+        self.pending += self.claims.release()
         self.flush()
 
     def spider_closed(self, reason: str) -> None:

@@ -1,5 +1,6 @@
 """robots.txt as RFC 9309 reads it: a parser that also remembers the file's ``Sitemap:``
-lines, and a robots.txt that answers with a server error standing for "disallow everything".
+lines, and a robots.txt that cannot be read (a server error, a timeout, a reset connection, a
+body that cannot be decompressed or is a compression bomb) standing for "disallow everything".
 
 Scrapy's RobotsTxtMiddleware fetches robots.txt once per host and announces the parser through
 the ``robots_parsed`` signal. Keeping the sitemap URLs on the parser lets the spider start from
@@ -11,7 +12,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.robotstxt import ProtegoRobotParser
+from scrapy.utils.misc import build_from_crawler
+from twisted.internet.defer import Deferred
+
+from scraper.failures import ForbiddenByRobotsTxt, classify_error
 
 if TYPE_CHECKING:
     from typing import Self
@@ -19,12 +26,17 @@ if TYPE_CHECKING:
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
     from scrapy.http import Response
+    from scrapy.robotstxt import RobotParser
     from scrapy.statscollectors import StatsCollector
 
 #: What a robots.txt the server cannot deliver stands for (RFC 9309, 2.3.1.4).
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
 #: The stat holding the HTTP status of a robots.txt read as :data:`DISALLOW_ALL`.
 UNREACHABLE_STAT = "blog_archive/robotstxt_unreachable_status"
+#: The stats holding why robots.txt could not be fetched at all (a failure's kind and message,
+#: as :func:`scraper.failures.classify_error` names them), read as :data:`DISALLOW_ALL` too.
+FAILED_KIND_STAT = "blog_archive/robotstxt_failed_kind"
+FAILED_STAT = "blog_archive/robotstxt_failed"
 
 
 class SitemapAwareRobotParser(ProtegoRobotParser):
@@ -54,3 +66,30 @@ class UnreachableRobotsTxtMiddleware:
             self.stats.set_value(UNREACHABLE_STAT, response.status)
             return response.replace(body=DISALLOW_ALL)
         return response
+
+
+class FailClosedRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, but a robots.txt that cannot be fetched at all forbids
+    everything (RFC 9309, 2.3.1.4: unreachable means complete disallow) where Scrapy allows
+    everything: a robots.txt that times out, resets the connection, cannot be decompressed or
+    is a compression bomb must not open the site's disallowed paths. Refusals are raised as
+    :class:`ForbiddenByRobotsTxt`."""
+
+    def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
+        try:
+            super().process_request_2(rp, request)
+        except IgnoreRequest as refused:
+            raise ForbiddenByRobotsTxt(str(refused)) from None
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        """Scrapy's hook for a robots.txt download that failed (after the retries); it would
+        leave no parser, which allows everything."""
+        error = getattr(exc, "value", exc)  # older Scrapy passes a Failure
+        kind, message = classify_error(error)
+        self._stats.set_value(FAILED_KIND_STAT, kind)
+        self._stats.set_value(FAILED_STAT, message)
+        parser = build_from_crawler(self._parserimpl, self.crawler, DISALLOW_ALL)
+        waiting = self._parsers[netloc]
+        self._parsers[netloc] = parser
+        if isinstance(waiting, Deferred):
+            waiting.callback(parser)

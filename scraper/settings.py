@@ -62,6 +62,9 @@ DOWNLOADER_MIDDLEWARES = {
     "scraper.retry.BackoffRetryMiddleware": 550,
     # Below the retries (a response passes it after them): a robots.txt still answering 5xx.
     "scraper.robots.UnreachableRobotsTxtMiddleware": 540,
+    # Scrapy's robots.txt middleware, but one that cannot be fetched at all forbids everything.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "scraper.robots.FailClosedRobotsTxtMiddleware": 100,
 }
 ITEM_PIPELINES = {
     "scraper.pipelines.ArchivePipeline": 300,

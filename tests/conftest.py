@@ -24,8 +24,10 @@ from tests import reliability
 #: one-second courtesy delay meant for real sites.
 FAST_CRAWL = ("-s", "AUTOTHROTTLE_START_DELAY=0.01", "-s", "AUTOTHROTTLE_MAX_DELAY=0.5")
 
+#: Rows tests/test_hostile_fetch.py records.
+HOSTILE_FETCH_ROWS = 18
 #: Rows the reliability tests record when they all run: the report is written only then.
-RELIABILITY_ROWS = len(CASES) + len(SITE_CASES) + 3
+RELIABILITY_ROWS = len(CASES) + len(SITE_CASES) + 3 + HOSTILE_FETCH_ROWS
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
 

@@ -73,7 +73,8 @@ def test_search_json_limit_and_site(db: Path) -> None:
     assert result.exit_code == 0, result.output
     (hit,) = json.loads(result.stdout)
     assert hit["url"] == f"{BLOG}/roller/" and hit["snippet"] == "Foam [roller] basics"
-    assert json.loads(invoke(search, "roller", "--db", db, "--json", "--site", "x").stdout) == []
+    unknown = invoke(search, "roller", "--db", db, "--json", "--site", "x")
+    assert unknown.exit_code == 2 and "no site 'x' in" in unknown.output
 
 
 def test_search_without_hits_says_so_on_stderr(db: Path) -> None:

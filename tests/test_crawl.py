@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -28,7 +29,10 @@ def test_crawl_exits_cleanly_and_reports_only_the_missing_page(english_crawl: Cr
     assert english_crawl.result.returncode == 1, english_crawl.result.stderr
     failed = [line for line in english_crawl.result.stderr.splitlines() if line]
     missing_404 = english_crawl.url(english_crawl.server.blog.awkward["missing_404"])
-    assert failed == [f"failed: {missing_404}: HTTP 404"]
+    run_id = next(english_crawl.db["crawl_runs"].rows)["id"]
+    assert len(failed) == 1 and re.fullmatch(
+        rf"failed: {re.escape(missing_404)}: HTTP 404 \(run {run_id}, \d{{4}}-\d\d-\d\dT"
+        r"\d\d:\d\d:\d\d\+00:00\)", failed[0]), failed
     assert "Traceback" not in english_crawl.result.stderr
 
 

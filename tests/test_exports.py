@@ -155,9 +155,9 @@ def test_since_exports_articles_that_went_away(tmp_path: Path) -> None:
             Fetch(url=urls[1], status=404, outcome="error", error="HTTP 404"),
             Fetch(url=urls[2], status=301, outcome="redirected", redirect_to=urls[0])])
         archive.finish_run(second, "finished", "finished", {})
-        archive.db.execute("update crawl_runs set started_at = '2024-01-01' where id = ?", [first])
-        archive.db.execute("update crawl_runs set started_at = '2024-02-01' where id = ?",
-                           [second])
+        archive.db.execute("update article_versions set captured_at = '2024-01-01'")
+        archive.db.execute("update fetches set fetched_at = case crawl_run_id when ? "
+                           "then '2024-01-01' else '2024-02-01' end", [first])
     out = tmp_path / "news.jsonl"
     write_export(db, out, "jsonl", since="2024-02-01")
     news = {row["url"]: row["status"] for row in map(json.loads, out.read_text().splitlines())}

@@ -164,9 +164,9 @@ def test_strip_site_name(value: str, site_name: str | None, expected: str) -> No
 
 
 @pytest.mark.parametrize(("name", "url", "expected", "source"), [
-    ("astra_gutenberg", "https://x.example/?p=88",
+    ("astra_gutenberg", "https://trailnotes.example/?p=88",
      "https://trailnotes.example/interval-training-for-beginners/", "meta"),
-    ("slick_related", "https://x.example/?p=5", "https://peakpace.example/hill-repeats/",
+    ("slick_related", "https://peakpace.example/?p=5", "https://peakpace.example/hill-repeats/",
      "opengraph"),
 ])
 def test_canonical_url(name: str, url: str, expected: str, source: str) -> None:
@@ -201,13 +201,40 @@ def test_home_page_keeps_its_own_canonical() -> None:
     ("https://trailnotes.example/intervals/?utm_source=feed",
      "https://trailnotes.example/intervals/"),
     ("http://trailnotes.example/intervals/", "https://trailnotes.example/intervals/"),
-    ("http://127.0.0.1:8000/intervals/", "https://trailnotes.example/intervals/"),
     ("https://trailnotes.example/intervals/amp/", "https://trailnotes.example/intervals/"),
     ("https://trailnotes.example/intervals/", "https://trailnotes.example/?p=88"),
 ])
 def test_canonical_of_the_same_post_is_kept(fetched: str, canonical: str) -> None:
     article = extract(with_canonical(canonical), fetched)
     assert (article.url, article.field_sources["url"]) == (canonical, "meta")
+
+
+@pytest.mark.parametrize(("fetched", "canonical", "reason"), [
+    ("https://trailnotes.example/intervals/", "https://other.example/intervals/",
+     "is on another site than trailnotes.example"),
+    ("http://127.0.0.1:8000/intervals/", "https://trailnotes.example/intervals/",
+     "is on another site than 127.0.0.1:8000"),
+    ("https://trailnotes.example/intervals/", "file:///etc/passwd", "is not an http(s) page"),
+    ("https://trailnotes.example/intervals/", "file://trailnotes.example/intervals/",
+     "is not an http(s) page"),
+])
+def test_canonical_claiming_another_site_or_no_web_page_is_refused(
+        fetched: str, canonical: str, reason: str) -> None:
+    """A canonical is a claim, not an order: another site's page must not get this page's
+    text, nor a local file become an article's address."""
+    article = extract(with_canonical(canonical), fetched)
+    assert article.url == fetched and "url" not in article.field_sources
+    assert article.missing["url"] == f"canonical {canonical} {reason}"
+
+
+def test_canonical_outside_the_profiles_paths_is_refused() -> None:
+    profile = SiteProfile(name="trailnotes-en", start_url="https://trailnotes.example/en/",
+                          include_paths=("/en/",), exclude_paths=("/en/shop/",))
+    for canonical in ("https://trailnotes.example/pl/intervals/",
+                      "https://trailnotes.example/en/shop/intervals/"):
+        article = extract(with_canonical(canonical), "https://trailnotes.example/en/intervals/",
+                          profile)
+        assert article.missing["url"] == f"canonical {canonical} is outside the site's paths"
 
 
 def test_given_url_kept_without_canonical() -> None:
@@ -387,6 +414,15 @@ def nested_page(levels: int) -> str:
 def test_markup_nested_300_deep_keeps_all_its_text() -> None:
     article = extract(nested_page(300), "https://x.example/")
     assert "Deep inside." in article.body_text
+    assert "add one repeat every fortnight" in article.body_text
+
+
+def test_markup_nested_1500_deep_costs_only_the_deep_part() -> None:
+    """The text walk stops descending long before Python's recursion limit: a widget 1,500
+    deep loses its own text, not the article around it."""
+    article = extract(nested_page(1500), "https://x.example/")
+    assert article.is_article and "page" not in article.missing
+    assert "Deep inside." not in article.body_text
     assert "add one repeat every fortnight" in article.body_text
 
 

@@ -12,7 +12,7 @@ import json
 import click
 
 from scraper.extraction.decoding import ExtractionError
-from scraper.extraction.inputs import load
+from scraper.extraction.inputs import FETCH_TIMEOUT, MAX_BYTES, load
 from scraper.extraction.page import extract as extract_page
 from scraper.profiles import SiteProfile, UnknownProfileError, get_profile
 
@@ -23,9 +23,14 @@ from scraper.profiles import SiteProfile, UnknownProfileError, get_profile
               help="The page's own address (links resolve against it); one input only.")
 @click.option("--site", metavar="NAME", help="Site profile whose selectors to try first.")
 @click.option("--jsonl", is_flag=True, help="One JSON object per line (needed for several inputs).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=FETCH_TIMEOUT,
+              show_default=True, help="Seconds a URL may take in all.")
+@click.option("--max-size", type=click.IntRange(min=1), default=MAX_BYTES, show_default=True,
+              help="Bytes a URL's page may hold, once decompressed.")
 def extract(targets: tuple[str, ...], page_url: str | None, site: str | None,
-            jsonl: bool) -> None:
-    """Print what extraction finds in each page (a file or an http(s) URL) as JSON."""
+            jsonl: bool, timeout: float, max_size: int) -> None:
+    """Print what extraction finds in each page (a file, - for stdin, or an http(s) URL)
+    as JSON."""
     if len(targets) > 1 and not jsonl:
         raise click.UsageError("several inputs need --jsonl (one JSON object per line).")
     if page_url and len(targets) > 1:
@@ -34,7 +39,7 @@ def extract(targets: tuple[str, ...], page_url: str | None, site: str | None,
     unreadable = 0
     for target in targets:
         try:
-            source = load(target)
+            source = load(target, timeout, max_size)
         except ExtractionError as error:
             if len(targets) == 1:
                 raise click.UsageError(f"{error}.") from None

@@ -59,6 +59,9 @@ TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·•»:]\s+")
 _LABEL_LEVELS = 3
 
 
+#: libxml2's word for a page nested past its cap, after which it drops the rest of the page.
+_CUT_OFF = "Excessive depth in document"
+
 _ITEMPROP = etree.XPath(".//*[@itemprop=$name]")
 _PARSERS = threading.local()
 
@@ -126,12 +129,16 @@ class Page:
         """Parse ``html`` (bytes decoded as the HTTP ``content_type`` says, when given);
         :class:`ExtractionError` when it is empty, binary or has no tags."""
         markup, encoded = to_markup(html, content_type)
+        parser = _parser()
         try:
-            doc = etree.fromstring(_utf8(markup, encoded), _parser())
+            doc = etree.fromstring(_utf8(markup, encoded), parser)
         except (etree.ParserError, etree.XMLSyntaxError, ValueError) as error:
             raise ExtractionError(f"the input cannot be parsed as HTML ({error})") from None
         if doc is None:
             raise ExtractionError("the input has no HTML elements")
+        if any(_CUT_OFF in entry.message for entry in parser.error_log):  # the rest is lost
+            raise ExtractionError("the page nests elements too deeply to read (2048 levels "
+                                  "or more: the parser drops everything after them)")
         return cls(url, doc, profile, markup)
 
     # -- addresses ---------------------------------------------------------------------------

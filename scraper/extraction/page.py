@@ -81,6 +81,9 @@ _FIELDS: dict[str, _Field] = {
     "read_time_estimated": _Field(_estimated, None),
 }
 
+#: The schemes of a page a crawl can fetch, and so of an address a canonical may give it.
+_WEB = ("http", "https")
+
 #: Why a page nested past what the text walk can follow (about 1000 levels) is not read; the
 #: parser itself keeps up to 2048 levels, so a page is never silently cut short.
 _TOO_DEEP = "the page nests elements too deeply to read (about 1000 levels or more)"

@@ -141,6 +141,12 @@ def text_blocks(el: HtmlElement, skip: Skip) -> list[tuple[str, str]]:
     return [(tag, text) for tag, text in blocks if text]
 
 
+#: Levels below an element that the text walk reads (one Python frame each, under the
+#: interpreter's limit of 1000 with room for the caller's own frames); page builders nest
+#: about 300 deep, and what lies deeper is dropped rather than costing the whole page.
+_MAX_DEPTH = 600
+
+
 def _raw_blocks(el: HtmlElement, skip: Skip) -> list[tuple[str, list[str]]]:
     """The blocks of :func:`text_blocks`, each as its text parts, before normalizing."""
     tag, text = el.tag, el.text
@@ -150,8 +156,11 @@ def _raw_blocks(el: HtmlElement, skip: Skip) -> list[tuple[str, list[str]]]:
     return out
 
 
-def _walk(el: HtmlElement, skip: Skip, out: list[tuple[str, list[str]]], buf: list[str]) -> None:
+def _walk(el: HtmlElement, skip: Skip, out: list[tuple[str, list[str]]], buf: list[str],
+          depth: int = 0) -> None:
     # Hot: every text field walks here. Leaves (most elements) are not recursed into.
+    # Below _MAX_DEPTH nothing is read: a widget nested 1,500 deep costs only its own text,
+    # not (through a RecursionError) the whole article around it.
     for child in el:
         tag = child.tag
         if isinstance(tag, str) and not skip(child):
@@ -159,15 +168,15 @@ def _walk(el: HtmlElement, skip: Skip, out: list[tuple[str, list[str]]], buf: li
             if tag in BLOCK_TAGS:
                 inner = [text] if text else []
                 out.append((tag, inner))
-                if len(child):
-                    _walk(child, skip, out, inner)
+                if len(child) and depth < _MAX_DEPTH:
+                    _walk(child, skip, out, inner, depth + 1)
             else:
                 if tag == "br":
                     buf.append(" ")
                 elif text:
                     buf.append(text)
-                if len(child):
-                    _walk(child, skip, out, buf)
+                if len(child) and depth < _MAX_DEPTH:
+                    _walk(child, skip, out, buf, depth + 1)
         tail = child.tail
         if tail:
             buf.append(tail)

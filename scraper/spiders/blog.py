@@ -278,12 +278,16 @@ class BlogSpider(scrapy.Spider):
                 yield request
 
     def on_error(self, failure: Failure) -> Iterator[Fetch]:
+        """Every request that got no response, or whose response Scrapy dropped (too large
+        once decompressed, refused by robots.txt), is a fetch with its reason. A robots.txt
+        refusal is a failure only for a sitemap or an archived article, which this run then
+        cannot read; any other link robots.txt forbids is ``skipped``."""
         kind, message = classify_failure(failure)
-        if kind == "ignored":  # forbidden by robots.txt or filtered: nothing was fetched
-            self.crawler.stats.inc_value("blog_archive/ignored")
-            return
         request = failure.request  # type: ignore[attr-defined]
-        yield Fetch(url=request.url, outcome="error", error=message, error_kind=kind)
+        skipped = kind == "robots_txt" and request.callback != self.parse_sitemap \
+            and request.url not in self.known_articles
+        yield Fetch(url=request.url, outcome="skipped" if skipped else "error", error=message,
+                    error_kind=kind)
 
     def fetch_record(self, response: Response, *, outcome: str, **fields: Any) -> Fetch:
         headers = response.headers
