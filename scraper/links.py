@@ -4,7 +4,9 @@ What Scrapy's ``LinkExtractor(deny=DENY)`` gives (``<a>`` and ``<area>`` hrefs a
 page's ``<base>``, http(s) only, no file downloads, nothing matching ``DENY``), without its
 second parse of every page and its ``urlparse`` of every link, which together cost more than
 the whole extraction of the page; and without tracking parameters (``utm_*``...), which would
-make one post two requests. ``tests/test_links.py`` holds the two to the same answers.
+make one post two requests. Addresses are cleaned by :mod:`scraper.extraction.urls`, as every
+address extraction stores is, so a followed link and a teaser's URL are the same string.
+``tests/test_links.py`` holds the two to the same answers.
 """
 
 from __future__ import annotations

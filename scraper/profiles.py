@@ -28,6 +28,10 @@ class SiteProfile:
     #: CSS selectors tried first for each field; keys are Article field names plus ``body``,
     #: ``teasers`` (the related-posts block) and ``teaser_link``.
     selectors: dict[str, str] = field(default_factory=dict)
+    #: The blog's own words, added to the extraction vocabulary's tables for this site:
+    #: table name (a field of ``scraper.extraction.vocabulary.Language``, e.g.
+    #: ``read_time_labels``) to regex fragments, such as a label in a language no table has.
+    labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def host(self) -> str:

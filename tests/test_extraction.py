@@ -17,8 +17,8 @@ from click.testing import CliRunner
 
 from scraper.extraction import extract
 from scraper.extraction.cli import extract as extract_command
-from scraper.extraction.meta import strip_site_name
 from scraper.extraction.page import extract_with_page
+from scraper.extraction.title import strip_site_name
 from scraper.items import Article
 from scraper.links import followed_links
 from scraper.profiles import SiteProfile

@@ -6,7 +6,7 @@ import pytest
 
 from scraper.extraction.dates import parse_date
 from scraper.extraction.decoding import guess_encoding, not_html_reason
-from scraper.extraction.meta import detect_language
+from scraper.extraction.language import detect_language
 from scraper.extraction.read_time import estimated_read_time, parse_duration, parse_read_time
 from scraper.extraction.teasers import strip_marker
 

@@ -1,4 +1,5 @@
-"""The article's own text: paragraphs, headings and list items in document order.
+"""The article's own text: paragraphs, headings and list items in document order, and the
+body rules: which element holds the text, and what inside it is not text.
 
 Everything around the text (navigation, cookie notice, breadcrumbs, newsletter, comments,
 related posts, previous/next teasers, footer, forms, scripts) is left out by the page's noise
@@ -7,10 +8,51 @@ rules, so a theme change in the chrome never changes an article's content hash.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from functools import partial
 
-from scraper.extraction.document import Page
-from scraper.extraction.text import text_blocks
+from lxml.html import HtmlElement
+
+from scraper.extraction.document import Found, Page
+from scraper.extraction.noise import in_noise
+from scraper.extraction.selectors import within
+from scraper.extraction.text import (
+    is_hidden,
+    text_blocks,
+    text_of,
+    with_class,
+    word_pattern,
+    words_match,
+)
+from scraper.extraction.vocabulary import VOCABULARY
+
+#: Known classes of the text's box.
+_BODY_CLASSES = frozenset({
+    "entry-content", "post-content", "article-content", "article-body", "post-body",
+    "entry-body", "single-content", "td-post-content", "wp-block-post-content", "post-entry",
+    "blog-post-content", "content-inner",
+})
+#: Inside a body that is the whole article element, these are its header and meta, not text.
+_ARTICLE_META = word_pattern(("meta", "metadata", "byline", "author", "tags", "categories",
+                              "cat-links", "tags-links", "entry-header", "entry-footer",
+                              "date", "posted-on", "info", "details"))
+#: The share of the article's paragraph text the body element must hold.
+_MOST = 0.75
+_HEADLINE_CLASS = word_pattern(("entry-title", "post-title", "article-title"))
+#: Headings that, so classed, are the post's title above the text (Porto's h2.entry-title).
+_TITLED_TAGS = ("h2", "h3")
+#: Plugin output inside the text's box that is never text, though it stays a signal (a
+#: read time, a date): read-time and star-rating widgets, TOC plugins, page links.
+_NEVER_TEXT = word_pattern((*VOCABULARY.words("read_time_classes"), "kk-star-ratings",
+                            "star-rating", "star-ratings", "lwptoc", "page-links"))
+#: Never the article's text: image captions (the headline is left out apart).
+_NOT_TEXT_TAGS = frozenset({"figcaption"})
+#: A link to the previous or next post ("← Previous Post", "Następny wpis »"): the pager
+#: under a post is not its text, even where no class says so.
+_PAGER_LINK = re.compile(rf"[←«‹]?\s*{VOCABULARY.alternation('pager_words')}"
+                         rf"(?:\s+{VOCABULARY.alternation('pager_nouns')})?\s*[→»›]?",
+                         re.IGNORECASE)
 
 #: Headings kept as the article's outline (the headline h1 is not in the text; another h1
 #: there is a section heading); h5/h6 are rarely structure.
@@ -33,7 +75,97 @@ def body(page: Page) -> Body:
     The words are counted without splitting the text: a block's whitespace is already
     normalized to single spaces, so it has one word more than it has spaces."""
     element, source = page.body
-    blocks = text_blocks(element, page.skip_body)
+    blocks = text_blocks(element, partial(skip_body, page))
     text = "\n\n".join(text for _, text in blocks)
     headings = [text for tag, text in blocks if tag in OUTLINE_TAGS]
     return Body(text, headings, source if text else None, text.count(" ") + len(blocks))
+
+
+def outside_text(page: Page, el: HtmlElement) -> bool:
+    """True when ``el`` is no part of the article's text as read: outside the text's element,
+    or in a part of it the text leaves out (a date and tags line above the text, in the same
+    box: Eleventy). A whole-article body counts as outside: its meta line is in it."""
+    text = page.body.value
+    return text is page.root or not within(el, text) or \
+        in_noise(el, partial(skip_body, page), text)
+
+
+def body_element(page: Page) -> Found[HtmlElement]:
+    """The element holding the article text: profile selector, a known content class
+    inside the article, the element with the most paragraph text, else the article
+    element itself (all but the selector are source ``heuristic``)."""
+    selected = page.site("body")
+    if selected:
+        return Found(selected[0], "site")
+    content = next((el for el in page.root.iter("div", "section", "article")
+                    if _is_body(el) and not page.in_noise(el)), None)
+    return Found(content if content is not None else _densest(page), "heuristic")
+
+
+def _densest(page: Page) -> HtmlElement:
+    """The element under the article whose direct paragraphs hold the most text (the
+    classic readability signal for themes with unknown content classes), widened to
+    the nearest ancestor that holds most of the article's paragraph text: page builders
+    (Elementor widgets, Medium sections) split one text over several sibling boxes."""
+    scores: dict[HtmlElement, int] = {}
+    for p in page.root.iter("p"):
+        parent = p.getparent()
+        scores[parent] = scores.get(parent, 0) + len(p.text_content())
+    kept = {el: score for el, score in scores.items() if not page.in_noise(el)}
+    if not kept:
+        return page.root
+    densest = max(kept, key=kept.__getitem__)
+    total = sum(kept.values())
+    body = densest
+    while body is not page.root and kept[densest] < _MOST * total:
+        parent = body.getparent()
+        if parent is None or page.in_noise(parent):
+            break
+        body = parent
+        if sum(score for el, score in kept.items() if within(el, body)) >= _MOST * total:
+            return body
+    return densest
+
+
+def holds_header(page: Page) -> bool:
+    """The body element also holds the article's header matter: it is the whole article
+    element, or the headline sits inside it (Astro: date and title above the text, in
+    the one box)."""
+    body = page.body.value
+    return body is page.root or (page.headline is not None and within(page.headline, body)) \
+        or next(with_class(body, _TITLED_TAGS, _HEADLINE_CLASS), None) is not None
+
+
+def skip_body(page: Page, el: HtmlElement) -> bool:
+    """The noise rule for body text: meta noise, hidden text, the headline, captions; when
+    the body holds the article's header matter, also its header, meta line and footer.
+
+    Bound to its page with :func:`functools.partial` where the text is walked, never kept on
+    the page: a closure over the page would make every page a reference cycle, freed (with
+    its whole tree) only by the cyclic GC."""
+    tag = el.tag
+    if page.skip(el) or is_hidden(el) or tag in _NOT_TEXT_TAGS or el is page.headline:
+        return True
+    cls, ident = el.get("class"), el.get("id")  # once, for the three class tests below
+    named = bool(cls or ident)
+    if named and (words_match(cls, ident, _NEVER_TEXT) or (
+            tag in _TITLED_TAGS and words_match(cls, ident, _HEADLINE_CLASS))):
+        return True
+    if tag == "a" and _PAGER_LINK.fullmatch(text_of(el)) is not None:
+        return True
+    if tag == "p" and _only_a_date(el):
+        return True
+    return page.body_holds_header and (tag in ("header", "footer") or (
+        named and words_match(cls, ident, _ARTICLE_META)))
+
+
+def _is_body(el: HtmlElement) -> bool:
+    return el.get("itemprop") == "articleBody" or not _BODY_CLASSES.isdisjoint(
+        (el.get("class") or "").split())
+
+
+def _only_a_date(paragraph: HtmlElement) -> bool:
+    """True for a paragraph that says nothing but its ``<time>`` (Bear Blog's date line)."""
+    time = next(paragraph.iter("time"), None)
+    return time is not None and \
+        paragraph.text_content().strip() == time.text_content().strip()

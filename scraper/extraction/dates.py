@@ -30,22 +30,9 @@ from scraper.extraction.text import (
     with_class,
     word_pattern,
 )
+from scraper.extraction.vocabulary import VOCABULARY
 
-_MONTH_NAMES: dict[int, tuple[str, ...]] = {
-    1: ("january", "jan", "styczeń", "stycznia", "styczen", "sty"),
-    2: ("february", "feb", "luty", "lutego", "lut"),
-    3: ("march", "mar", "marzec", "marca"),
-    4: ("april", "apr", "kwiecień", "kwietnia", "kwiecien", "kwi"),
-    5: ("may", "maj", "maja"),
-    6: ("june", "jun", "czerwiec", "czerwca", "cze"),
-    7: ("july", "jul", "lipiec", "lipca", "lip"),
-    8: ("august", "aug", "sierpień", "sierpnia", "sierpien", "sie"),
-    9: ("september", "sept", "sep", "wrzesień", "września", "wrzesien", "wrzesnia", "wrz"),
-    10: ("october", "oct", "październik", "października", "pazdziernik", "pazdziernika", "paź",
-         "paz"),
-    11: ("november", "nov", "listopad", "listopada", "lis"),
-    12: ("december", "dec", "grudzień", "grudnia", "grudzien", "gru"),
-}
+_MONTH_NAMES = VOCABULARY.months()
 _MONTHS = {name: number for number, names in _MONTH_NAMES.items() for name in names}
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _DATE = re.compile(
@@ -128,7 +115,8 @@ def _iso(year: str, month: str, day: str, time: re.Match[str] | None = None) -> 
 
 # -- signals ---------------------------------------------------------------------------------
 
-_UPDATED = re.compile(r"updated|modified|zaktualizowan|aktualizacj|edytowan|zmienion", re.I)
+#: An update label before a date: the same stems that find the modified date's labels.
+_UPDATED = re.compile("|".join(VOCABULARY.words("updated_words")), re.I)
 _UPDATED_CLASS = word_pattern(("updated", "modified", "date-modified", "last-modified"))
 _PUBLISHED_CLASS = word_pattern(("date", "posted-on", "published", "post-date", "entry-date",
                                  "meta", "byline", "post-meta", "entry-meta"))
@@ -161,11 +149,8 @@ PUBLISHED = DateKind(
           "publishdate", "publish-date", "publish_date", "article.published",
           "parsely-pub-date", "sailthru.date", "citation_publication_date"),
     itemprop="datePublished",
-    label=re.compile(
-        r"(?:date\s+published|publish(?:ed)?\s+(?:date|on)|published|posted(?:\s+on)?"
-        r"|data\s+(?:publikacji|dodania|wpisu)|opublikowan[oya](?:\s+dnia)?|dodan[oya])\s*:?",
-        re.I),
-    label_keywords=("publish", "posted", "publikac", "opublikowan", "dodan"),
+    label=re.compile(VOCABULARY.alternation("published_labels") + r"\s*:?", re.I),
+    label_keywords=VOCABULARY.words("published_keywords"),
     updated=False,
 )
 MODIFIED = DateKind(
@@ -174,11 +159,8 @@ MODIFIED = DateKind(
     opengraph=("article:modified_time", "og:updated_time", "og:article:modified_time"),
     meta=("dcterms.modified", "dc.date.modified", "last-modified", "article.updated"),
     itemprop="dateModified",
-    label=re.compile(
-        r"(?:(?:last\s+)?(?:updated|modified)(?:\s+on)?|date\s+modified|zaktualizowan[oya]"
-        r"(?:\s+dnia)?|(?:ostatnia\s+)?aktualizacja|data\s+(?:aktualizacji|modyfikacji))\s*:?",
-        re.I),
-    label_keywords=("updated", "modified", "zaktualizowan", "aktualizac", "modyfikac"),
+    label=re.compile(VOCABULARY.alternation("updated_labels") + r"\s*:?", re.I),
+    label_keywords=VOCABULARY.words("updated_words"),
     updated=True,
 )
 

@@ -11,31 +11,25 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Generic, NamedTuple, TypeVar
-from urllib.parse import urldefrag, urljoin
 
 import lxml.html
 from lxml import etree
 from lxml.html import HtmlElement
 
-from archive.urls import without_tracking
+from scraper.extraction import urls
 from scraper.extraction.decoding import ExtractionError, to_markup
 from scraper.extraction.jsonld import JsonLd
-from scraper.extraction.related import RelatedBlock, find_related
+from scraper.extraction.noise import MAIN_IDS, in_noise, is_noise
+from scraper.extraction.related import RelatedBlock, find_related, related_heading
 from scraper.extraction.selectors import ClassIndex, compiled, within
 from scraper.extraction.text import (
-    MAIN_IDS,
-    in_noise,
-    is_hidden,
-    is_noise,
     normalize_space,
     text_nodes_containing,
     text_of,
-    with_class,
-    word_pattern,
-    words_match,
 )
+from scraper.extraction.vocabulary import VOCABULARY, Vocabulary
 from scraper.profiles import SiteProfile
 
 T = TypeVar("T")
@@ -48,39 +42,19 @@ class Found(NamedTuple, Generic[T]):
     source: str
 
 
+class Missing(NamedTuple):
+    """Why a field has no value, when its function knows better than the registry's reason."""
+
+    reason: str
+
+
 #: Microdata types that mark the article element on themes without ``<article>``.
 ARTICLE_ITEMTYPES = ("BlogPosting", "schema.org/Article", "NewsArticle")
-_BODY_CLASSES = frozenset({
-    "entry-content", "post-content", "article-content", "article-body", "post-body",
-    "entry-body", "single-content", "td-post-content", "wp-block-post-content", "post-entry",
-    "blog-post-content", "content-inner",
-})
-#: Inside a body that is the whole article element, these are its header and meta, not text.
-_ARTICLE_META = word_pattern(("meta", "metadata", "byline", "author", "tags", "categories",
-                              "cat-links", "tags-links", "entry-header", "entry-footer",
-                              "read-time", "reading-time", "date", "posted-on", "info",
-                              "details"))
 #: Profile selectors for blocks beside the article rather than inside it.
 _PAGE_LEVEL_SELECTORS = frozenset({"teasers", "teaser_link"})
-#: The share of the article's paragraph text the body element must hold.
-_MOST = 0.75
 #: Between a headline and the site's name in a ``<title>`` ("Post - Site", "Site | Post"),
 #: and between the site's name and the feed's in a feed link's title ("Site » Feed").
 TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·•»:]\s+")
-_HEADLINE_CLASS = word_pattern(("entry-title", "post-title", "article-title"))
-#: Headings that, so classed, are the post's title above the text (Porto's h2.entry-title).
-_TITLED_TAGS = ("h2", "h3")
-#: Plugin output inside the text's box that is never text, though it stays a signal (a
-#: read time, a date): read-time and star-rating widgets, TOC plugins, page links.
-_NEVER_TEXT = word_pattern(("reading-time", "read-time", "kk-star-ratings", "star-rating",
-                            "star-ratings", "lwptoc", "page-links"))
-#: Never the article's text: image captions (the headline is left out apart).
-_NOT_TEXT_TAGS = frozenset({"figcaption"})
-#: A link to the previous or next post ("← Previous Post", "Następny wpis »"): the pager
-#: under a post is not its text, even where no class says so.
-_PAGER_LINK = re.compile(r"[←«‹]?\s*(?:previous|prev|next|older|newer|poprzedni|następny|"
-                         r"nastepny|starszy|nowszy)(?:\s+(?:post|entry|article|story|wpis|"
-                         r"artykuł))?\s*[→»›]?", re.IGNORECASE)
 #: Climbing from a label's text node to the element holding its value stops after this many.
 _LABEL_LEVELS = 3
 
@@ -129,45 +103,10 @@ def _utf8(markup: str, encoded: bytes | None) -> str | bytes:
         return markup
 
 
-def _only_a_date(paragraph: HtmlElement) -> bool:
-    """True for a paragraph that says nothing but its ``<time>`` (Bear Blog's date line)."""
-    time = next(paragraph.iter("time"), None)
-    return time is not None and \
-        paragraph.text_content().strip() == time.text_content().strip()
-
-
 def _names_more(title: str, end: int) -> bool:
     """True when ``title`` goes on after ``end`` with a separator and a name ("… - Site")."""
     separator = TITLE_SEPARATORS.match(title, end)
     return separator is not None and separator.end() < len(title)
-
-
-def _is_body(el: HtmlElement) -> bool:
-    return el.get("itemprop") == "articleBody" or not _BODY_CLASSES.isdisjoint(
-        (el.get("class") or "").split())
-
-
-#: An absolute http(s) address that ``urljoin`` and ``urldefrag`` give back as written (but for
-#: the fragment): printable ASCII, a host without brackets, no ``;params``, no empty query.
-_PLAIN_ABSOLUTE = re.compile(
-    r"https?://[!\"$-.0->@-Z\\^-~]+(?:/[!\"$-:<->@-~]*)?(?:\?[!\"$-~]+)?(?:#[!-~]*)?")
-
-
-@lru_cache(maxsize=4096)
-def _join(base: str, href: str) -> str | None:
-    """``urljoin`` without the fragment; cached, since a page links the same posts many times.
-    None for an address Python cannot parse (``http://[::1/``, a bracketed host that is no IP
-    address): one broken link must not cost the page its article."""
-    try:
-        return urldefrag(urljoin(base, href))[0]
-    except ValueError:
-        return None
-
-
-def _resolve(base: str, href: str) -> str | None:
-    """``_join`` without parsing either address when ``href`` is already plainly absolute,
-    as nearly every link of a WordPress page is."""
-    return href.partition("#")[0] if _PLAIN_ABSOLUTE.fullmatch(href) else _join(base, href)
 
 
 @dataclass
@@ -208,7 +147,7 @@ class Page:
     def base(self) -> str:
         """The address relative links resolve against (``<base href>`` when the page has one)."""
         href = next((el.get("href") for el in self.doc.iter("base") if el.get("href")), None)
-        return (_join(self.url, href) if href else None) or self.url
+        return (urls.join(self.url, href) if href else None) or self.url
 
     def absolute(self, href: str | None) -> str | None:
         """``href`` made absolute, fragment and tracking parameters dropped; None for empty,
@@ -220,13 +159,8 @@ class Page:
             return None
         if href in self._addresses:
             return self._addresses[href]
-        stripped = href.strip()
-        url = _resolve(self.base, stripped) if stripped else None
-        absolute = url if url and url.startswith(("http://", "https://", "file:")) else None
-        if absolute and "?" in absolute:
-            absolute = without_tracking(absolute)
-        self._addresses[href] = absolute
-        return absolute
+        url = self._addresses[href] = urls.absolute(self.base, href)
+        return url
 
     # -- head signals ------------------------------------------------------------------------
 
@@ -285,6 +219,12 @@ class Page:
         return None
 
     # -- site profile ------------------------------------------------------------------------
+
+    @cached_property
+    def vocabulary(self) -> Vocabulary:
+        """The rules' words: every language's, and the profile's own labels."""
+        labels = self.profile.labels if self.profile else None
+        return VOCABULARY.with_labels(labels) if labels else VOCABULARY
 
     def site(self, field: str, *, allow_noise: bool = False) -> list[HtmlElement]:
         """Elements of the profile selector for ``field`` (outside noise unless allowed).
@@ -384,9 +324,19 @@ class Page:
             return []
         return [el for el in _ITEMPROP(self.root, name=name) if not self.in_noise(el)]
 
+    def microdata(self, prop: str) -> Iterator[str]:
+        """Values of the article's ``itemprop`` ``prop`` (for themes without JSON-LD):
+        ``content``, an image's ``src``, else the visible text."""
+        for el in self.itemprop(prop):
+            value = el.get("content") or (el.get("src") if prop == "image" else None) or \
+                text_of(el)
+            if value and value.strip():
+                yield value.strip()
+
     @cached_property
     def related(self) -> RelatedBlock | None:
-        return find_related(self.doc, self.markup, self.site("teasers", allow_noise=True))
+        return find_related(self.doc, self.markup, self.site("teasers", allow_noise=True),
+                            related_heading(self.vocabulary))
 
     @cached_property
     def _related_members(self) -> frozenset[HtmlElement]:
@@ -416,75 +366,23 @@ class Page:
 
     @cached_property
     def body(self) -> Found[HtmlElement]:
-        """The element holding the article text: profile selector, a known content class
-        inside the article, the element with the most paragraph text, else the article
-        element itself (all but the selector are source ``heuristic``)."""
-        selected = self.site("body")
-        if selected:
-            return Found(selected[0], "site")
-        content = next((el for el in self.root.iter("div", "section", "article")
-                        if _is_body(el) and not self.in_noise(el)), None)
-        return Found(content if content is not None else self._densest(), "heuristic")
+        """The element holding the article text, as the body rules choose it
+        (:func:`scraper.extraction.body.body_element`; imported here, not at the top,
+        since those rules read the page)."""
+        from scraper.extraction import body
+        return body.body_element(self)
 
-    def _densest(self) -> HtmlElement:
-        """The element under the article whose direct paragraphs hold the most text (the
-        classic readability signal for themes with unknown content classes), widened to
-        the nearest ancestor that holds most of the article's paragraph text: page builders
-        (Elementor widgets, Medium sections) split one text over several sibling boxes."""
-        scores: dict[HtmlElement, int] = {}
-        for p in self.root.iter("p"):
-            parent = p.getparent()
-            scores[parent] = scores.get(parent, 0) + len(p.text_content())
-        kept = {el: score for el, score in scores.items() if not self.in_noise(el)}
-        if not kept:
-            return self.root
-        densest = max(kept, key=kept.__getitem__)
-        total = sum(kept.values())
-        body = densest
-        while body is not self.root and kept[densest] < _MOST * total:
-            parent = body.getparent()
-            if parent is None or self.in_noise(parent):
-                break
-            body = parent
-            if sum(score for el, score in kept.items() if within(el, body)) >= _MOST * total:
-                return body
-        return densest
+    @cached_property
+    def body_holds_header(self) -> bool:
+        """:func:`scraper.extraction.body.holds_header`, once per page."""
+        from scraper.extraction import body
+        return body.holds_header(self)
 
     @cached_property
     def headline(self) -> HtmlElement | None:
         """The article's h1, a field of its own; an h1 further down the text is a heading
         misused for a section, and its section is text."""
         return next((h for h in self.root.iter("h1") if not self.in_noise(h)), None)
-
-    @cached_property
-    def _body_holds_header(self) -> bool:
-        """The body element also holds the article's header matter: it is the whole article
-        element, or the headline sits inside it (Astro: date and title above the text, in
-        the one box)."""
-        body = self.body.value
-        return body is self.root or (self.headline is not None and within(self.headline, body)) \
-            or next(with_class(body, _TITLED_TAGS, _HEADLINE_CLASS), None) is not None
-
-    def skip_body(self, el: HtmlElement) -> bool:
-        """The noise rule for body text: meta noise, hidden text, the headline, captions; when
-        the body holds the article's header matter, also its header, meta line and footer.
-
-        A method rather than a closure kept on the page: a closure over ``self`` would make
-        every page a reference cycle, freed (with its whole tree) only by the cyclic GC."""
-        tag = el.tag
-        if self.skip(el) or is_hidden(el) or tag in _NOT_TEXT_TAGS or el is self.headline:
-            return True
-        cls, ident = el.get("class"), el.get("id")  # once, for the three class tests below
-        named = bool(cls or ident)
-        if named and (words_match(cls, ident, _NEVER_TEXT) or (
-                tag in _TITLED_TAGS and words_match(cls, ident, _HEADLINE_CLASS))):
-            return True
-        if tag == "a" and _PAGER_LINK.fullmatch(text_of(el)) is not None:
-            return True
-        if tag == "p" and _only_a_date(el):
-            return True
-        return self._body_holds_header and (tag in ("header", "footer") or (
-            named and words_match(cls, ident, _ARTICLE_META)))
 
     # -- labels ------------------------------------------------------------------------------
 

@@ -17,6 +17,8 @@ from lxml.html import HtmlElement
 from scraper.extraction.document import ARTICLE_ITEMTYPES, Page
 from scraper.extraction.jsonld import node_types
 from scraper.extraction.text import with_class, word_pattern
+from scraper.extraction.urls import ARCHIVE_PATH, SEARCH_SEGMENTS
+from scraper.extraction.vocabulary import VOCABULARY
 
 #: WordPress body classes of pages that are not one post.
 _LISTING_BODY = ("error404", "search", "search-results", "archive", "category", "tag",
@@ -26,18 +28,12 @@ _LISTING_TYPES = frozenset({"CollectionPage", "SearchResultsPage", "ItemList"})
 _SHOP_BODY = ("single-product", "woocommerce-cart", "woocommerce-checkout",
               "woocommerce-account")
 _EXCERPT_CLASS = word_pattern(("entry-summary", "post-excerpt"))
-_PAGINATION_CLASS = word_pattern(("page-numbers", "pagination"))
+_PAGINATION_CLASS = word_pattern(VOCABULARY.words("pagination_classes"))
 _PAGE_NUMBER_LINK = re.compile(r"/page/\d+|[?&](?:page|paged)=\d+")
-_NOT_FOUND = re.compile(r"\b404\b|not\s+found|nie\s+znaleziono|nie\s+istnieje|"
-                        r"page\s+(?:does\s+not|doesn't)\s+exist", re.IGNORECASE)
+_NOT_FOUND = re.compile(rf"\b404\b|{VOCABULARY.alternation('not_found')}", re.IGNORECASE)
 #: og:types some platforms (Webflow, Gatsby's starter) put on every page, posts included:
 #: they decide nothing, and the page's structure does.
 _SITEWIDE_OG_TYPES = frozenset({"website"})
-#: A category, tag or author archive's address: never one post.
-_TERM_ARCHIVE_URL = re.compile(
-    r"/(?:category|categories|kategoria|kategorie|tag|tags|tagged|tagi|author|autor)/[^/]+/?$")
-_SEARCH_SEGMENTS = frozenset({"search", "szukaj", "wyszukaj", "wyszukiwanie", "suche",
-                              "recherche", "buscar"})
 _SEARCH_KEYS = frozenset({"s", "q", "query", "search", "keys"})
 #: A listing shows at least this many post cards outside the related block.
 MIN_LISTING_CARDS = 3
@@ -65,7 +61,7 @@ def article_kind(page: Page, word_count: int) -> Kind:
         return Kind(False, f"a shop page, not a post (body class {shop[0]!r})")
     if _is_search_url(page.url):
         return Kind(False, "search results page (its address is a search)")
-    if _TERM_ARCHIVE_URL.search(urlsplit(page.url).path):
+    if ARCHIVE_PATH.search(urlsplit(page.url).path):
         return Kind(False, "listing page (its address is a category, tag or author archive)")
     if any(token.startswith("page-id-") for token in body):
         return Kind(False, "a static page, not a post (WordPress body class 'page-id-…')")
@@ -115,7 +111,7 @@ def _is_search_url(url: str) -> bool:
     parts = urlsplit(url)
     if not parts.query:
         return False
-    if not _SEARCH_SEGMENTS.isdisjoint(parts.path.lower().split("/")):
+    if not SEARCH_SEGMENTS.isdisjoint(parts.path.lower().split("/")):
         return True
     keys = {key for key, _ in parse_qsl(parts.query, keep_blank_values=True)}
     return parts.path in ("", "/") and not _SEARCH_KEYS.isdisjoint(keys)

@@ -4,28 +4,81 @@ Scrapy. The page is parsed once and every field function reads the same tree."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, NamedTuple
 
-from scraper.extraction import dates, meta, read_time, teasers
+from scraper.extraction import (
+    author,
+    canonical,
+    dates,
+    image,
+    language,
+    read_time,
+    teasers,
+    terms,
+    title,
+)
 from scraper.extraction.body import Body, body
 from scraper.extraction.decoding import ExtractionError
-from scraper.extraction.document import Found, Page
+from scraper.extraction.document import Found, Missing, Page
 from scraper.extraction.kind import article_kind
 from scraper.extraction.text import text_of
 from scraper.items import Article
 from scraper.profiles import SiteProfile
 
-#: Article fields filled only on article pages, with the reason stored when one is empty.
-_ARTICLE_FIELDS: dict[str, tuple[Callable[[Page], Found[Any] | None], str]] = {
-    "published": (dates.published, "no date signal found"),
-    "modified": (dates.modified, "no modified date (JSON-LD, meta, time.updated or label)"),
-    "read_time_minutes": (read_time.read_time, "no read-time label or timeRequired"),
-    "author": (meta.author, "no author (selector, JSON-LD, meta or rel=author)"),
-    "categories": (meta.categories, "no category links, articleSection or article:section"),
-    "tags": (meta.tags, "no tag links, keywords or article:tag"),
-    "image": (meta.image, "no og:image, JSON-LD image or image in the body"),
-    "teasers": (teasers.teasers, "no related-posts block with links"),
+_Reader = Callable[[Page, Body], Found[Any] | Missing | None]
+
+
+class _Field(NamedTuple):
+    """How one field is read: its function, given the page and its text (the body, or on a
+    non-article the page's whole text); the reason stored in ``missing`` when it gives
+    nothing (None: nothing is missing, the fetched URL or the default stands); and whether
+    only an article has it."""
+
+    read: _Reader
+    missing: str | None
+    articles_only: bool = True
+
+
+def _of_page(function: Callable[[Page], Found[Any] | Missing | None]) -> _Reader:
+    """A field function that reads the page alone."""
+    return lambda page, _text: function(page)
+
+
+def _language(page: Page, text: Body) -> Found[str] | None:
+    return language.language(page, text.text)
+
+
+def _body_text(_page: Page, text: Body) -> Found[str] | None:
+    return Found(text.text, text.source or "heuristic") if text.text else None
+
+
+def _estimated(_page: Page, text: Body) -> Found[int] | None:
+    """Ours, from the word count: never what the page said."""
+    minutes = read_time.estimated_read_time(text.word_count) if text.text else None
+    return Found(minutes, "heuristic") if minutes else None
+
+
+#: Every field of an :class:`Article`, in the order its sources are recorded, each with its
+#: module's function: one registry, so a field is read, sourced and explained in one place.
+_FIELDS: dict[str, _Field] = {
+    "url": _Field(_of_page(canonical.url), None, articles_only=False),
+    "title": _Field(_of_page(title.title), "no headline, og:title or <title>",
+                    articles_only=False),
+    "published": _Field(_of_page(dates.published), "no date signal found"),
+    "modified": _Field(_of_page(dates.modified),
+                       "no modified date (JSON-LD, meta, time.updated or label)"),
+    "read_time_minutes": _Field(_of_page(read_time.read_time),
+                                "no read-time label or timeRequired"),
+    "author": _Field(_of_page(author.author), "no author (selector, JSON-LD, meta or rel=author)"),
+    "categories": _Field(_of_page(terms.categories),
+                         "no category links, articleSection or article:section"),
+    "tags": _Field(_of_page(terms.tags), "no tag links, keywords or article:tag"),
+    "image": _Field(_of_page(image.image), "no og:image, JSON-LD image or image in the body"),
+    "teasers": _Field(_of_page(teasers.teasers), "no related-posts block with links"),
+    "language": _Field(_language, "no lang attribute, inLanguage or recognisable text",
+                       articles_only=False),
+    "body_text": _Field(_body_text, "no article text found"),
+    "read_time_estimated": _Field(_estimated, None),
 }
 
 #: The schemes of a page a crawl can fetch, and so of an address a canonical may give it.
@@ -64,72 +117,30 @@ def extract_with_page(html: str | bytes, url: str, profile: SiteProfile | None =
 
 
 def _article_of(page: Page) -> Article:
-    url = page.url
-    missing: dict[str, str] = {}
-    found: dict[str, Found[Any] | None] = {"url": _own_canonical(page, missing),
-                                           "title": meta.title(page)}
     article_body = body(page)
     kind = article_kind(page, article_body.word_count)
-    if kind.is_article:
-        found.update((name, function(page)) for name, (function, _) in _ARTICLE_FIELDS.items())
-        missing.update((name, reason) for name, (_, reason) in _ARTICLE_FIELDS.items()
-                       if found[name] is None)
-        sample = article_body.text
-    else:
-        missing["is_article"] = kind.reason
-        article_body = Body()
-        sample = text_of(page.root, page.skip)
-    found["language"] = meta.language(page, sample)
-    if found["title"] is None:
-        missing["title"] = "no headline, og:title or <title>"
-    if found["language"] is None:
-        missing["language"] = "no lang attribute, inLanguage or recognisable text"
-    return _article(url, kind.is_article, found, article_body, missing)
-
-
-def _own_canonical(page: Page, missing: dict[str, str]) -> Found[str] | None:
-    """The page's canonical URL when it may be the page's address; otherwise the fetched URL
-    stands, and ``missing["url"]`` says why. A canonical is the page's claim, not an order:
-    it must name an http(s) page of the same site (the fetched page's host, else the
-    profile's; inside the profile's paths), and not the home page from another page (an SEO
-    plugin set up wrong makes every post claim it)."""
-    canonical = meta.canonical_url(page)
-    if canonical is None:
-        return None
-    claimed = urlsplit(canonical.value)
-    own = urlsplit(page.url)
-    site = own.netloc if own.scheme in _WEB else page.profile.host if page.profile else None
-    if claimed.scheme not in _WEB or not claimed.hostname:
-        missing["url"] = f"canonical {canonical.value} is not an http(s) page"
-    elif site is not None and claimed.netloc.lower() != site.lower():
-        missing["url"] = f"canonical {canonical.value} is on another site than {site}"
-    elif page.profile and not page.profile.with_start_url(canonical.value).in_scope(
-            canonical.value):
-        missing["url"] = f"canonical {canonical.value} is outside the site's paths"
-    elif meta.names_home_page(page, canonical.value):
-        missing["url"] = f"canonical {canonical.value} names the home page, not this page"
-    else:
-        return canonical
-    return None
-
-
-def _article(url: str, is_article: bool, found: dict[str, Found[Any] | None], article_body: Body,
-             missing: dict[str, str]) -> Article:
-    values = {name: item.value for name, item in found.items() if item is not None}
-    sources = {name: item.source for name, item in found.items() if item is not None}
-    if is_article and article_body.text:
-        sources["body_text"] = article_body.source or "heuristic"
-        sources["read_time_estimated"] = "heuristic"
-    elif is_article:
-        missing["body_text"] = "no article text found"
+    missing = {} if kind.is_article else {"is_article": kind.reason}
+    text = article_body if kind.is_article else Body(text_of(page.root, page.skip))
+    found: dict[str, Found[Any]] = {}
+    for name, field in _FIELDS.items():
+        if field.articles_only and not kind.is_article:
+            continue
+        result = field.read(page, text)
+        if isinstance(result, Missing):
+            missing[name] = result.reason
+        elif result is not None:
+            found[name] = result
+        elif field.missing is not None:
+            missing[name] = field.missing
+    values = {name: item.value for name, item in found.items()}
+    kept = article_body if kind.is_article else Body()
     return Article(
-        url=values.pop("url", url),
-        is_article=is_article,
-        body_text=article_body.text,
-        word_count=article_body.word_count,
-        headings=article_body.headings,
-        read_time_estimated=read_time.estimated_read_time(article_body.word_count),
-        field_sources=sources,
+        url=values.pop("url", page.url),
+        is_article=kind.is_article,
+        body_text=values.pop("body_text", ""),
+        word_count=kept.word_count,
+        headings=kept.headings,
+        field_sources={name: item.source for name, item in found.items()},
         missing=missing,
         **values,
     )

@@ -9,28 +9,14 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
+from typing import NamedTuple
 
 from scraper.extraction.document import Found, Page
 from scraper.extraction.text import META_LINE, meta_items, text_of, with_class, word_pattern
+from scraper.extraction.vocabulary import VOCABULARY, Vocabulary
 
-#: Minutes. "minut" is both Polish and the seed blog's half-translated English label.
-_UNIT = r"(?:minutes|minute|minuty|minut|minutę|mins|min)\b\.?"
-_LABEL = (
-    r"(?:reading\s+time|read\s+time|time\s+to\s+read|(?:you\s+can\s+)?read\s+it\s+in"
-    r"|czas\s+(?:czytania|lektury)|przeczytasz\s+(?:to\s+|go\s+|ten\s+\w+\s+)?w"
-    r"|(?:czytanie|lektura)\s+zajmie(?:\s+ci)?|lesezeit|temps\s+de\s+lecture)"
-)
-_ABOUT = r"(?:about|approx\.?|approximately|around|~|≈|ok\.|około|ca\.)?"
-_LABELLED = re.compile(
-    rf"{_LABEL}\s*:?\s*{_ABOUT}\s*(?P<before>\d{{1,3}})\s*{_UNIT}"
-    rf"|(?<![\d.,])(?P<after>\d{{1,3}})[\s-]*{_UNIT}\s*"
-    r"(?:read|reading|of\s+reading|to\s+read|czytania|lektury)\b",
-    re.IGNORECASE,
-)
-_BARE = re.compile(rf"(?<![\d.,])(?P<before>\d{{1,3}})\s*{_UNIT}", re.IGNORECASE)
-_LABEL_KEYWORDS = ("read", "czyt", "lektur", "lesezeit", "lecture")
-_READ_TIME_CLASS = word_pattern(("read-time", "reading-time", "readtime", "time-to-read",
-                                 "reading-duration", "czas-czytania"))
+_READ_TIME_CLASS = word_pattern(VOCABULARY.words("read_time_classes"))
 _CLASSED_TAGS = ("span", "div", "p", "li", "small", "em", "strong")
 _DURATION = re.compile(
     r"P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?",
@@ -40,13 +26,43 @@ _DURATION = re.compile(
 WORDS_PER_MINUTE = 200
 
 
-def parse_read_time(text: str, *, require_label: bool = True) -> int | None:
+class _Patterns(NamedTuple):
+    """A vocabulary's read-time rules: a labelled read time, bare minutes, the label stems."""
+
+    labelled: re.Pattern[str]
+    bare: re.Pattern[str]
+    keywords: tuple[str, ...]
+
+
+@lru_cache(maxsize=64)
+def _patterns(vocabulary: Vocabulary) -> _Patterns:
+    """Built once per vocabulary: at import for the default, once per profile with labels."""
+    unit = vocabulary.alternation("read_time_units") + r"\b\.?"
+    about = vocabulary.alternation("read_time_about") + "?"
+    labelled = re.compile(
+        rf"{vocabulary.alternation('read_time_labels')}\s*:?\s*{about}\s*"
+        rf"(?P<before>\d{{1,3}})\s*{unit}"
+        rf"|(?<![\d.,])(?P<after>\d{{1,3}})[\s-]*{unit}\s*"
+        rf"{vocabulary.alternation('read_time_after')}\b",
+        re.IGNORECASE,
+    )
+    bare = re.compile(rf"(?<![\d.,])(?P<before>\d{{1,3}})\s*{unit}", re.IGNORECASE)
+    return _Patterns(labelled, bare, vocabulary.words("read_time_keywords"))
+
+
+_patterns(VOCABULARY)  # built at import, not on the first page's clock
+
+
+def parse_read_time(text: str, *, require_label: bool = True,
+                    vocabulary: Vocabulary = VOCABULARY) -> int | None:
     """Minutes stated in ``text`` ("Reading time: 7 minutes", "12 min read"), or None.
 
     Without a label a bare "6 min" is accepted only when ``require_label`` is False, i.e. when a
     site selector already says the element is the read time.
     """
-    match = _LABELLED.search(text) or (None if require_label else _BARE.search(text))
+    patterns = _patterns(vocabulary)
+    match = patterns.labelled.search(text) or (
+        None if require_label else patterns.bare.search(text))
     if match is None:
         return None
     minutes = int(match.group("before") or match.group("after"))
@@ -70,19 +86,22 @@ def read_time(page: Page) -> Found[int] | None:
     The visible label comes before ``timeRequired`` because it is what the blog shows its
     readers; SEO plugins fill ``timeRequired`` from their own estimate.
     """
+    vocabulary = page.vocabulary
     for el in page.site("read_time_minutes"):
-        minutes = parse_read_time(text_of(el), require_label=False)
+        minutes = parse_read_time(text_of(el), require_label=False, vocabulary=vocabulary)
         if minutes:
             return Found(minutes, "site")
-    labelled = next(page.labelled(_LABEL_KEYWORDS, parse_read_time), None)
+    labelled = next(page.labelled(_patterns(vocabulary).keywords,
+                                  lambda text: parse_read_time(text, vocabulary=vocabulary)),
+                    None)
     if labelled:
         return Found(labelled, "label")
     for el in with_class(page.root, _CLASSED_TAGS, _READ_TIME_CLASS):
-        minutes = parse_read_time(text_of(el), require_label=False)
+        minutes = parse_read_time(text_of(el), require_label=False, vocabulary=vocabulary)
         if minutes and not page.in_noise(el):
             return Found(minutes, "heuristic")
     for el in with_class(page.root, _CLASSED_TAGS, META_LINE):
-        minutes = _minutes_in_meta_line(text_of(el))
+        minutes = _minutes_in_meta_line(text_of(el), vocabulary)
         if minutes and not page.in_noise(el):
             return Found(minutes, "heuristic")
     required = page.jsonld.article_value("timeRequired")
@@ -90,10 +109,11 @@ def read_time(page: Page) -> Found[int] | None:
     return Found(minutes, "json-ld") if minutes else None
 
 
-def _minutes_in_meta_line(text: str) -> int | None:
+def _minutes_in_meta_line(text: str, vocabulary: Vocabulary) -> int | None:
     """A meta line's item that is only minutes ("2023-04-05 · 5 min · Jane", Hugo PaperMod)."""
+    bare = _patterns(vocabulary).bare
     for item in meta_items(text):
-        match = _BARE.fullmatch(item.strip())
+        match = bare.fullmatch(item.strip())
         if match:
             return int(match.group("before")) or None
     return None

@@ -15,35 +15,28 @@ from functools import lru_cache
 from lxml.html import HtmlElement
 
 from scraper.extraction.text import ClassPattern, text_of, with_class, word_pattern
+from scraper.extraction.vocabulary import VOCABULARY, Vocabulary
 
-_CLASS_HINTS = ("related", "yarpp", "similar", "read-also", "also-like", "zobacz-takze",
-                "read-more-wrap")
+_CLASS_HINTS = VOCABULARY.words("related_classes")
 
 
 #: Tags a related block is built from.
 _BLOCK_TAGS = ("div", "section", "aside", "ul", "ol", "nav")
 
 
-#: Headings that introduce related posts, in the languages the archived blogs use and a few
-#: neighbours. Matched against a whole heading, so body sentences never qualify.
-RELATED_HEADING = re.compile(
-    r"related(?:\s+(?:posts?|articles?|stories|reading|content|entries))?"
-    r"|you\s+(?:may|might|will|could)\s+(?:also\s+)?(?:like|enjoy|be\s+interested(?:\s+in)?)"
-    r"|(?:they|these|this)\s+(?:may|might)\s+(?:also\s+)?(?:appeal\s+to|interest)\s+you"
-    r"|read\s+(?:also|next)|also\s+read|see\s+also|more\s+(?:posts|articles|stories)"
-    r"|recommended(?:\s+(?:posts|articles|reading))?|similar\s+(?:posts|articles)"
-    r"|(?:more|recommended)\s+from\s+\S.{0,60}"
-    r"|mo(?:g[aą]|[zż]e)\s+ci[eę]\s+(?:(?:r[oó]wnie[zż]|tak[zż]e)\s+)?zainteresowa[cć]"
-    r"|(?:podobne|polecane|powi[aą]zane)\s+(?:wpisy|artyku[lł]y|posty|teksty)"
-    r"|wi[eę]cej\s+(?:wpis[oó]w|artyku[lł][oó]w|post[oó]w|tekst[oó]w)"
-    r"|(?:zobacz|przeczytaj|czytaj)\s+(?:tak[zż]e|te[zż]|r[oó]wnie[zż])"
-    r"|[äa]hnliche\s+(?:beitr[äa]ge|artikel)|das\s+k[öo]nnte\s+(?:dich|sie)\s+auch\s+interessieren"
-    r"|articles?\s+similaires|vous\s+aimerez\s+aussi|art[ií]culos\s+relacionados",
-    re.IGNORECASE,
-)
+
+
+@lru_cache(maxsize=64)
+def related_heading(vocabulary: Vocabulary) -> re.Pattern[str]:
+    """A heading that introduces related posts, in every language of ``vocabulary`` (the
+    blog's own profile labels included); built once per vocabulary."""
+    return re.compile("|".join(vocabulary.words("related_headings")), re.IGNORECASE)
+
+
+RELATED_HEADING = related_heading(VOCABULARY)
 _HEADING_TAGS = ("h2", "h3", "h4", "h5", "h6")
 #: Besides heading tags, a block heading can be a title-classed element or a bold paragraph.
-_HEADING_CLASS = word_pattern(("title", "heading", "headline"))
+_HEADING_CLASS = word_pattern(VOCABULARY.words("title_classes"))
 _TRAILING_PUNCTUATION = " :.…!-–—"
 _CONTAINER_TAGS = frozenset({"body", "main", "article"})
 #: Longer texts are sentences, not block headings.
@@ -73,17 +66,18 @@ class RelatedBlock:
             yield from (a for a in container.iter("a") if a.get("href"))
 
 
-def find_related(doc: HtmlElement, markup: str, selected: list[HtmlElement]
-                 ) -> RelatedBlock | None:
-    """The page's related-posts block, or None; ``selected`` are the profile selector's hits
-    and ``markup`` the page source (a hint absent from it needs no XPath)."""
+def find_related(doc: HtmlElement, markup: str, selected: list[HtmlElement],
+                 heading: re.Pattern[str] = RELATED_HEADING) -> RelatedBlock | None:
+    """The page's related-posts block, or None; ``selected`` are the profile selector's hits,
+    ``markup`` the page source (a hint absent from it needs no XPath), ``heading`` what a
+    block's heading says (:func:`related_heading`)."""
     if selected:
         return RelatedBlock((selected[0],), selected[0], "site")
     body = next(doc.iterchildren("body"), None)
     if body is None:
         return None
     hints = tuple(h for h in _CLASS_HINTS if h in markup)
-    return (_by_class(body, hints) if hints else None) or _by_heading(body)
+    return (_by_class(body, hints) if hints else None) or _by_heading(body, heading)
 
 
 @lru_cache(maxsize=64)
@@ -110,13 +104,13 @@ def _heading_candidates(body: HtmlElement) -> Iterator[HtmlElement]:
     yield from (el for el in body.iter("strong", "b") if el.getparent().tag == "p")
 
 
-def _by_heading(body: HtmlElement) -> RelatedBlock | None:
+def _by_heading(body: HtmlElement, heading: re.Pattern[str]) -> RelatedBlock | None:
     for el in _heading_candidates(body):
         if len(el.text_content()) > MAX_HEADING_CHARS * 2 or el.tag == "a" or \
                 next(el.iterancestors("a"), None) is not None:
             continue
         text = text_of(el).rstrip(_TRAILING_PUNCTUATION)
-        if text and len(text) <= MAX_HEADING_CHARS and RELATED_HEADING.fullmatch(text):
+        if text and len(text) <= MAX_HEADING_CHARS and heading.fullmatch(text):
             block = _block_after(_outermost(el, text))
             if block is not None:
                 return block

@@ -13,7 +13,7 @@ import re
 from lxml.html import HtmlElement
 
 from scraper.extraction.document import Found, Page
-from scraper.extraction.related import MAX_HEADING_CHARS, RELATED_HEADING, RelatedBlock
+from scraper.extraction.related import MAX_HEADING_CHARS, RelatedBlock, related_heading
 from scraper.extraction.text import (
     has_class_word,
     is_invisible,
@@ -22,11 +22,13 @@ from scraper.extraction.text import (
     word_pattern,
     words_match,
 )
+from scraper.extraction.urls import NOT_A_POST
+from scraper.extraction.vocabulary import VOCABULARY
 from scraper.items import Teaser
 
 _CLONE = word_pattern(("swiper-slide-duplicate", "slick-cloned", "cloned", "clone",
                        "glide__slide--clone", "splide__slide--clone"))
-_TITLE_CLASS = word_pattern(("title", "heading", "headline"))
+_TITLE_CLASS = word_pattern(VOCABULARY.words("title_classes"))
 _EXCERPT_CLASS = word_pattern(("excerpt", "summary", "desc", "description"))
 _CARD_META_CLASS = word_pattern(("date", "time", "meta", "byline", "author", "posted-on",
                                   "published", "views-field-created"))
@@ -34,13 +36,11 @@ _HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 _SLIDE_TAGS = ("div", "li", "article", "section", "a")
 #: Links in a card that lead to a taxonomy or author page (Medium's ``/@name``), not a post.
 _NOT_POST_REL = frozenset({"category", "tag", "author"})
-_NOT_POST_PATH = re.compile(r"/(?:category|tag|author|kategoria|tagi?|autor)/|/@[^/]+/?$")
 #: A trailing excerpt marker ("[…]", "[...]", "…", "...") and the whitespace after it, spelled
 #: backwards: it is matched at the start of the reversed text, where a regex is tried once,
 #: not at the end, where it would be tried at every position of the text.
 _MARKER_REVERSED = re.compile(r"\s*(?:\]\s*(?:…|\.\.\.)\s*\[|…|\.\.\.)")
-_READ_MORE = re.compile(r"^(?:read\s+more|continue\s+reading|czytaj\s+(?:dalej|więcej)"
-                        r"|więcej|more)\W*$", re.IGNORECASE)
+_READ_MORE = re.compile(rf"^{VOCABULARY.alternation('read_more')}\W*$", re.IGNORECASE)
 
 
 def teasers(page: Page) -> Found[list[Teaser]] | None:
@@ -52,12 +52,13 @@ def teasers(page: Page) -> Found[list[Teaser]] | None:
     found: list[Teaser] = []
     seen: set[str] = set()
     posts_under: dict[HtmlElement, set[str]] = {}
+    heading = related_heading(page.vocabulary)
     for link, url in links.items():
         if url in seen:
             continue
         seen.add(url)
         card = _card(link, url, links, block, posts_under)
-        title, excerpt = _texts(card, link)
+        title, excerpt = _texts(card, link, heading)
         found.append(Teaser(len(found) + 1, url, title, excerpt))
     return Found(found, block.source) if found else None
 
@@ -76,7 +77,7 @@ def _post_links(page: Page, block: RelatedBlock) -> dict[HtmlElement, str]:
         url = page.absolute(href)
         rel = link.get("rel")
         if url and link not in cloned and not (rel and not _NOT_POST_REL.isdisjoint(
-                rel.lower().split())) and not _NOT_POST_PATH.search(url):
+                rel.lower().split())) and not NOT_A_POST.search(url):
             found[link] = url
     return found
 
@@ -111,7 +112,8 @@ def _card(link: HtmlElement, url: str, links: dict[HtmlElement, str], block: Rel
     return card
 
 
-def _texts(card: HtmlElement, link: HtmlElement) -> tuple[str | None, str]:
+def _texts(card: HtmlElement, link: HtmlElement, heading: re.Pattern[str]
+           ) -> tuple[str | None, str]:
     """The card's title and excerpt, from one pass over its elements: the headings and
     title-classed elements, the paragraphs and excerpt-classed ones, in page order."""
     titled: list[HtmlElement] = []
@@ -126,7 +128,7 @@ def _texts(card: HtmlElement, link: HtmlElement) -> tuple[str | None, str]:
         if tag == "p" or ((cls or ident) and words_match(cls, ident, _EXCERPT_CLASS)):
             described.append(el)
     title = _title(card, link, titled)
-    return title, _excerpt(card, title, described)
+    return title, _excerpt(card, title, described, heading)
 
 
 def _title(card: HtmlElement, link: HtmlElement, titled: list[HtmlElement]) -> str | None:
@@ -144,12 +146,14 @@ def _title(card: HtmlElement, link: HtmlElement, titled: list[HtmlElement]) -> s
                                       if img.get("alt")), None)
 
 
-def _excerpt(card: HtmlElement, title: str | None, described: list[HtmlElement]) -> str:
-    """The card's excerpt without the trailing "[…]": a paragraph or excerpt-classed element,
-    else what the card says besides its title."""
+def _excerpt(card: HtmlElement, title: str | None, described: list[HtmlElement],
+             heading: re.Pattern[str]) -> str:
+    """The card's excerpt without the trailing "[…]": a paragraph or excerpt-classed element
+    (never the block's ``heading``), else what the card says besides its title."""
     for el in described:
         text = text_of(el)
-        if text and text != title and not _is_block_heading(text):
+        if text and text != title and not (len(text) <= MAX_HEADING_CHARS and
+                                           heading.fullmatch(text) is not None):
             return strip_marker(text)
     text = text_of(card, _card_meta)
     if title:
@@ -162,10 +166,6 @@ def _card_meta(el: HtmlElement) -> bool:
     hidden text."""
     return el.tag == "time" or is_invisible(el) or has_class_word(el, _CARD_META_CLASS) or (
         el.tag == "a" and _READ_MORE.match(text_of(el)) is not None)
-
-
-def _is_block_heading(text: str) -> bool:
-    return len(text) <= MAX_HEADING_CHARS and RELATED_HEADING.fullmatch(text) is not None
 
 
 def strip_marker(text: str) -> str:

@@ -1,8 +1,6 @@
-"""Text and page-structure helpers shared by every field function.
-
-The noise rules live here once, so the body, the dates, the labels and the teasers all ignore
-the same navigation, comments, cookie notices and related-post blocks.
-"""
+"""Text helpers shared by every field function: the visible text of an element, block by
+block, and the class/id word matching every rule uses. What is noise is
+:mod:`scraper.extraction.noise`'s to say."""
 
 from __future__ import annotations
 
@@ -18,39 +16,7 @@ _INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\xad"
 _INVISIBLE = str.maketrans("", "", _INVISIBLE_CHARS)
 _HAS_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
 
-#: Elements whose content is never article text, wherever they sit.
-_NOISE_TAGS = frozenset({
-    "script", "style", "noscript", "template", "svg", "iframe", "form", "button", "select",
-    "textarea", "input", "nav", "aside", "dialog", "object", "embed", "canvas", "audio", "video",
-    "map", "head", "title", "meta", "link", "amp-ad", "amp-embed", "amp-sticky-ad",
-    "amp-analytics",
-})
-
 _INVISIBLE_TAGS = frozenset({"script", "style", "noscript", "template", "svg"})
-
-#: Site chrome when outside the article: the article's own header and footer hold its
-#: headline, date, categories and tags.
-_CHROME_TAGS = frozenset({"header", "footer"})
-
-_NOISE_ROLES = frozenset({
-    "navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alertdialog",
-})
-
-#: Class/id words of non-article blocks. Matched as whole dash/underscore-separated parts of a
-#: token, so ``comment-respond`` and ``related-posts__link`` match but ``commentary`` does not.
-_NOISE_WORDS = (
-    "nav", "navbar", "navigation", "menu", "breadcrumb", "breadcrumbs", "crumbs", "cookie",
-    "cookies", "consent", "gdpr", "cmplz", "newsletter", "subscribe", "subscription",
-    "mailchimp", "mc4wp", "optin", "comment", "comments", "respond", "discussion", "disqus",
-    "related", "relatedposts", "yarpp", "crp", "rp4wp", "share", "sharing", "sharedaddy",
-    "social", "sidebar", "secondary", "widget-area", "pagination", "page-numbers", "skip-link",
-    "popup", "modal", "masthead", "colophon", "site-header", "site-footer", "site-branding",
-    "site-title", "logo", "advert", "advertisement", "ads", "previous", "prev", "next", "toc",
-    "author-box", "author-bio", "about-author", "author-description", "button", "buttons",
-    "btn", "cta", "signup", "adspot", "ad-slot", "adsbygoogle", "reklama", "sponsored",
-    "wp-caption-text", "product", "products", "wc-block-grid", "woocommerce",
-)
-
 
 class ClassPattern:
     """A regex searched in each class/id token of an element (see :func:`has_class_word`).
@@ -73,7 +39,6 @@ def word_pattern(words: tuple[str, ...]) -> ClassPattern:
         r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, words)) + r")(?![a-z0-9])"))
 
 
-_NOISE_CLASS = word_pattern(_NOISE_WORDS)
 #: Tokens that name no block: WordPress puts the post's taxonomy slugs in its class
 #: (``tag-newsletter``) and layout wrappers say what they sit beside (``has-sidebar``).
 _IGNORED_TOKEN = re.compile(r"^(?:category|tag|format|status|type|has|no|with|without)-|^post-\d+$")
@@ -143,44 +108,6 @@ def with_class(root: HtmlElement, tags: tuple[str, ...], pattern: ClassPattern
             yield el
 
 
-def is_noise(el: HtmlElement) -> bool:
-    """True for an element that never holds article text (by tag, ARIA role or class/id)."""
-    tag = el.tag
-    if not isinstance(tag, str) or tag in _NOISE_TAGS:
-        return True
-    if tag in _CHROME_TAGS and next(el.iterancestors("article", "main"), None) is None:
-        return True
-    # Most elements have no attribute at all: one call answers for the three lookups.
-    names = el.keys()
-    if "role" in names and el.get("role") in _NOISE_ROLES:
-        return True
-    return ("class" in names or "id" in names) and has_class_word(el, _NOISE_CLASS) and \
-        not wraps_content(el)
-
-
-def wraps_content(el: HtmlElement) -> bool:
-    """True for an element around the page's content: the main area (``<main>``,
-    ``role=main``, ``#main``/``#content``/``#primary``), an ``<article>`` with the headline,
-    or the post's text box (``entry-content``) is it or lies under it. Such an element is
-    layout, whatever words its class or id holds: Next.js's ``<div id="__next">``, Porto's
-    ``<div id="main" class="column2-right-sidebar">``, Substack's ``<article
-    class="newsletter-post">``. A sidebar's or a related block's post cards hold none."""
-    if el.get("id") in MAIN_IDS or el.get("role") == "main":
-        return True
-    for content in el.iter("main", "article"):  # a walk in C, proxies only for these tags
-        if content.tag == "main" or next(content.iter("h1"), None) is not None:
-            return True
-    return bool(_TEXT_BOX_INSIDE(el))
-
-
-#: Ids of the main content area (WordPress themes' ``#main``, ``#content``, ``#primary``).
-MAIN_IDS = frozenset({"main", "content", "primary"})
-#: The last test of :func:`wraps_content`, in C: the subtrees it runs on (a sidebar, the
-#: comments, the footer) would cost a Python visit per element.
-_TEXT_BOX_INSIDE = etree.XPath(
-    "boolean(descendant-or-self::div[contains(concat(' ', @class, ' '), ' entry-content ')])")
-
-
 def is_hidden(el: HtmlElement) -> bool:
     """True for content the reader does not see (hidden attribute, aria-hidden, an inline
     ``display: none``, sr-only)."""
@@ -195,20 +122,6 @@ def is_hidden(el: HtmlElement) -> bool:
 def is_invisible(el: HtmlElement) -> bool:
     """True for content that is never shown: scripts, styles and hidden elements."""
     return el.tag in _INVISIBLE_TAGS or not isinstance(el.tag, str) or is_hidden(el)
-
-
-def in_noise(el: HtmlElement, skip: Skip = is_noise, stop: HtmlElement | None = None) -> bool:
-    """True when ``el`` or an ancestor below ``stop`` and ``<body>`` is skipped.
-
-    ``<body>`` and ``<html>`` are never checked: WordPress puts page-level words on them
-    (``comments-open``, ``ast-right-sidebar``) that say nothing about the content.
-    """
-    node: HtmlElement | None = el
-    while node is not None and node is not stop and node.tag not in ("body", "html"):
-        if skip(node):
-            return True
-        node = node.getparent()
-    return False
 
 
 def meta_items(text: str) -> list[str]:

@@ -1,0 +1,89 @@
+"""The noise rules: what is never the article, wherever a field looks.
+
+They live here once, so the body, the dates, the labels and the teasers all ignore the same
+navigation, comments, cookie notices and related-post blocks (:meth:`Page.skip
+<scraper.extraction.document.Page.skip>` adds the page's own related block and keeps the
+post's header).
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+from scraper.extraction.text import Skip, has_class_word, word_pattern
+from scraper.extraction.vocabulary import VOCABULARY
+
+#: Elements whose content is never article text, wherever they sit.
+_NOISE_TAGS = frozenset({
+    "script", "style", "noscript", "template", "svg", "iframe", "form", "button", "select",
+    "textarea", "input", "nav", "aside", "dialog", "object", "embed", "canvas", "audio", "video",
+    "map", "head", "title", "meta", "link", "amp-ad", "amp-embed", "amp-sticky-ad",
+    "amp-analytics",
+})
+
+#: Site chrome when outside the article: the article's own header and footer hold its
+#: headline, date, categories and tags.
+_CHROME_TAGS = frozenset({"header", "footer"})
+
+_NOISE_ROLES = frozenset({
+    "navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alertdialog",
+})
+
+#: Class/id words of non-article blocks. Matched as whole dash/underscore-separated parts of a
+#: token, so ``comment-respond`` and ``related-posts__link`` match but ``commentary`` does not.
+_NOISE_CLASS = word_pattern((*VOCABULARY.words("noise_classes"),
+                             *VOCABULARY.words("related_classes"),
+                             *VOCABULARY.words("pagination_classes")))
+
+
+def is_noise(el: HtmlElement) -> bool:
+    """True for an element that never holds article text (by tag, ARIA role or class/id)."""
+    tag = el.tag
+    if not isinstance(tag, str) or tag in _NOISE_TAGS:
+        return True
+    if tag in _CHROME_TAGS and next(el.iterancestors("article", "main"), None) is None:
+        return True
+    # Most elements have no attribute at all: one call answers for the three lookups.
+    names = el.keys()
+    if "role" in names and el.get("role") in _NOISE_ROLES:
+        return True
+    return ("class" in names or "id" in names) and has_class_word(el, _NOISE_CLASS) and \
+        not wraps_content(el)
+
+
+def wraps_content(el: HtmlElement) -> bool:
+    """True for an element around the page's content: the main area (``<main>``,
+    ``role=main``, ``#main``/``#content``/``#primary``), an ``<article>`` with the headline,
+    or the post's text box (``entry-content``) is it or lies under it. Such an element is
+    layout, whatever words its class or id holds: Next.js's ``<div id="__next">``, Porto's
+    ``<div id="main" class="column2-right-sidebar">``, Substack's ``<article
+    class="newsletter-post">``. A sidebar's or a related block's post cards hold none."""
+    if el.get("id") in MAIN_IDS or el.get("role") == "main":
+        return True
+    for content in el.iter("main", "article"):  # a walk in C, proxies only for these tags
+        if content.tag == "main" or next(content.iter("h1"), None) is not None:
+            return True
+    return bool(_TEXT_BOX_INSIDE(el))
+
+
+#: Ids of the main content area (WordPress themes' ``#main``, ``#content``, ``#primary``).
+MAIN_IDS = frozenset({"main", "content", "primary"})
+#: The last test of :func:`wraps_content`, in C: the subtrees it runs on (a sidebar, the
+#: comments, the footer) would cost a Python visit per element.
+_TEXT_BOX_INSIDE = etree.XPath(
+    "boolean(descendant-or-self::div[contains(concat(' ', @class, ' '), ' entry-content ')])")
+
+
+def in_noise(el: HtmlElement, skip: Skip = is_noise, stop: HtmlElement | None = None) -> bool:
+    """True when ``el`` or an ancestor below ``stop`` and ``<body>`` is skipped.
+
+    ``<body>`` and ``<html>`` are never checked: WordPress puts page-level words on them
+    (``comments-open``, ``ast-right-sidebar``) that say nothing about the content.
+    """
+    node: HtmlElement | None = el
+    while node is not None and node is not stop and node.tag not in ("body", "html"):
+        if skip(node):
+            return True
+        node = node.getparent()
+    return False
