@@ -128,7 +128,11 @@ def _iso(year: str, month: str, day: str, time: re.Match[str] | None = None) -> 
 
 # -- signals ---------------------------------------------------------------------------------
 
-_UPDATED = re.compile(r"updated|modified|zaktualizowan|aktualizacj|edytowan|zmienion", re.I)
+#: Word stems that mark a date as the update, not the publication: the one list behind both the
+#: "is this ``<time>`` an update?" test and the modified date's label search.
+UPDATED_WORDS = ("updated", "modified", "zaktualizowan", "aktualizac", "modyfikac", "edytowan",
+                 "zmienion")
+_UPDATED = re.compile("|".join(UPDATED_WORDS), re.I)
 _UPDATED_CLASS = word_pattern(("updated", "modified", "date-modified", "last-modified"))
 _PUBLISHED_CLASS = word_pattern(("date", "posted-on", "published", "post-date", "entry-date",
                                  "meta", "byline", "post-meta", "entry-meta"))
@@ -178,7 +182,7 @@ MODIFIED = DateKind(
         r"(?:(?:last\s+)?(?:updated|modified)(?:\s+on)?|date\s+modified|zaktualizowan[oya]"
         r"(?:\s+dnia)?|(?:ostatnia\s+)?aktualizacja|data\s+(?:aktualizacji|modyfikacji))\s*:?",
         re.I),
-    label_keywords=("updated", "modified", "zaktualizowan", "aktualizac", "modyfikac"),
+    label_keywords=UPDATED_WORDS,
     updated=True,
 )
 
