@@ -1,8 +1,8 @@
 """Publication and modification dates.
 
 Numeric dates are day-first (05.04.2023 is 5 April), as on Polish and most European blogs;
-month names are English or Polish (nominative, genitive and abbreviated). Values are ISO 8601:
-``YYYY-MM-DD``, or a full datetime when the signal carries the time.
+month names are read in the languages of :data:`MONTH_NAMES`, and CJK dates (2020年7月3日).
+Values are ISO 8601: ``YYYY-MM-DD``, or a full datetime when the signal carries the time.
 
 Order of trust: site selector, JSON-LD Article node, OpenGraph/meta, ``<time>`` in the article,
 visible labels, heuristics. The first signal that has a date decides the DAY; when it gives only
@@ -31,23 +31,69 @@ from scraper.extraction.text import (
     word_pattern,
 )
 
-_MONTH_NAMES: dict[int, tuple[str, ...]] = {
-    1: ("january", "jan", "styczeń", "stycznia", "styczen", "sty"),
-    2: ("february", "feb", "luty", "lutego", "lut"),
-    3: ("march", "mar", "marzec", "marca"),
-    4: ("april", "apr", "kwiecień", "kwietnia", "kwiecien", "kwi"),
-    5: ("may", "maj", "maja"),
-    6: ("june", "jun", "czerwiec", "czerwca", "cze"),
-    7: ("july", "jul", "lipiec", "lipca", "lip"),
-    8: ("august", "aug", "sierpień", "sierpnia", "sierpien", "sie"),
-    9: ("september", "sept", "sep", "wrzesień", "września", "wrzesien", "wrzesnia", "wrz"),
-    10: ("october", "oct", "październik", "października", "pazdziernik", "pazdziernika", "paź",
-         "paz"),
-    11: ("november", "nov", "listopad", "listopada", "lis"),
-    12: ("december", "dec", "grudzień", "grudnia", "grudzien", "gru"),
+#: Month names by language, January first: full names, genitive forms and the abbreviations
+#: pages print. A name shared by several languages means the same month in each of them;
+#: languages whose names clash (Croatian ``listopad`` is October, Polish and Czech November)
+#: are left out.
+MONTH_NAMES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "en": (("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
+           ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
+           ("september", "sept", "sep"), ("october", "oct"), ("november", "nov"),
+           ("december", "dec")),
+    "pl": (("styczeń", "stycznia", "styczen", "sty"), ("luty", "lutego", "lut"),
+           ("marzec", "marca"), ("kwiecień", "kwietnia", "kwiecien", "kwi"), ("maj", "maja"),
+           ("czerwiec", "czerwca", "cze"), ("lipiec", "lipca", "lip"),
+           ("sierpień", "sierpnia", "sierpien", "sie"),
+           ("wrzesień", "września", "wrzesien", "wrzesnia", "wrz"),
+           ("październik", "października", "pazdziernik", "pazdziernika", "paź", "paz"),
+           ("listopad", "listopada", "lis"), ("grudzień", "grudnia", "grudzien", "gru")),
+    "es": (("enero", "ene"), ("febrero",), ("marzo",), ("abril", "abr"), ("mayo",),
+           ("junio",), ("julio",), ("agosto", "ago"), ("septiembre", "setiembre"),
+           ("octubre",), ("noviembre",), ("diciembre", "dic")),
+    "pt": (("janeiro",), ("fevereiro", "fev"), ("março", "marco"), ("abril",), ("maio",),
+           ("junho",), ("julho",), ("agosto",), ("setembro", "set"), ("outubro", "out"),
+           ("novembro",), ("dezembro", "dez")),
+    "fr": (("janvier", "janv"), ("février", "fevrier", "févr", "fév"), ("mars",),
+           ("avril", "avr"), ("mai",), ("juin",), ("juillet", "juil"), ("août", "aout"),
+           ("septembre",), ("octobre",), ("novembre",), ("décembre", "decembre", "déc")),
+    "it": (("gennaio", "gen"), ("febbraio",), ("marzo",), ("aprile",), ("maggio", "mag"),
+           ("giugno", "giu"), ("luglio", "lug"), ("agosto",), ("settembre",),
+           ("ottobre", "ott"), ("novembre",), ("dicembre",)),
+    "de": (("januar", "jänner"), ("februar",), ("märz", "maerz", "mär"), ("april",), ("mai",),
+           ("juni",), ("juli",), ("august",), ("september",), ("oktober", "okt"),
+           ("november",), ("dezember",)),
+    "nl": (("januari",), ("februari",), ("maart", "mrt"), ("april",), ("mei",), ("juni",),
+           ("juli",), ("augustus",), ("september",), ("oktober",), ("november",),
+           ("december",)),
+    "ro": (("ianuarie",), ("februarie",), ("martie",), ("aprilie",), ("mai",), ("iunie",),
+           ("iulie",), ("august",), ("septembrie",), ("octombrie",), ("noiembrie",),
+           ("decembrie",)),
+    "hu": (("január",), ("február",), ("március",), ("április",), ("május",), ("június",),
+           ("július",), ("augusztus",), ("szeptember",), ("október",), ("november",),
+           ("december",)),
+    "cs": (("ledna", "leden"), ("února", "únor"), ("března", "březen"), ("dubna", "duben"),
+           ("května", "květen"), ("června", "červen"), ("července", "červenec"),
+           ("srpna", "srpen"), ("září",), ("října", "říjen"), ("listopadu",),
+           ("prosince", "prosinec")),
+    "tr": (("ocak",), ("şubat",), ("mart",), ("nisan",), ("mayıs",), ("haziran",),
+           ("temmuz",), ("ağustos",), ("eylül",), ("ekim",), ("kasım",), ("aralık",)),
+    "id": (("januari",), ("februari",), ("maret",), ("april",), ("mei",), ("juni",), ("juli",),
+           ("agustus",), ("september",), ("oktober",), ("november",), ("desember",)),
+    "ru": (("января", "январь"), ("февраля", "февраль"), ("марта", "март"),
+           ("апреля", "апрель"), ("мая", "май"), ("июня", "июнь"), ("июля", "июль"),
+           ("августа", "август"), ("сентября", "сентябрь"), ("октября", "октябрь"),
+           ("ноября", "ноябрь"), ("декабря", "декабрь")),
+    "ar": (("يناير",), ("فبراير",), ("مارس",), ("أبريل", "ابريل"), ("مايو",), ("يونيو",),
+           ("يوليو",), ("أغسطس", "اغسطس"), ("سبتمبر",), ("أكتوبر", "اكتوبر"), ("نوفمبر",),
+           ("ديسمبر",)),
 }
-_MONTHS = {name: number for number, names in _MONTH_NAMES.items() for name in names}
+_MONTHS = {name: number for months in MONTH_NAMES.values()
+           for number, names in enumerate(months, 1) for name in names}
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+#: Between a day and its month name, and between the month and the year: "5 de julio de
+#: 2020" (Spanish, Portuguese), "5. Juli 2020", "July 5th, 2020", "le 1er juin 2020".
+_DAY_SUFFIX = r"(?:st|nd|rd|th|er)?\.?"
+_DE = r"(?:\s+de)?"
 _DATE = re.compile(
     rf"""
     (?<![\d.])(?P<iso_y>\d{{4}})-(?P<iso_m>\d{{1,2}})-(?P<iso_d>\d{{1,2}})
@@ -57,10 +103,13 @@ _DATE = re.compile(
         (?P<ymd_d>\d{{1,2}})(?!\d)
   | (?<![\d.])(?P<dmy_d>\d{{1,2}})(?P<dmy_sep>[./-])(?P<dmy_m>\d{{1,2}})(?P=dmy_sep)
         (?P<dmy_y>\d{{4}})(?!\d)
-  | (?<!\w)(?P<dn_d>\d{{1,2}})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?(?P<dn_m>{_MONTH})\b\.?,?\s+
-        (?P<dn_y>\d{{4}})(?!\d)
+  | (?<!\w)(?P<dn_d>\d{{1,2}}){_DAY_SUFFIX}\s*{_DE}\s+(?:of\s+)?(?P<dn_m>{_MONTH})\b\.?,?
+        {_DE}\s+(?P<dn_y>\d{{4}})(?!\d)
   | (?<!\w)(?P<nd_m>{_MONTH})\b\.?\s+(?P<nd_d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+
         (?P<nd_y>\d{{4}})(?!\d)
+  | (?<!\d)(?P<yn_y>\d{{4}})\.\s+(?P<yn_m>{_MONTH})\b\.?\s+(?P<yn_d>\d{{1,2}})(?!\d)
+  | (?<!\d)(?P<cjk_y>\d{{4}})\s*[年년]\s*(?P<cjk_m>\d{{1,2}})\s*[月월]\s*(?P<cjk_d>\d{{1,2}})
+        \s*[日일]
     """,
     re.IGNORECASE | re.VERBOSE,
 )
@@ -104,7 +153,11 @@ def _to_iso(m: re.Match[str]) -> str | None:
         return _iso(m["dmy_y"], m["dmy_m"], m["dmy_d"]) or _iso(m["dmy_y"], m["dmy_d"], m["dmy_m"])
     if m["dn_y"]:
         return _iso(m["dn_y"], str(_MONTHS[m["dn_m"].lower()]), m["dn_d"])
-    return _iso(m["nd_y"], str(_MONTHS[m["nd_m"].lower()]), m["nd_d"])
+    if m["nd_y"]:
+        return _iso(m["nd_y"], str(_MONTHS[m["nd_m"].lower()]), m["nd_d"])
+    if m["yn_y"]:  # Hungarian: "2020. június 4."
+        return _iso(m["yn_y"], str(_MONTHS[m["yn_m"].lower()]), m["yn_d"])
+    return _iso(m["cjk_y"], m["cjk_m"], m["cjk_d"])
 
 
 def _iso(year: str, month: str, day: str, time: re.Match[str] | None = None) -> str | None:
@@ -134,12 +187,34 @@ UPDATED_WORDS = ("updated", "modified", "zaktualizowan", "aktualizac", "modyfika
                  "zmienion")
 _UPDATED = re.compile("|".join(UPDATED_WORDS), re.I)
 _UPDATED_CLASS = word_pattern(("updated", "modified", "date-modified", "last-modified"))
+#: Classes that say "published" outright: WordPress marks the publication ``<time
+#: class="entry-date published updated">`` while it was never updated.
+_PUBLISHED_TIME_CLASS = word_pattern(("published", "entry-date", "date-published"))
+#: Class words of the element holding the article's date line; htmldate's cues (``datum``,
+#: ``fecha``, ``dateline``, ``submitted``...) are among them.
 _PUBLISHED_CLASS = word_pattern(("date", "posted-on", "published", "post-date", "entry-date",
-                                 "meta", "byline", "post-meta", "entry-meta"))
-_URL_DATE = re.compile(r"/(\d{4})/(\d{2})/(\d{2})/")
+                                 "meta", "byline", "post-meta", "entry-meta", "datum", "fecha",
+                                 "dateline", "timestamp", "pubdate", "publication", "posted",
+                                 "submitted", "date-header"))
+#: A date in an address: ``/2020/07/05/``, ``/2020-4-15-...``, ``_2020_07_05``, or eight
+#: digits between separators (``/20200705/``, ``-20200113``). Years 1990–2039, as htmldate's
+#: ``COMPLETE_URL`` (htmldate 1.11, extractors.py, Apache-2.0).
+_URL_DATE = re.compile(
+    r"(?<![\d.])(199\d|20[0-3]\d)[/_-](\d{1,2})[/_-](\d{1,2})(?:\D|$)"
+    r"|[/_-](199\d|20[0-3]\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?:[/_.-]|$)")
 #: An element of the article's header this short may be a bare date.
 _LONE_DATE_CHARS = 40
-_DATED_TAGS = ("div", "p", "span", "time", "li", "ul", "header", "small")
+_DATED_TAGS = ("div", "p", "span", "time", "li", "ul", "header", "small", "h2", "h3", "h4",
+               "abbr")
+#: A date line under the headline ("22/11/2020 - 04:30 - Source: ...", "2020年07月03日 |
+#: Hiking"): the date opens a short element among the first few after the headline.
+_DATELINE_TAGS = ("p", "div", "span", "time", "small", "li", "h2", "h3", "h4", "h5", "h6",
+                  "header")
+_DATELINE_CHARS = 160
+_DATELINE_OPENING = 30
+_DATELINE_ELEMENTS = 25
+#: A paragraph this long under the headline is the text: no date line follows.
+_TEXT_STARTED_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -151,20 +226,59 @@ class DateKind:
     opengraph: tuple[str, ...]
     meta: tuple[str, ...]
     itemprop: str
+    #: Keys of the date in the page's scripts: JSON (``"datePublished":"..."``, escaped or
+    #: not) or JavaScript (``var publication_date = "..."``).
+    script: re.Pattern[str]
     #: Visible label before the date, and the words that find its text node.
     label: re.Pattern[str]
     label_keywords: tuple[str, ...]
     updated: bool
 
 
+def _script_keys(keys: tuple[str, ...]) -> re.Pattern[str]:
+    names = "|".join(keys)
+    return re.compile(rf"""(?<![\w$])(?:{names})\\?["']?\s*[:=]\s*\\?["']([^"'\\<>]{{8,40}})""")
+
+
+#: Meta names and properties of the publication date: ours first, then htmldate's
+#: ``DATE_ATTRIBUTES`` (htmldate 1.11, core.py, Apache-2.0) but for its loosest ("meta",
+#: "timestamp", "created", "gentime", "date_created"), which name other dates as often.
+PUBLISHED_META = (
+    "date", "dc.date", "dc.date.issued", "dcterms.created", "dcterms.issued", "pubdate",
+    "publishdate", "publish-date", "publish_date", "article.published", "parsely-pub-date",
+    "sailthru.date", "citation_publication_date",
+    "analyticsattributes.articledate", "article.created", "article_date_original",
+    "article:post_date", "article:published", "article:published_date",
+    "article:publicationdate", "bt:pubdate", "citation_date", "content_create_date",
+    "cxenseparse:recs:publishtime", "datecreated", "dateposted", "datepublished",
+    "date_published", "dc.created", "dc.date.created", "dc.date.publication",
+    "dcsext.articlefirstpublished", "dcterms.date", "dc:created", "dc:date", "displaydate",
+    "doc_date", "field-name-post-date", "mediator_published_time", "og:article:published",
+    "og:datepublished", "og:pubdate", "og:publish_date", "og:question:published_time",
+    "og:regdate", "originalpublicationdate", "pdate", "ptime", "publish_time",
+    "published-date", "published_date", "published_time", "publisheddate", "publication_date",
+    "rbpubdate", "release_date", "rnews:datepublished", "shareaholic:article_published_time",
+    "twt-published-at", "video:release_date", "vr:published_time",
+)
+#: Meta names and properties of the last update: ours, then htmldate's ``NAME_MODIFIED`` and
+#: ``PROPERTY_MODIFIED`` (same source) but for ``release_date``, a publication date.
+MODIFIED_META = (
+    "dcterms.modified", "dc.date.modified", "last-modified", "article.updated",
+    "lastdate", "lastmod", "lastmodified", "modified", "utime", "article:modified",
+    "article:modified_date", "article:post_modified", "bt:moddate", "datemodified",
+    "dc.modified", "modified_time", "modificationdate", "og:modified_time", "revision_date",
+    "updated_time",
+)
+
 PUBLISHED = DateKind(
     field="published",
     jsonld="datePublished",
     opengraph=("article:published_time", "og:article:published_time", "og:published_time"),
-    meta=("date", "dc.date", "dc.date.issued", "dcterms.created", "dcterms.issued", "pubdate",
-          "publishdate", "publish-date", "publish_date", "article.published",
-          "parsely-pub-date", "sailthru.date", "citation_publication_date"),
+    meta=PUBLISHED_META,
     itemprop="datePublished",
+    script=_script_keys(("datePublished", "publishDate", "publishedDate", "publishedAt",
+                         "published_at", "publication_date", "date_published",
+                         "firstPublishedDate")),
     label=re.compile(
         r"(?:date\s+published|publish(?:ed)?\s+(?:date|on)|published|posted(?:\s+on)?"
         r"|data\s+(?:publikacji|dodania|wpisu)|opublikowan[oya](?:\s+dnia)?|dodan[oya])\s*:?",
@@ -176,8 +290,10 @@ MODIFIED = DateKind(
     field="modified",
     jsonld="dateModified",
     opengraph=("article:modified_time", "og:updated_time", "og:article:modified_time"),
-    meta=("dcterms.modified", "dc.date.modified", "last-modified", "article.updated"),
+    meta=MODIFIED_META,
     itemprop="dateModified",
+    script=_script_keys(("dateModified", "modifiedDate", "updatedAt", "updated_at",
+                         "date_modified", "lastModifiedDate")),
     label=re.compile(
         r"(?:(?:last\s+)?(?:updated|modified)(?:\s+on)?|date\s+modified|zaktualizowan[oya]"
         r"(?:\s+dnia)?|(?:ostatnia\s+)?aktualizacja|data\s+(?:aktualizacji|modyfikacji))\s*:?",
@@ -208,6 +324,8 @@ def _decide(candidates: Iterator[Found[str]]) -> Found[str] | None:
 
 
 def _candidates(page: Page, kind: DateKind) -> Iterator[Found[str]]:
+    """Every date signal for ``kind``, most trusted first; generated lazily, so a page whose
+    JSON-LD states the date never pays for the heuristics."""
     for el in page.site(kind.field):
         yield from (Found(value, "site") for value in _element_dates(page, el, kind))
     value = page.jsonld.article_value(kind.jsonld)
@@ -219,7 +337,13 @@ def _candidates(page: Page, kind: DateKind) -> Iterator[Found[str]]:
             yield from (Found(v, "time-element") for v in _time_values(el))
     yield from (Found(v, "label") for v in page.labelled(kind.label_keywords,
                                                          lambda text: _after_label(text, kind)))
+    node = page.jsonld.web_page
+    if node is not None and isinstance(node.get(kind.jsonld), str) and \
+            (parsed := parse_date(node[kind.jsonld])):
+        yield Found(parsed, "json-ld")
+    yield from (Found(v, "script") for v in _script_dates(page, kind))
     if not kind.updated:
+        yield from (Found(v, "url") for v in _address_dates(page))
         yield from _heuristic_dates(page)
 
 
@@ -228,7 +352,9 @@ def _head_dates(page: Page, kind: DateKind) -> Iterator[Found[str]]:
         value = page.meta_value(*keys)
         if value and (parsed := parse_date(value)):
             yield Found(parsed, source)
-    for el in page.itemprop(kind.itemprop):
+    # The article's own microdata first; else the page's (a <meta itemprop> in <head>, a
+    # header outside the <article> element).
+    for el in page.itemprop(kind.itemprop) or page.itemprop(kind.itemprop, anywhere=True):
         # Blogger puts the machine date in <abbr title=...> and shows only the time of day.
         raw = el.get("content") or el.get("datetime") or (
             el.get("title") if el.tag == "abbr" else None) or el.text_content()
@@ -236,9 +362,34 @@ def _head_dates(page: Page, kind: DateKind) -> Iterator[Found[str]]:
             yield Found(parsed, "meta")
 
 
+def _script_dates(page: Page, kind: DateKind) -> Iterator[str]:
+    """Dates under ``kind``'s keys in the page's scripts, page order: the data apps keep in
+    inline scripts, and JSON-LD no parser reads. JSON-LD that parses has spoken already
+    (a listing's ``blogPost`` dates are none of the page's)."""
+    scripts = [el.text for el in page.doc.iter("script")
+               if "ld+json" not in (el.get("type") or "")]
+    for text in (*scripts, *page.jsonld.unread):
+        if text and "ate" in text:
+            for match in kind.script.finditer(text):
+                if parsed := parse_date(match[1]):
+                    yield parsed
+
+
+def _address_dates(page: Page) -> Iterator[str]:
+    """A date in the page's own addresses: the one it was fetched from, its canonical link
+    and its ``og:url`` (a publisher's address names the publisher's day)."""
+    canonical = next((link.get("href") for link in page.doc.iter("link")
+                      if link.get("rel") == "canonical"), None)
+    for address in (page.url, canonical, page.meta_value("og:url")):
+        match = _URL_DATE.search(address) if address else None
+        if match and (value := _iso(*(g for g in match.groups() if g))):
+            yield value
+
+
 def _is_updated(el: HtmlElement) -> bool:
     """A ``<time>`` marked as the update date: by class, itemprop or the label before it."""
-    if has_class_word(el, _UPDATED_CLASS) or el.get("itemprop") == "dateModified":
+    if el.get("itemprop") == "dateModified" or (
+            has_class_word(el, _UPDATED_CLASS) and not has_class_word(el, _PUBLISHED_TIME_CLASS)):
         return True
     previous = el.getprevious()
     before = (previous.tail if previous is not None else el.getparent().text) or ""
@@ -300,7 +451,7 @@ def _not_published(el: HtmlElement) -> bool:
 def _heuristic_dates(page: Page) -> Iterator[Found[str]]:
     """Last resorts: a date in the article's meta line, an element of the article's header
     saying nothing but a date (Gatsby's ``<header><h1>…</h1><p>April 05, 2023</p>``), then
-    a ``/YYYY/MM/DD/`` permalink."""
+    a date line under the headline."""
     for el in with_class(page.root, _DATED_TAGS, _PUBLISHED_CLASS):
         if not has_class_word(el, _UPDATED_CLASS) and not page.in_noise(el):
             value = _unlabelled(text_of(el, _not_published), PUBLISHED)
@@ -312,6 +463,32 @@ def _heuristic_dates(page: Page) -> Iterator[Found[str]]:
             found = search_date(text) if len(text) <= _LONE_DATE_CHARS else None
             if found and found.end - found.start >= len(text) - 2 and not page.in_noise(el):
                 yield Found(found.value, "heuristic")
-    match = _URL_DATE.search(page.url)
-    if match and (value := _iso(*match.groups())):
+    if (value := _dateline(page)) is not None:
         yield Found(value, "heuristic")
+
+
+def _dateline(page: Page) -> str | None:
+    """The date opening a short element among the first few after the headline, before
+    the text starts (a long paragraph): news sites print "22/11/2020 - 04:30 - Source"
+    or a bare "January 18, 2020" there, with no class or label to say so."""
+    headline = page.headline
+    if headline is None:
+        return None
+    passed, looked = False, 0
+    for el in page.root.iter(*_DATELINE_TAGS, "h1"):
+        if not passed:
+            passed = el is headline
+            continue
+        text = normalize_space(el.text_content())
+        if el.tag == "p" and len(text) >= _TEXT_STARTED_CHARS:
+            return None
+        looked += 1
+        if looked > _DATELINE_ELEMENTS:
+            return None
+        if len(text) > _DATELINE_CHARS or page.in_noise(el):
+            continue
+        found = search_date(text)
+        if found is not None and found.start <= _DATELINE_OPENING and \
+                not _UPDATED.search(text[:found.start]):
+            return found.value
+    return None

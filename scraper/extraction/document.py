@@ -86,6 +86,8 @@ _PAGER_LINK = re.compile(r"[←«‹]?\s*(?:previous|prev|next|older|newer|poprz
 _LABEL_LEVELS = 3
 
 
+#: Elements that only carry a microdata value; they are noise by tag, their place is not.
+_CARRIER_TAGS = frozenset({"meta", "link"})
 _ITEMPROP = etree.XPath(".//*[@itemprop=$name]")
 _PARSERS = threading.local()
 
@@ -390,12 +392,21 @@ class Page:
                     "site-main" in (el.get("class") or "").split():
                 yield el
 
-    def itemprop(self, name: str) -> list[HtmlElement]:
+    def itemprop(self, name: str, *, anywhere: bool = False) -> list[HtmlElement]:
         """The article's elements carrying schema.org microdata ``itemprop=name``, outside
-        noise; a page whose markup never names it costs no XPath."""
+        noise (``anywhere``: the whole page's, for a property the article element lacks,
+        such as a ``<meta itemprop>`` in ``<head>``); a page whose markup never names it costs
+        no XPath. A ``<meta>`` or ``<link>`` only carries a value: where it sits decides."""
         if name not in self.markup:
             return []
-        return [el for el in _ITEMPROP(self.root, name=name) if not self.in_noise(el)]
+        return [el for el in _ITEMPROP(self.doc if anywhere else self.root, name=name)
+                if not self._carrier_in_noise(el)]
+
+    def _carrier_in_noise(self, el: HtmlElement) -> bool:
+        if el.tag not in _CARRIER_TAGS:
+            return self.in_noise(el)
+        parent = el.getparent()
+        return parent is not None and parent.tag != "head" and self.in_noise(parent)
 
     @cached_property
     def related(self) -> RelatedBlock | None:
