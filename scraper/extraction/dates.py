@@ -228,16 +228,15 @@ class DateKind:
     itemprop: str
     #: Keys of the date in the page's scripts: JSON (``"datePublished":"..."``, escaped or
     #: not) or JavaScript (``var publication_date = "..."``).
-    script: re.Pattern[str]
+    script_keys: tuple[str, ...]
     #: Visible label before the date, and the words that find its text node.
     label: re.Pattern[str]
     label_keywords: tuple[str, ...]
     updated: bool
 
 
-def _script_keys(keys: tuple[str, ...]) -> re.Pattern[str]:
-    names = "|".join(keys)
-    return re.compile(rf"""(?<![\w$])(?:{names})\\?["']?\s*[:=]\s*\\?["']([^"'\\<>]{{8,40}})""")
+#: What follows a date's key in a script: the value, quoted (escaped quotes too).
+_SCRIPT_VALUE = re.compile(r"""\\?["']?\s*[:=]\s*\\?["']([^"'\\<>]{8,40})""")
 
 
 #: Meta names and properties of the publication date: ours first, then htmldate's
@@ -276,9 +275,8 @@ PUBLISHED = DateKind(
     opengraph=("article:published_time", "og:article:published_time", "og:published_time"),
     meta=PUBLISHED_META,
     itemprop="datePublished",
-    script=_script_keys(("datePublished", "publishDate", "publishedDate", "publishedAt",
-                         "published_at", "publication_date", "date_published",
-                         "firstPublishedDate")),
+    script_keys=("datePublished", "publishDate", "publishedDate", "publishedAt",
+                 "published_at", "publication_date", "date_published", "firstPublishedDate"),
     label=re.compile(
         r"(?:date\s+published|publish(?:ed)?\s+(?:date|on)|published|posted(?:\s+on)?"
         r"|data\s+(?:publikacji|dodania|wpisu)|opublikowan[oya](?:\s+dnia)?|dodan[oya])\s*:?",
@@ -292,8 +290,8 @@ MODIFIED = DateKind(
     opengraph=("article:modified_time", "og:updated_time", "og:article:modified_time"),
     meta=MODIFIED_META,
     itemprop="dateModified",
-    script=_script_keys(("dateModified", "modifiedDate", "updatedAt", "updated_at",
-                         "date_modified", "lastModifiedDate")),
+    script_keys=("dateModified", "modifiedDate", "updatedAt", "updated_at", "date_modified",
+                 "lastModifiedDate"),
     label=re.compile(
         r"(?:(?:last\s+)?(?:updated|modified)(?:\s+on)?|date\s+modified|zaktualizowan[oya]"
         r"(?:\s+dnia)?|(?:ostatnia\s+)?aktualizacja|data\s+(?:aktualizacji|modyfikacji))\s*:?",
@@ -369,10 +367,24 @@ def _script_dates(page: Page, kind: DateKind) -> Iterator[str]:
     scripts = [el.text for el in page.doc.iter("script")
                if "ld+json" not in (el.get("type") or "")]
     for text in (*scripts, *page.jsonld.unread):
-        if text and "ate" in text:
-            for match in kind.script.finditer(text):
-                if parsed := parse_date(match[1]):
-                    yield parsed
+        if text:
+            yield from (value for _, value in sorted(_keyed_dates(text, kind.script_keys)))
+
+
+def _keyed_dates(text: str, keys: tuple[str, ...]) -> Iterator[tuple[int, str]]:
+    """``(position, date)`` of each whole key of ``keys`` in ``text`` followed by a date.
+    Keys are found by ``str.find``: a regex probing every position of a page's scripts
+    costs more than the rest of the date search."""
+    for key in keys:
+        at = text.find(key)
+        while at >= 0:
+            end = at + len(key)
+            before = text[at - 1] if at else " "
+            value = _SCRIPT_VALUE.match(text, end) if not (before.isalnum() or before in "_$") \
+                else None
+            if value and (parsed := parse_date(value[1])):
+                yield at, parsed
+            at = text.find(key, end)
 
 
 def _address_dates(page: Page) -> Iterator[str]:
