@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from itertools import chain
 from typing import NamedTuple
 
 from lxml.html import HtmlElement
@@ -195,13 +196,18 @@ _PUBLISHED_TIME_CLASS = word_pattern(("published", "entry-date", "date-published
 _PUBLISHED_CLASS = word_pattern(("date", "posted-on", "published", "post-date", "entry-date",
                                  "meta", "byline", "post-meta", "entry-meta", "datum", "fecha",
                                  "dateline", "timestamp", "pubdate", "publication", "posted",
-                                 "submitted", "date-header"))
+                                 "submitted", "date-header", "time"))
 #: A date in an address: ``/2020/07/05/``, ``/2020-4-15-...``, ``_2020_07_05``, or eight
 #: digits between separators (``/20200705/``, ``-20200113``). Years 1990–2039, as htmldate's
 #: ``COMPLETE_URL`` (htmldate 1.11, extractors.py, Apache-2.0).
 _URL_DATE = re.compile(
     r"(?<![\d.])(199\d|20[0-3]\d)[/_-](\d{1,2})[/_-](\d{1,2})(?:\D|$)"
     r"|[/_-](199\d|20[0-3]\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?:[/_.-]|$)")
+_UTC = timedelta(0)
+#: UTC hours before which the publisher's day may be the day before (zones reach UTC-12), and
+#: from which it may be the day after (zones reach UTC+14).
+_MOST_WEST = 12
+_MOST_EAST = 10
 #: An element of the article's header this short may be a bare date.
 _LONE_DATE_CHARS = 40
 _DATED_TAGS = ("div", "p", "span", "time", "li", "ul", "header", "small", "h2", "h3", "h4",
@@ -211,7 +217,7 @@ _DATED_TAGS = ("div", "p", "span", "time", "li", "ul", "header", "small", "h2", 
 _DATELINE_TAGS = ("p", "div", "span", "time", "small", "li", "h2", "h3", "h4", "h5", "h6",
                   "header")
 _DATELINE_CHARS = 160
-_DATELINE_OPENING = 30
+_DATELINE_OPENING = 20
 _DATELINE_ELEMENTS = 25
 #: A paragraph this long under the headline is the text: no date line follows.
 _TEXT_STARTED_CHARS = 200
@@ -303,27 +309,59 @@ MODIFIED = DateKind(
 
 def published(page: Page) -> Found[str] | None:
     """The article's publication date (never an "updated" one)."""
-    return _decide(_candidates(page, PUBLISHED))
+    return _decide(_signals(page, PUBLISHED), _heuristic_dates(page))
 
 
 def modified(page: Page) -> Found[str] | None:
     """The article's last-modified date, when the page states one."""
-    return _decide(_candidates(page, MODIFIED))
+    return _decide(_signals(page, MODIFIED), iter(()))
 
 
-def _decide(candidates: Iterator[Found[str]]) -> Found[str] | None:
-    """The first candidate, upgraded to a same-day full datetime from a later one."""
-    first = next(candidates, None)
-    if first is None or "T" in first.value:
-        return first
-    same_day = next((c.value for c in candidates
+def _decide(signals: Iterator[Found[str]], last_resorts: Iterator[Found[str]]
+            ) -> Found[str] | None:
+    """The first candidate, upgraded to a same-day full datetime from a later one; a UTC
+    stamp moved to the publisher's day when a later signal states it."""
+    first = next(signals, None) or next(last_resorts, None)
+    if first is None:
+        return None
+    if "T" in first.value:
+        return _publishers_day(first, signals)
+    same_day = next((c.value for c in chain(signals, last_resorts)
                      if "T" in c.value and c.value.startswith(first.value)), None)
     return Found(same_day, first.source) if same_day else first
 
 
-def _candidates(page: Page, kind: DateKind) -> Iterator[Found[str]]:
-    """Every date signal for ``kind``, most trusted first; generated lazily, so a page whose
-    JSON-LD states the date never pays for the heuristics."""
+def _publishers_day(stamp: Found[str], later: Iterator[Found[str]]) -> Found[str]:
+    """``stamp`` as the publisher's day. Yoast and many CMSs write machine dates in UTC
+    (``...+00:00``, ``...Z``), while the page shows the day where it was published: 21:18 on
+    17 February in Miami is 02:18 on the 18th in UTC. The first later signal that states a
+    local time (a date, a time without zone, or another offset) decides: on the day next to
+    the stamp's, at an offset a time zone can have, it is the same moment in the publisher's
+    zone, given at that offset when it has one. Heuristics never move a stated stamp."""
+    moment = datetime.fromisoformat(stamp.value)
+    if moment.utcoffset() != _UTC:
+        return stamp
+    for candidate in later:
+        value = candidate.value
+        local = datetime.fromisoformat(value) if "T" in value else None
+        if local is not None and local.utcoffset() == _UTC:
+            continue  # another UTC stamp tells nothing of the publisher's zone
+        shift = (date.fromisoformat(value[:10]) - moment.date()).days
+        if (shift == -1 and moment.hour < _MOST_WEST) or (shift == 1 and moment.hour >= _MOST_EAST):
+            if local is not None and local.utcoffset() is not None:
+                return Found(moment.astimezone(local.tzinfo).isoformat(), candidate.source)
+            # A bare day: a later signal may give the moment at the publisher's offset.
+            zoned = next((c.value for c in later if c.value.startswith(value[:10])
+                          and datetime.fromisoformat(c.value).utcoffset() not in (None, _UTC)),
+                         None) if local is None else None
+            return Found(zoned or value, candidate.source)
+        return stamp
+    return stamp
+
+
+def _signals(page: Page, kind: DateKind) -> Iterator[Found[str]]:
+    """Every stated date signal for ``kind``, most trusted first; generated lazily, so a
+    page whose JSON-LD states the date never pays for the rest."""
     for el in page.site(kind.field):
         yield from (Found(value, "site") for value in _element_dates(page, el, kind))
     value = page.jsonld.article_value(kind.jsonld)
@@ -342,7 +380,6 @@ def _candidates(page: Page, kind: DateKind) -> Iterator[Found[str]]:
     yield from (Found(v, "script") for v in _script_dates(page, kind))
     if not kind.updated:
         yield from (Found(v, "url") for v in _address_dates(page))
-        yield from _heuristic_dates(page)
 
 
 def _head_dates(page: Page, kind: DateKind) -> Iterator[Found[str]]:
@@ -497,8 +534,9 @@ def _dateline(page: Page) -> str | None:
         looked += 1
         if looked > _DATELINE_ELEMENTS:
             return None
-        if len(text) > _DATELINE_CHARS or page.in_noise(el):
-            continue
+        if len(text) > _DATELINE_CHARS or page.in_noise(el) or \
+                next(el.iterancestors("figure"), None) is not None:
+            continue  # a caption dates the picture
         found = search_date(text)
         if found is not None and found.start <= _DATELINE_OPENING and \
                 not _UPDATED.search(text[:found.start]):
