@@ -204,10 +204,11 @@ _URL_DATE = re.compile(
     r"(?<![\d.])(199\d|20[0-3]\d)[/_-](\d{1,2})[/_-](\d{1,2})(?:\D|$)"
     r"|[/_-](199\d|20[0-3]\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?:[/_.-]|$)")
 _UTC = timedelta(0)
-#: UTC hours before which the publisher's day may be the day before (zones reach UTC-12), and
-#: from which it may be the day after (zones reach UTC+14).
-_MOST_WEST = 12
-_MOST_EAST = 10
+#: UTC hours before which the publisher's day may be the day before, and from which it may be
+#: the day after: offsets from UTC-9 (Alaska) to UTC+11 (eastern Australia in summer), where
+#: nearly every publisher is; a wider span lets an unrelated date on the page move the stamp.
+_MOST_WEST = 9
+_MOST_EAST = 13
 #: An element of the article's header this short may be a bare date.
 _LONE_DATE_CHARS = 40
 _DATED_TAGS = ("div", "p", "span", "time", "li", "ul", "header", "small", "h2", "h3", "h4",
@@ -336,13 +337,16 @@ def _publishers_day(stamp: Found[str], later: Iterator[Found[str]]) -> Found[str
     (``...+00:00``, ``...Z``), while the page shows the day where it was published: 21:18 on
     17 February in Miami is 02:18 on the 18th in UTC. The first later signal that states a
     local time (a date, a time without zone, or another offset) decides: on the day next to
-    the stamp's, at an offset a time zone can have, it is the same moment in the publisher's
-    zone, given at that offset when it has one. Heuristics never move a stated stamp."""
+    the stamp's, at an offset a publisher's zone has, it is the same moment in the publisher's
+    zone, given at that offset when it has one. Addresses and heuristics never move a
+    stated stamp."""
     moment = datetime.fromisoformat(stamp.value)
     if moment.utcoffset() != _UTC:
         return stamp
     for candidate in later:
         value = candidate.value
+        if candidate.source == "url":
+            break  # an address's day is when the story was filed, not a publication time
         local = datetime.fromisoformat(value) if "T" in value else None
         if local is not None and local.utcoffset() == _UTC:
             continue  # another UTC stamp tells nothing of the publisher's zone
