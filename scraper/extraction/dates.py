@@ -23,6 +23,7 @@ from typing import NamedTuple
 from lxml.html import HtmlElement
 
 from scraper.extraction.document import Found, Page
+from scraper.extraction.selectors import within
 from scraper.extraction.text import (
     has_class_word,
     is_invisible,
@@ -310,24 +311,23 @@ MODIFIED = DateKind(
 
 def published(page: Page) -> Found[str] | None:
     """The article's publication date (never an "updated" one)."""
-    return _decide(_signals(page, PUBLISHED), _heuristic_dates(page))
+    return _decide(_stated(page, PUBLISHED), chain(_data(page, PUBLISHED), _heuristic_dates(page)))
 
 
 def modified(page: Page) -> Found[str] | None:
     """The article's last-modified date, when the page states one."""
-    return _decide(_signals(page, MODIFIED), iter(()))
+    return _decide(_stated(page, MODIFIED), _data(page, MODIFIED))
 
 
-def _decide(signals: Iterator[Found[str]], last_resorts: Iterator[Found[str]]
-            ) -> Found[str] | None:
+def _decide(stated: Iterator[Found[str]], rest: Iterator[Found[str]]) -> Found[str] | None:
     """The first candidate, upgraded to a same-day full datetime from a later one; a UTC
-    stamp moved to the publisher's day when a later signal states it."""
-    first = next(signals, None) or next(last_resorts, None)
+    stamp moved to the publisher's day when a later stated signal shows it."""
+    first = next(stated, None) or next(rest, None)
     if first is None:
         return None
     if "T" in first.value:
-        return _publishers_day(first, signals)
-    same_day = next((c.value for c in chain(signals, last_resorts)
+        return _publishers_day(first, stated)
+    same_day = next((c.value for c in chain(stated, rest)
                      if "T" in c.value and c.value.startswith(first.value)), None)
     return Found(same_day, first.source) if same_day else first
 
@@ -338,20 +338,19 @@ def _publishers_day(stamp: Found[str], later: Iterator[Found[str]]) -> Found[str
     17 February in Miami is 02:18 on the 18th in UTC. The first later signal that states a
     local time (a date, a time without zone, or another offset) decides: on the day next to
     the stamp's, at an offset a publisher's zone has, it is the same moment in the publisher's
-    zone, given at that offset when it has one. Addresses and heuristics never move a
-    stated stamp."""
+    zone, given at that offset when it has one. Only what the page states moves a stamp:
+    neither script data nor an address (which names the day a story was filed) nor a
+    heuristic."""
     moment = datetime.fromisoformat(stamp.value)
-    if moment.utcoffset() != _UTC:
-        return stamp
+    if moment.utcoffset() != _UTC or _MOST_WEST <= moment.hour < _MOST_EAST:
+        return stamp  # stated at an offset, or the same day everywhere publishers are
     for candidate in later:
         value = candidate.value
-        if candidate.source == "url":
-            break  # an address's day is when the story was filed, not a publication time
         local = datetime.fromisoformat(value) if "T" in value else None
         if local is not None and local.utcoffset() == _UTC:
             continue  # another UTC stamp tells nothing of the publisher's zone
         shift = (date.fromisoformat(value[:10]) - moment.date()).days
-        if (shift == -1 and moment.hour < _MOST_WEST) or (shift == 1 and moment.hour >= _MOST_EAST):
+        if shift == (-1 if moment.hour < _MOST_WEST else 1):
             if local is not None and local.utcoffset() is not None:
                 return Found(moment.astimezone(local.tzinfo).isoformat(), candidate.source)
             # A bare day: a later signal may give the moment at the publisher's offset.
@@ -363,9 +362,10 @@ def _publishers_day(stamp: Found[str], later: Iterator[Found[str]]) -> Found[str
     return stamp
 
 
-def _signals(page: Page, kind: DateKind) -> Iterator[Found[str]]:
-    """Every stated date signal for ``kind``, most trusted first; generated lazily, so a
-    page whose JSON-LD states the date never pays for the rest."""
+def _stated(page: Page, kind: DateKind) -> Iterator[Found[str]]:
+    """The date signals the page states for ``kind``, most trusted first: site selector,
+    JSON-LD article node, head, ``<time>``, labels. Generated lazily, so a page whose JSON-LD
+    gives the date never pays for the rest."""
     for el in page.site(kind.field):
         yield from (Found(value, "site") for value in _element_dates(page, el, kind))
     value = page.jsonld.article_value(kind.jsonld)
@@ -377,6 +377,11 @@ def _signals(page: Page, kind: DateKind) -> Iterator[Found[str]]:
             yield from (Found(v, "time-element") for v in _time_values(el))
     yield from (Found(v, "label") for v in page.labelled(kind.label_keywords,
                                                          lambda text: _after_label(text, kind)))
+
+
+def _data(page: Page, kind: DateKind) -> Iterator[Found[str]]:
+    """Dates the page carries for machines only: its JSON-LD page node, its scripts' data
+    and (for the publication) its own addresses."""
     node = page.jsonld.web_page
     if node is not None and isinstance(node.get(kind.jsonld), str) and \
             (parsed := parse_date(node[kind.jsonld])):
@@ -393,7 +398,8 @@ def _head_dates(page: Page, kind: DateKind) -> Iterator[Found[str]]:
             yield Found(parsed, source)
     # The article's own microdata first; else the page's (a <meta itemprop> in <head>, a
     # header outside the <article> element).
-    for el in page.itemprop(kind.itemprop) or page.itemprop(kind.itemprop, anywhere=True):
+    marked = page.itemprop(kind.itemprop, anywhere=True)
+    for el in [el for el in marked if within(el, page.root)] or marked:
         # Blogger puts the machine date in <abbr title=...> and shows only the time of day.
         raw = el.get("content") or el.get("datetime") or (
             el.get("title") if el.tag == "abbr" else None) or el.text_content()
