@@ -23,7 +23,6 @@ from typing import NamedTuple
 from lxml.html import HtmlElement
 
 from scraper.extraction.document import Found, Page
-from scraper.extraction.selectors import within
 from scraper.extraction.text import (
     has_class_word,
     is_invisible,
@@ -398,8 +397,7 @@ def _head_dates(page: Page, kind: DateKind) -> Iterator[Found[str]]:
             yield Found(parsed, source)
     # The article's own microdata first; else the page's (a <meta itemprop> in <head>, a
     # header outside the <article> element).
-    marked = page.itemprop(kind.itemprop, anywhere=True)
-    for el in [el for el in marked if within(el, page.root)] or marked:
+    for el in page.itemprop(kind.itemprop) or page.itemprop(kind.itemprop, anywhere=True):
         # Blogger puts the machine date in <abbr title=...> and shows only the time of day.
         raw = el.get("content") or el.get("datetime") or (
             el.get("title") if el.tag == "abbr" else None) or el.text_content()

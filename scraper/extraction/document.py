@@ -88,8 +88,8 @@ _LABEL_LEVELS = 3
 
 #: Elements that only carry a microdata value; they are noise by tag, their place is not.
 _CARRIER_TAGS = frozenset({"meta", "link"})
-#: How an attribute value may be quoted in the source: ``"x"``, ``'x'`` or bare.
-_QUOTES = ('"', "'", "")
+#: An ``itemprop`` attribute's value in the source, quoted or bare.
+_ITEMPROP_NAMES = re.compile(r"""itemprop\s*=\s*["']?([^"'\s>]+)""")
 _ITEMPROP = etree.XPath(".//*[@itemprop=$name]")
 _PARSERS = threading.local()
 
@@ -398,13 +398,18 @@ class Page:
         """The article's elements carrying schema.org microdata ``itemprop=name``, outside
         noise (``anywhere``: the whole page's, for a property the article element lacks,
         such as a ``<meta itemprop>`` in ``<head>``); a page whose markup never names it costs
-        no XPath (JSON-LD names ``datePublished`` on most pages, so the attribute itself is
-        looked for). A ``<meta>`` or ``<link>`` only carries a value: where it sits decides."""
-        markup = self.markup
-        if not any(f"itemprop={quote}{name}{quote}" in markup for quote in _QUOTES):
+        no XPath (JSON-LD names ``datePublished`` on most pages, so the attribute's values
+        are looked up). A ``<meta>`` or ``<link>`` only carries a value: where it sits decides."""
+        if name not in self._itemprop_names:
             return []
         return [el for el in _ITEMPROP(self.doc if anywhere else self.root, name=name)
                 if not self._carrier_in_noise(el)]
+
+    @cached_property
+    def _itemprop_names(self) -> frozenset[str]:
+        """Every microdata property the source names, from one scan of it."""
+        return frozenset(_ITEMPROP_NAMES.findall(self.markup)) if "itemprop" in self.markup \
+            else frozenset()
 
     def _carrier_in_noise(self, el: HtmlElement) -> bool:
         if el.tag not in _CARRIER_TAGS:
