@@ -43,8 +43,9 @@ class Article:
     """Everything extraction learns from one page.
 
     ``field_sources`` names the signal that gave each field (``site``, ``json-ld``, ``opengraph``,
-    ``meta``, ``time-element``, ``label``, ``heuristic``); ``missing`` gives the reason a field
-    is null, so a drop in coverage after a theme change can be explained, not guessed at.
+    ``meta``, ``time-element``, ``label``, ``script``, ``url``, ``heuristic``); ``missing``
+    gives the reason a field is null, so a drop in coverage after a theme change can be
+    explained, not guessed at.
     """
 
     url: str

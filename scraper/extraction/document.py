@@ -62,6 +62,10 @@ _LABEL_LEVELS = 3
 #: libxml2's word for a page nested past its cap, after which it drops the rest of the page.
 _CUT_OFF = "Excessive depth in document"
 
+#: Elements that only carry a microdata value; they are noise by tag, their place is not.
+_CARRIER_TAGS = frozenset({"meta", "link"})
+#: An ``itemprop`` attribute's value in the source, quoted or bare.
+_ITEMPROP_NAMES = re.compile(r"""itemprop\s*=\s*["']?([^"'\s>]+)""")
 _ITEMPROP = etree.XPath(".//*[@itemprop=$name]")
 _PARSERS = threading.local()
 
@@ -317,12 +321,28 @@ class Page:
                     "site-main" in (el.get("class") or "").split():
                 yield el
 
-    def itemprop(self, name: str) -> list[HtmlElement]:
+    def itemprop(self, name: str, *, anywhere: bool = False) -> list[HtmlElement]:
         """The article's elements carrying schema.org microdata ``itemprop=name``, outside
-        noise; a page whose markup never names it costs no XPath."""
-        if name not in self.markup:
+        noise (``anywhere``: the whole page's, for a property the article element lacks,
+        such as a ``<meta itemprop>`` in ``<head>``); a page whose markup never names it costs
+        no XPath (JSON-LD names ``datePublished`` on most pages, so the attribute's values
+        are looked up). A ``<meta>`` or ``<link>`` only carries a value: where it sits decides."""
+        if name not in self._itemprop_names:
             return []
-        return [el for el in _ITEMPROP(self.root, name=name) if not self.in_noise(el)]
+        return [el for el in _ITEMPROP(self.doc if anywhere else self.root, name=name)
+                if not self._carrier_in_noise(el)]
+
+    @cached_property
+    def _itemprop_names(self) -> frozenset[str]:
+        """Every microdata property the source names, from one scan of it."""
+        return frozenset(_ITEMPROP_NAMES.findall(self.markup)) if "itemprop" in self.markup \
+            else frozenset()
+
+    def _carrier_in_noise(self, el: HtmlElement) -> bool:
+        if el.tag not in _CARRIER_TAGS:
+            return self.in_noise(el)
+        parent = el.getparent()
+        return parent is not None and parent.tag != "head" and self.in_noise(parent)
 
     def microdata(self, prop: str) -> Iterator[str]:
         """Values of the article's ``itemprop`` ``prop`` (for themes without JSON-LD):

@@ -8,7 +8,8 @@ since the WebPage node may carry another date (the page's, not the post's).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 from typing import Any
 
@@ -20,10 +21,14 @@ _ARTICLE_TYPES = frozenset({
 })
 #: Properties under which a node holds the post's own node.
 _NESTING_KEYS = ("blogPost", "mainEntity", "hasPart")
+#: Types of the page node (not the post's): listing types such as CollectionPage are left out.
+_PAGE_TYPES = frozenset({"WebPage", "ItemPage"})
 _SITE_TYPES = frozenset({"WebSite", "Organization", "Corporation", "OnlineStore"})
 #: ``json.loads(script, strict=False)`` without building a decoder per script. Control
 #: characters are allowed inside strings: plugins write raw newlines into descriptions.
 _DECODER = json.JSONDecoder(strict=False)
+#: What may stand between two JSON values in one script: blanks, a comma or a semicolon.
+_BETWEEN_VALUES = re.compile(r"[\s,;]*")
 
 
 def node_types(node: dict[str, Any]) -> set[str]:
@@ -38,12 +43,14 @@ class JsonLd:
 
     def __init__(self, scripts: Iterable[str]) -> None:
         self.nodes: list[dict[str, Any]] = []
+        #: Scripts of which no JSON value could be read: left to a pattern search.
+        self.unread: list[str] = []
         for script in scripts:
-            try:
-                data = _DECODER.decode(script)
-            except ValueError:
-                continue  # a broken script must not hide the page's other signals
-            self.nodes.extend(_flatten(data))
+            values = list(_values(script))
+            if not values and script.strip():
+                self.unread.append(script)
+            for data in values:
+                self.nodes.extend(_flatten(data))
         self.by_id = {node["@id"]: node for node in self.nodes if isinstance(node.get("@id"), str)}
 
     @cached_property
@@ -58,6 +65,14 @@ class JsonLd:
         nested = [child for node in self.nodes for key in _NESTING_KEYS
                   for child in _flatten(node.get(key)) if node_types(child) & _ARTICLE_TYPES]
         return nested[0] if len(nested) == 1 else None
+
+    @cached_property
+    def web_page(self) -> dict[str, Any] | None:
+        """The page's own WebPage/ItemPage node when no article node speaks for the post:
+        Yoast writes the post's dates there on sites whose schema says no Article."""
+        if self.article is not None:
+            return None
+        return next((n for n in self.nodes if node_types(n) & _PAGE_TYPES), None)
 
     def resolve(self, value: Any) -> Any:
         """A ``{"@id": ...}`` reference replaced by the node it names (when the page has it)."""
@@ -82,6 +97,22 @@ class JsonLd:
         """The WebSite/Organization name, to keep it out of titles."""
         name = self.first_of_types(_SITE_TYPES, "name")
         return name if isinstance(name, str) else None
+
+
+def _values(script: str) -> Iterator[Any]:
+    """The JSON values of one script, in order. A script is read up to its first error, so
+    a stray closing brace after a whole object (hand-written templates) keeps the object, and
+    a broken script hides none of the page's other signals."""
+    end, size = 0, len(script)
+    while True:
+        end = _BETWEEN_VALUES.match(script, end).end()
+        if end >= size:
+            return
+        try:
+            data, end = _DECODER.raw_decode(script, end)
+        except ValueError:
+            return
+        yield data
 
 
 def _flatten(data: Any) -> list[dict[str, Any]]:

@@ -172,6 +172,9 @@ POLISH = Language(
     not_found=(r"nie\s+znaleziono", r"nie\s+istnieje"),
 )
 GERMAN = Language(
+    months=(("januar", "jänner"), ("februar",), ("märz", "maerz", "mär"), ("april",), ("mai",),
+            ("juni",), ("juli",), ("august",), ("september",), ("oktober", "okt"), ("november",),
+            ("dezember",)),
     read_time_labels=("lesezeit",),
     read_time_keywords=("lesezeit",),
     search_segments=("suche",),
@@ -179,19 +182,63 @@ GERMAN = Language(
                       r"das\s+k[öo]nnte\s+(?:dich|sie)\s+auch\s+interessieren"),
 )
 FRENCH = Language(
+    months=(("janvier", "janv"), ("février", "fevrier", "févr", "fév"), ("mars",),
+            ("avril", "avr"), ("mai",), ("juin",), ("juillet", "juil"), ("août", "aout"),
+            ("septembre",), ("octobre",), ("novembre",), ("décembre", "decembre", "déc")),
     read_time_labels=(r"temps\s+de\s+lecture",),
     read_time_keywords=("lecture",),
     search_segments=("recherche",),
     related_headings=(r"articles?\s+similaires", r"vous\s+aimerez\s+aussi"),
 )
 SPANISH = Language(
+    months=(("enero", "ene"), ("febrero",), ("marzo",), ("abril", "abr"), ("mayo",), ("junio",),
+            ("julio",), ("agosto", "ago"), ("septiembre", "setiembre"), ("octubre",),
+            ("noviembre",), ("diciembre", "dic")),
     search_segments=("buscar",),
     related_headings=(r"art[ií]culos\s+relacionados",),
 )
 
+#: Languages known by their month names only (after htmldate 1.11's list, Apache-2.0);
+#: those whose names clash with another's (Croatian ``listopad`` is October, Polish and
+#: Czech November) are left out.
+PORTUGUESE = Language(months=(("janeiro",), ("fevereiro", "fev"), ("março", "marco"), ("abril",),
+                              ("maio",), ("junho",), ("julho",), ("agosto",), ("setembro", "set"),
+                              ("outubro", "out"), ("novembro",), ("dezembro", "dez")))
+ITALIAN = Language(months=(("gennaio", "gen"), ("febbraio",), ("marzo",), ("aprile",),
+                           ("maggio", "mag"), ("giugno", "giu"), ("luglio", "lug"), ("agosto",),
+                           ("settembre",), ("ottobre", "ott"), ("novembre",), ("dicembre",)))
+DUTCH = Language(months=(("januari",), ("februari",), ("maart", "mrt"), ("april",), ("mei",),
+                         ("juni",), ("juli",), ("augustus",), ("september",), ("oktober",),
+                         ("november",), ("december",)))
+ROMANIAN = Language(months=(("ianuarie",), ("februarie",), ("martie",), ("aprilie",), ("mai",),
+                            ("iunie",), ("iulie",), ("august",), ("septembrie",), ("octombrie",),
+                            ("noiembrie",), ("decembrie",)))
+HUNGARIAN = Language(months=(("január",), ("február",), ("március",), ("április",), ("május",),
+                             ("június",), ("július",), ("augusztus",), ("szeptember",),
+                             ("október",), ("november",), ("december",)))
+CZECH = Language(months=(("ledna", "leden"), ("února", "únor"), ("března", "březen"),
+                         ("dubna", "duben"), ("května", "květen"), ("června", "červen"),
+                         ("července", "červenec"), ("srpna", "srpen"), ("září",),
+                         ("října", "říjen"), ("listopadu",), ("prosince", "prosinec")))
+TURKISH = Language(months=(("ocak",), ("şubat",), ("mart",), ("nisan",), ("mayıs",), ("haziran",),
+                           ("temmuz",), ("ağustos",), ("eylül",), ("ekim",), ("kasım",),
+                           ("aralık",)))
+INDONESIAN = Language(months=(("januari",), ("februari",), ("maret",), ("april",), ("mei",),
+                              ("juni",), ("juli",), ("agustus",), ("september",), ("oktober",),
+                              ("november",), ("desember",)))
+RUSSIAN = Language(months=(("января", "январь"), ("февраля", "февраль"), ("марта", "март"),
+                           ("апреля", "апрель"), ("мая", "май"), ("июня", "июнь"),
+                           ("июля", "июль"), ("августа", "август"), ("сентября", "сентябрь"),
+                           ("октября", "октябрь"), ("ноября", "ноябрь"), ("декабря", "декабрь")))
+ARABIC = Language(months=(("يناير",), ("فبراير",), ("مارس",), ("أبريل", "ابريل"), ("مايو",),
+                          ("يونيو",), ("يوليو",), ("أغسطس", "اغسطس"), ("سبتمبر",),
+                          ("أكتوبر", "اكتوبر"), ("نوفمبر",), ("ديسمبر",)))
+
 #: Every language the rules know, English first (the order alternatives are tried in).
 LANGUAGES: dict[str, Language] = {"en": ENGLISH, "pl": POLISH, "de": GERMAN, "fr": FRENCH,
-                                  "es": SPANISH}
+                                  "es": SPANISH, "pt": PORTUGUESE, "it": ITALIAN, "nl": DUTCH,
+                                  "ro": ROMANIAN, "hu": HUNGARIAN, "cs": CZECH, "tr": TURKISH,
+                                  "id": INDONESIAN, "ru": RUSSIAN, "ar": ARABIC}
 #: The tables a site profile may add to: those of the rules that read the page's vocabulary.
 SITE_TABLES = ("read_time_labels", "read_time_after", "read_time_units", "read_time_about",
                "read_time_keywords", "related_headings")
