@@ -26,6 +26,7 @@ from scraper.extraction.selectors import ClassIndex, compiled, within
 from scraper.extraction.text import (
     MAIN_IDS,
     in_noise,
+    is_firm_noise,
     is_hidden,
     is_noise,
     normalize_space,
@@ -82,6 +83,8 @@ _TRACKING_KEYS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc
 _PAGER_LINK = re.compile(r"[←«‹]?\s*(?:previous|prev|next|older|newer|poprzedni|następny|"
                          r"nastepny|starszy|nowszy)(?:\s+(?:post|entry|article|story|wpis|"
                          r"artykuł))?\s*[→»›]?", re.IGNORECASE)
+#: How many of the densest paragraph boxes are tried for the page's text core.
+_CORE_CANDIDATES = 5
 #: Climbing from a label's text node to the element holding its value stops after this many.
 _LABEL_LEVELS = 3
 
@@ -332,7 +335,7 @@ class Page:
     def root(self) -> HtmlElement:
         """The element holding the article: its ``<article>`` (the one with the h1), else the
         main content area, else ``<body>``. On listing pages this is the list's container."""
-        articles = [a for a in self.doc.iter("article") if not in_noise(a)]
+        articles = [a for a in self.doc.iter("article") if not in_noise(a, self._is_chrome)]
         with_h1 = [a for a in articles if next(a.iterdescendants("h1"), None) is not None]
         if with_h1:
             return with_h1[0]
@@ -348,10 +351,11 @@ class Page:
         microdata article, the main content area, else ``<body>``."""
         if len(articles) == 1:
             return articles[0]
-        marked = [el for el in self._microdata_articles() if not in_noise(el)]
+        marked = [el for el in self._microdata_articles() if not in_noise(el, self._is_chrome)]
         if len(marked) == 1:
             return marked[0]
-        main = next((el for el in self._main_areas() if not in_noise(el)), None)
+        main = next((el for el in self._main_areas() if not in_noise(el, self._is_chrome)),
+                    None)
         if main is not None:
             return main
         return self._body if self._body is not None else self.doc
@@ -408,7 +412,28 @@ class Page:
     def skip(self, el: HtmlElement) -> bool:
         """The noise rule for meta signals (dates, labels): navigation, comments, related...
         (the post's own header is never noise, whatever its tag and class say)."""
-        return (is_noise(el) and el is not self.post_header) or el in self._related_members
+        return (self._is_chrome(el) and el is not self.post_header) or \
+            el in self._related_members
+
+    def _is_chrome(self, el: HtmlElement) -> bool:
+        """:func:`is_noise`, but for a wrapper named like chrome around the page's text."""
+        if not is_noise(el):
+            return False
+        core = self._text_core
+        return core is None or is_firm_noise(el) or not within(core, el)
+
+    @cached_property
+    def _text_core(self) -> HtmlElement | None:
+        """The element whose own paragraphs hold the most text on the page, outside firm noise
+        (comments, navigation, footers): the article's text, on nearly every page. A wrapper
+        around it is layout, whatever its name says (``content-with-sidebar-wrp``, a page-wide
+        ``<form>``)."""
+        scores: dict[HtmlElement, int] = {}
+        for p in self.doc.iter("p"):
+            parent = p.getparent()
+            scores[parent] = scores.get(parent, 0) + len(p.text_content())
+        ranked = sorted(scores, key=scores.__getitem__, reverse=True)[:_CORE_CANDIDATES]
+        return next((el for el in ranked if not in_noise(el, is_firm_noise)), None)
 
     def in_noise(self, el: HtmlElement) -> bool:
         """True when ``el`` sits in noise; inside the article only the article's own

@@ -74,6 +74,13 @@ def word_pattern(words: tuple[str, ...]) -> ClassPattern:
 
 
 _NOISE_CLASS = word_pattern(_NOISE_WORDS)
+#: Noise words a layout wrapper's name also holds: ``content-with-sidebar``,
+#: ``primary-and-secondary-columns``, Next.js's ``__next``. Such an element is noise unless
+#: the page's text sits inside it (see :func:`is_firm_noise`).
+_LAYOUT_WORDS = frozenset({"sidebar", "secondary", "next"})
+_FIRM_NOISE_CLASS = word_pattern(tuple(w for w in _NOISE_WORDS if w not in _LAYOUT_WORDS))
+#: Of the noise tags, the one a layout wrapper uses: an ASP.NET page sits in one ``<form>``.
+_WRAPPER_NOISE_TAGS = frozenset({"form"})
 #: Tokens that name no block: WordPress puts the post's taxonomy slugs in its class
 #: (``tag-newsletter``) and layout wrappers say what they sit beside (``has-sidebar``).
 _IGNORED_TOKEN = re.compile(r"^(?:category|tag|format|status|type|has|no|with|without)-|^post-\d+$")
@@ -156,6 +163,20 @@ def is_noise(el: HtmlElement) -> bool:
         return True
     return ("class" in names or "id" in names) and has_class_word(el, _NOISE_CLASS) and \
         not wraps_content(el)
+
+
+def is_firm_noise(el: HtmlElement) -> bool:
+    """:func:`is_noise`, unless only a layout wrapper's tag (``<form>``) or a layout word of its
+    class/id (``sidebar``) says so: an element that is noise by those alone may be the
+    wrapper of the article's text, and the page's text, not its name, decides."""
+    if not is_noise(el):
+        return False
+    tag = el.tag
+    if tag in _NOISE_TAGS:
+        return tag not in _WRAPPER_NOISE_TAGS
+    if tag in _CHROME_TAGS or el.get("role") in _NOISE_ROLES:
+        return True
+    return has_class_word(el, _FIRM_NOISE_CLASS)
 
 
 def wraps_content(el: HtmlElement) -> bool:

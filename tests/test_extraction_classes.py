@@ -1,0 +1,69 @@
+"""Extraction failure classes found on real pages, each as a small hand-written page.
+
+Every test names a class of markup (not a site) that lost an article's text or its article
+verdict: the fixtures are written here, never copied from the pages that showed the class.
+"""
+
+from __future__ import annotations
+
+from scraper.extraction import extract
+
+URL = "https://news.example/2024/05/river-cleanup-volunteers/"
+
+#: Three paragraphs of an article: the text every test expects back.
+PARAGRAPHS = (
+    "Volunteers pulled more than two tonnes of rubbish from the river on Saturday, the "
+    "largest haul since the yearly cleanup began eleven years ago in the old mill district.",
+    "Organisers said shopping trolleys and tyres made up most of the weight, while plastic "
+    "bottles were the most common item, counted at nearly four thousand by the volunteers.",
+    "The city council has promised new bins along the towpath before the summer, and the "
+    "group plans a second cleanup in September if enough people sign up on its website.",
+)
+TEXT = "\n\n".join(PARAGRAPHS)
+PARAGRAPH_HTML = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+
+
+def page(body: str, head: str = "") -> str:
+    return (f"<!DOCTYPE html><html lang='en'><head><title>River cleanup sets a record - "
+            f"City News</title>{head}</head><body>{body}</body></html>")
+
+
+SITE_HEADER = ("<header class='site-header'><a href='/'>City News</a><nav><a href='/news/'>"
+               "News</a> <a href='/sport/'>Sport</a></nav></header>")
+SITE_FOOTER = "<footer class='site-footer'><p>© City News. All rights reserved.</p></footer>"
+
+
+# -- body: the text sits in a wrapper named like chrome ------------------------------------
+
+
+def test_text_inside_a_wrapper_named_for_its_sidebar_is_kept() -> None:
+    """A layout wrapper's name says what sits beside it (``content-with-sidebar``,
+    ``primary-and-secondary-columns``): the text inside is the article's all the same."""
+    html = page(SITE_HEADER + "<article class='node node-article'><h1>River cleanup sets a "
+                "record</h1><div class='content-with-sidebar-wrp'><div class='field-body'>"
+                f"{PARAGRAPH_HTML}</div></div></article>"
+                "<div class='sidebar'><p>Most read: Bus lanes</p></div>" + SITE_FOOTER,
+                "<meta property='og:type' content='article'>")
+    article = extract(html, URL)
+    assert article.is_article
+    assert article.body_text == TEXT
+
+
+def test_text_inside_a_page_wide_form_is_kept() -> None:
+    """ASP.NET pages put the whole page in one ``<form>``: it is layout, not a form."""
+    html = page("<form id='aspnetForm' method='post' action='./'>" + SITE_HEADER +
+                "<div class='article-page'><h1>River cleanup sets a record</h1>"
+                f"<div class='article-text'>{PARAGRAPH_HTML}</div></div>" + SITE_FOOTER +
+                "</form>", "<meta property='og:type' content='article'>")
+    article = extract(html, URL)
+    assert article.is_article
+    assert article.body_text == TEXT
+
+
+def test_a_real_sidebar_stays_out_of_the_text() -> None:
+    """The rescue is for the wrapper of the text, never for a sidebar beside it."""
+    html = page(SITE_HEADER + "<div class='layout has-sidebar'><main><article><h1>River "
+                f"cleanup sets a record</h1><div>{PARAGRAPH_HTML}</div></article></main>"
+                "<div class='sidebar'><p>Subscribe to our weekly letter for the best of the "
+                "city's news in your inbox every Friday morning.</p></div></div>" + SITE_FOOTER)
+    assert extract(html, URL).body_text == TEXT
