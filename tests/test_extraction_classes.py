@@ -67,3 +67,47 @@ def test_a_real_sidebar_stays_out_of_the_text() -> None:
                 "<div class='sidebar'><p>Subscribe to our weekly letter for the best of the "
                 "city's news in your inbox every Friday morning.</p></div></div>" + SITE_FOOTER)
     assert extract(html, URL).body_text == TEXT
+
+
+# -- body: the first box of its kind is empty, the text is in another -----------------------
+
+
+def test_an_empty_content_box_before_the_text_is_passed_over() -> None:
+    """A content-classed box left empty (a video slot, a lead section) before the one with
+    the paragraphs: the text is in the second."""
+    html = page(SITE_HEADER + "<article><h1>River cleanup sets a record</h1>"
+                "<div class='article-body'><div class='video-slot'></div></div>"
+                f"<div class='article-body'><div class='inner'>{PARAGRAPH_HTML}</div></div>"
+                "</article>" + SITE_FOOTER, "<meta property='og:type' content='article'>")
+    assert extract(html, URL).body_text == TEXT
+
+
+def test_a_text_split_over_two_content_boxes_is_read_whole() -> None:
+    """A lead box and the rest, both content-classed, under one wrapper: one text."""
+    lead, *rest = PARAGRAPHS
+    rest_html = "".join(f"<p>{p}</p>" for p in rest)
+    html = page(SITE_HEADER + "<article><h1>River cleanup sets a record</h1>"
+                f"<div class='story'><div class='article-body'><p>{lead}</p></div>"
+                "<div class='ad-label'>Advertisement</div>"
+                f"<div class='article-body'>{rest_html}</div></div></article>" + SITE_FOOTER,
+                "<meta property='og:type' content='article'>")
+    assert extract(html, URL).body_text == TEXT
+
+
+def test_an_empty_first_main_area_is_not_the_article() -> None:
+    """Two ``<main>`` areas, the first an ad banner: the text is in the second."""
+    html = page(SITE_HEADER + "<main class='row'><section class='banner'></section></main>"
+                f"<div class='page'><main class='row'><div class='story'>{PARAGRAPH_HTML}"
+                "</div></main></div>" + SITE_FOOTER,
+                "<meta property='og:type' content='article'>")
+    assert extract(html, URL).body_text == TEXT
+
+
+def test_the_story_beside_an_empty_main_area_is_found() -> None:
+    """The only main area holds the header, the story sits in a sibling box: the root is
+    widened to hold the text that plainly outweighs it."""
+    html = page(SITE_HEADER + "<div id='main'><div class='article-header'><h2>River cleanup "
+                "sets a record</h2></div></div>"
+                f"<div class='section-wrap'><div class='story-text'>{PARAGRAPH_HTML}</div></div>"
+                + SITE_FOOTER, "<meta property='og:type' content='article'>")
+    assert extract(html, URL).body_text == TEXT

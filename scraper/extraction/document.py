@@ -83,6 +83,8 @@ _TRACKING_KEYS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc
 _PAGER_LINK = re.compile(r"[←«‹]?\s*(?:previous|prev|next|older|newer|poprzedni|następny|"
                          r"nastepny|starszy|nowszy)(?:\s+(?:post|entry|article|story|wpis|"
                          r"artykuł))?\s*[→»›]?", re.IGNORECASE)
+#: Paragraph text (characters) that is plainly an article's, a few sentences.
+_PLAIN_TEXT_CHARS = 400
 #: How many of the densest paragraph boxes are tried for the page's text core.
 _CORE_CANDIDATES = 5
 #: Climbing from a label's text node to the element holding its value stops after this many.
@@ -160,6 +162,11 @@ def _names_more(title: str, end: int) -> bool:
     """True when ``title`` goes on after ``end`` with a separator and a name ("… - Site")."""
     separator = TITLE_SEPARATORS.match(title, end)
     return separator is not None and separator.end() < len(title)
+
+
+def _paragraph_chars(el: HtmlElement) -> int:
+    """The characters of ``el``'s own paragraphs (the score of the densest box)."""
+    return sum(len(p.text_content()) for p in el.iterchildren("p"))
 
 
 def _is_body(el: HtmlElement) -> bool:
@@ -338,13 +345,31 @@ class Page:
         articles = [a for a in self.doc.iter("article") if not in_noise(a, self._is_chrome)]
         with_h1 = [a for a in articles if next(a.iterdescendants("h1"), None) is not None]
         if with_h1:
-            return with_h1[0]
+            return next((a for a in with_h1 if self._holds_core(a)), with_h1[0])
         root = self._headless_root(articles)
         header = self.post_header
-        if header is None or within(header, root):
+        if header is not None and not within(header, root):
+            # The text's element and the header with its headline: their nearest common
+            # ancestor.
+            root = next(el for el in root.iterancestors() if within(header, el))
+        return self._widened_to_text(root)
+
+    def _holds_core(self, el: HtmlElement) -> bool:
+        core = self._text_core
+        return core is None or within(core, el)
+
+    def _widened_to_text(self, root: HtmlElement) -> HtmlElement:
+        """``root``, or its nearest ancestor holding the page's text core when the text there
+        plainly outweighs the root's own (an empty first ``<main>`` or article shell before
+        the one with the story)."""
+        core = self._text_core
+        if core is None or within(core, root):
             return root
-        # The text's element and the header with its headline: their nearest common ancestor.
-        return next(el for el in root.iterancestors() if within(header, el))
+        core_chars = _paragraph_chars(core)
+        if core_chars < _PLAIN_TEXT_CHARS or \
+                core_chars < 2 * sum(len(p.text_content()) for p in root.iter("p")):
+            return root
+        return next(el for el in root.iterancestors() if within(core, el))
 
     def _headless_root(self, articles: list[HtmlElement]) -> HtmlElement:
         """The root when no article element holds an h1: the one article element, the one
@@ -354,10 +379,9 @@ class Page:
         marked = [el for el in self._microdata_articles() if not in_noise(el, self._is_chrome)]
         if len(marked) == 1:
             return marked[0]
-        main = next((el for el in self._main_areas() if not in_noise(el, self._is_chrome)),
-                    None)
-        if main is not None:
-            return main
+        mains = [el for el in self._main_areas() if not in_noise(el, self._is_chrome)]
+        if mains:
+            return next((el for el in mains if self._holds_core(el)), mains[0])
         return self._body if self._body is not None else self.doc
 
     @cached_property
@@ -460,9 +484,27 @@ class Page:
         selected = self.site("body")
         if selected:
             return Found(selected[0], "site")
-        content = next((el for el in self.root.iter("div", "section", "article")
-                        if _is_body(el) and not self.in_noise(el)), None)
+        boxes = [el for el in self.root.iter("div", "section", "article")
+                 if _is_body(el) and not self.in_noise(el)]
+        filled = [el for el in boxes if el.text_content().strip()]
+        content = self._spanning(filled or boxes)
         return Found(content if content is not None else self._densest(), "heuristic")
+
+    def _spanning(self, boxes: list[HtmlElement]) -> HtmlElement | None:
+        """The one box, or the nearest element around all of them: a text split over several
+        content-classed boxes (a lead box and the rest) is one text; nested boxes are one."""
+        if not boxes:
+            return None
+        outer = boxes[0]
+        for box in boxes[1:]:
+            while not within(box, outer) and outer is not self.root:
+                parent = outer.getparent()
+                if parent is None:
+                    break
+                outer = parent
+        if outer is self.root and len(boxes) > 1:
+            return boxes[0]
+        return outer
 
     def _densest(self) -> HtmlElement:
         """The element under the article whose direct paragraphs hold the most text (the
