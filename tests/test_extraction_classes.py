@@ -111,3 +111,31 @@ def test_the_story_beside_an_empty_main_area_is_found() -> None:
                 f"<div class='section-wrap'><div class='story-text'>{PARAGRAPH_HTML}</div></div>"
                 + SITE_FOOTER, "<meta property='og:type' content='article'>")
     assert extract(html, URL).body_text == TEXT
+
+
+# -- body: page furniture inside the text's box ---------------------------------------------
+
+
+def test_ad_labels_and_photo_credits_in_the_text_box_are_not_text() -> None:
+    """An ad slot whose classes say nothing leaves its "Advertisement" label in the box; a
+    photo's credit line stands alone under it. Neither is a sentence of the article."""
+    first, second, third = PARAGRAPHS
+    html = page(SITE_HEADER + "<article><h1>River cleanup sets a record</h1><div class='text'>"
+                f"<p>{first}</p><div class='DfpSlot-x9'><div class='DfpSlot-label'>"
+                f"ADVERTISEMENT</div></div><p>{second}</p><img src='/river.jpg' alt=''>"
+                f"<div>Photo: Jane Smith, City News</div><p>{third}</p></div></article>"
+                + SITE_FOOTER, "<meta property='og:type' content='article'>")
+    assert extract(html, URL).body_text == TEXT
+
+
+def test_a_gallery_with_captions_in_the_text_box_is_not_text() -> None:
+    """A slideshow inside the story: its captions, credits and controls are the gallery's."""
+    first, second, third = PARAGRAPHS
+    html = page(SITE_HEADER + "<article><h1>River cleanup sets a record</h1><div class='text'>"
+                f"<p>{first}</p><div class='asset_gallery'><ul><li><img src='/a.jpg' alt=''>"
+                "<div class='caption-full'><p>Volunteers haul a trolley from the river near the "
+                "old mill on Saturday morning.</p></div><span class='credit'>Jane Smith</span>"
+                "</li></ul><div>Back to Gallery</div></div>"
+                f"<p>{second}</p><p>{third}</p></div></article>" + SITE_FOOTER,
+                "<meta property='og:type' content='article'>")
+    assert extract(html, URL).body_text == TEXT

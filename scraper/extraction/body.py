@@ -7,6 +7,7 @@ rules, so a theme change in the chrome never changes an article's content hash.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from scraper.extraction.document import Page
@@ -15,6 +16,15 @@ from scraper.extraction.text import text_blocks
 #: Headings kept as the article's outline (the headline h1 is not in the text; another h1
 #: there is a section heading); h5/h6 are rarely structure.
 OUTLINE_TAGS = frozenset({"h1", "h2", "h3", "h4"})
+_MAX_FURNITURE_CHARS = 120
+#: A block that says only that an ad or a picture's credit stands there: page furniture left
+#: in the text's box by ad slots and galleries whose classes say nothing ("GoogleDfpAd-…").
+_FURNITURE = re.compile(
+    r"(?:story\s+continues\s+below\s+(?:this\s+)?)?(?:advertisement|advertising|advert|ad|ads"
+    r"|sponsored|reklama|anzeige|werbung|publicidad|publicit[ée]|pubblicit[àa]|iklan)"
+    r"|(?:photo|image|picture|foto|credit)s?(?:\s+(?:copyright|credit))?\s*[:©]\s*\S.{0,80}"
+    r"|image\s+copyright\s+\S.{0,80}",
+    re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -33,7 +43,8 @@ def body(page: Page) -> Body:
     The words are counted without splitting the text: a block's whitespace is already
     normalized to single spaces, so it has one word more than it has spaces."""
     element, source = page.body
-    blocks = text_blocks(element, page.skip_body)
+    blocks = [(tag, text) for tag, text in text_blocks(element, page.skip_body)
+              if len(text) > _MAX_FURNITURE_CHARS or not _FURNITURE.fullmatch(text)]
     text = "\n\n".join(text for _, text in blocks)
     headings = [text for tag, text in blocks if tag in OUTLINE_TAGS]
     return Body(text, headings, source if text else None, text.count(" ") + len(blocks))

@@ -48,7 +48,8 @@ _NOISE_WORDS = (
     "site-title", "logo", "advert", "advertisement", "ads", "previous", "prev", "next", "toc",
     "author-box", "author-bio", "about-author", "author-description", "button", "buttons",
     "btn", "cta", "signup", "adspot", "ad-slot", "adsbygoogle", "reklama", "sponsored",
-    "wp-caption-text", "product", "products", "wc-block-grid", "woocommerce",
+    "wp-caption-text", "product", "products", "wc-block-grid", "woocommerce", "caption",
+    "credit", "gallery",
 )
 
 
