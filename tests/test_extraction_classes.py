@@ -139,3 +139,63 @@ def test_a_gallery_with_captions_in_the_text_box_is_not_text() -> None:
                 f"<p>{second}</p><p>{third}</p></div></article>" + SITE_FOOTER,
                 "<meta property='og:type' content='article'>")
     assert extract(html, URL).body_text == TEXT
+
+
+# -- article or not: post cards beside the story ---------------------------------------------
+
+
+def _card(n: int, tag: str = "article", heading: str = "h3") -> str:
+    return (f"<{tag} class='story-card'><a href='/2024/05/story-{n}/'><img src='/{n}.jpg' alt=''>"
+            f"</a><{heading}><a href='/2024/05/story-{n}/'>Other story number {n}</a>"
+            f"</{heading}></{tag}>")
+
+
+def test_a_rail_of_story_cards_beside_the_story_is_no_listing() -> None:
+    """A rail of ``<article>`` cards ("Latest", "Most read") beside a story: the cards do
+    not hold the text, so they do not make the page a listing."""
+    rail = "<div class='rail'>" + "".join(_card(n) for n in range(1, 7)) + "</div>"
+    html = page(SITE_HEADER + "<div class='layout'><div class='story'><h1>River cleanup sets a "
+                f"record</h1><div class='story-text'>{PARAGRAPH_HTML}</div></div>{rail}</div>"
+                + SITE_FOOTER, "<meta property='og:type' content='article'>")
+    article = extract(html, URL)
+    assert article.is_article, article.missing
+    assert article.body_text == TEXT
+
+
+def test_a_story_in_nested_article_elements_beside_a_rail_is_no_listing() -> None:
+    """The story sits in ``<article>`` inside ``<article>`` (a page shell and the story's
+    fragment), a rail of cards beside them: the shells around the text are not cards."""
+    rail = "<div class='right-col'>" + "".join(_card(n) for n in range(1, 5)) + "</div>"
+    html = page(SITE_HEADER + "<main><div class='left-col'><article id='news-article'>"
+                "<div class='headline'>River cleanup sets a record</div><article id='frag'>"
+                f"{PARAGRAPH_HTML}</article></article></div>{rail}</main>" + SITE_FOOTER,
+                "<meta property='og:type' content='article'>")
+    article = extract(html, URL)
+    assert article.is_article, article.missing
+    assert article.body_text == TEXT
+
+
+def test_a_featured_card_with_an_h1_below_the_story_is_not_the_article() -> None:
+    """The story's own element has no h1; a featured-story card further down has one. The
+    article element holding the page's text is the article."""
+    cards = "".join(_card(n) for n in range(1, 5))
+    html = page(SITE_HEADER + "<section><article class='single-story'><h2>River cleanup sets "
+                f"a record</h2><div class='content'>{PARAGRAPH_HTML}</div></article></section>"
+                "<section><article class='featured-story'><h1><a href='/2024/05/other/'>A "
+                f"featured story</a></h1></article>{cards}</section>" + SITE_FOOTER,
+                "<meta property='og:type' content='article'>")
+    article = extract(html, URL)
+    assert article.is_article, article.missing
+    assert article.body_text == TEXT
+
+
+def test_a_listing_of_cards_with_excerpts_stays_a_listing() -> None:
+    """The rail rule never makes a listing an article: there the cards hold the text."""
+    cards = "".join(
+        f"<article class='post'><h2><a href='/2024/05/story-{n}/'>Story {n}</a></h2>"
+        f"<p>{PARAGRAPHS[n % 3]}</p></article>" for n in range(1, 6))
+    html = page(SITE_HEADER + f"<main><h1>News</h1>{cards}</main>" + SITE_FOOTER,
+                "<meta property='og:type' content='article'>")
+    article = extract(html, "https://news.example/news/")
+    assert not article.is_article
+    assert "listing" in article.missing["is_article"]

@@ -345,7 +345,10 @@ class Page:
         articles = [a for a in self.doc.iter("article") if not in_noise(a, self._is_chrome)]
         with_h1 = [a for a in articles if next(a.iterdescendants("h1"), None) is not None]
         if with_h1:
-            return next((a for a in with_h1 if self._holds_core(a)), with_h1[0])
+            root = next((a for a in with_h1 if self._holds_core(a)), None)
+            if root is None:
+                root = self._around_plain_text(articles)
+            return with_h1[0] if root is None else root
         root = self._headless_root(articles)
         header = self.post_header
         if header is not None and not within(header, root):
@@ -358,16 +361,28 @@ class Page:
         core = self._text_core
         return core is None or within(core, el)
 
+    @cached_property
+    def _plain_core(self) -> HtmlElement | None:
+        """The text core when it holds plainly an article's text (a few sentences)."""
+        core = self._text_core
+        return core if core is not None and _paragraph_chars(core) >= _PLAIN_TEXT_CHARS \
+            else None
+
+    def _around_plain_text(self, articles: list[HtmlElement]) -> HtmlElement | None:
+        """The article element holding the page's plain text, when the h1's is elsewhere (a
+        story marked up without an h1, a featured-story card below it with one)."""
+        core = self._plain_core
+        if core is None:
+            return None
+        return next((a for a in reversed(articles) if within(core, a)), None)
+
     def _widened_to_text(self, root: HtmlElement) -> HtmlElement:
         """``root``, or its nearest ancestor holding the page's text core when the text there
         plainly outweighs the root's own (an empty first ``<main>`` or article shell before
         the one with the story)."""
-        core = self._text_core
-        if core is None or within(core, root):
-            return root
-        core_chars = _paragraph_chars(core)
-        if core_chars < _PLAIN_TEXT_CHARS or \
-                core_chars < 2 * sum(len(p.text_content()) for p in root.iter("p")):
+        core = self._plain_core
+        if core is None or within(core, root) or \
+                _paragraph_chars(core) < 2 * sum(len(p.text_content()) for p in root.iter("p")):
             return root
         return next(el for el in root.iterancestors() if within(core, el))
 

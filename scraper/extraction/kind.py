@@ -16,6 +16,7 @@ from lxml.html import HtmlElement
 
 from scraper.extraction.document import ARTICLE_ITEMTYPES, Page
 from scraper.extraction.jsonld import node_types
+from scraper.extraction.selectors import within
 from scraper.extraction.text import with_class, word_pattern
 
 #: WordPress body classes of pages that are not one post.
@@ -75,7 +76,7 @@ def article_kind(page: Page, word_count: int) -> Kind:
     cards = [el for el in (*page.doc.iter("article"), *with_class(page.doc, ("div", "p"),
                                                                   _EXCERPT_CLASS))
              if not page.in_noise(el)]
-    if len(cards) >= MIN_LISTING_CARDS:
+    if len(cards) >= MIN_LISTING_CARDS and not _beside_the_text(page, cards, word_count):
         return Kind(False, f"listing page ({len(cards)} post cards)")
     # Pagination is noise for the body, so only where it sits is checked (not in comments).
     if any(not page.in_noise(el.getparent()) and _numbers_pages(el)
@@ -98,6 +99,23 @@ def article_kind(page: Page, word_count: int) -> Kind:
         return Kind(False, "error page (title says not found)")
     return Kind(False, "no article signal (no JSON-LD Article, og:type article or headline "
                        "with body text)")
+
+
+def _beside_the_text(page: Page, cards: list[HtmlElement], word_count: int) -> bool:
+    """True when the post cards stand beside an article-length text and none of them holds it
+    (a related-stories rail, a card grid under the story): a listing's text box is its cards,
+    or one of them. A card around the text with no card beside it is the post's own shell
+    (nested ``<article>`` elements)."""
+    if word_count < MIN_ARTICLE_WORDS:
+        return False
+    text = page.body.value
+    for card in cards:
+        if card is not text and within(card, text):
+            return False
+        if within(text, card) and any(other is not card and other.getparent() is
+                                      card.getparent() for other in cards):
+            return False
+    return True
 
 
 def _numbers_pages(pagination: HtmlElement) -> bool:
