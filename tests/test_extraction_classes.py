@@ -199,3 +199,65 @@ def test_a_listing_of_cards_with_excerpts_stays_a_listing() -> None:
     article = extract(html, "https://news.example/news/")
     assert not article.is_article
     assert "listing" in article.missing["is_article"]
+
+
+# -- article or not: the crawl's evidence and unusual og:types -------------------------------
+
+
+def _static_like(head: str = "", body_class: str = "") -> str:
+    """A post whose markup says nothing of an article: no JSON-LD, no article element."""
+    return (f"<!DOCTYPE html><html lang='en'><head><title>River cleanup sets a record - City "
+            f"News</title>{head}</head><body class='{body_class}'>{SITE_HEADER}"
+            f"<div id='content'><h1>River cleanup sets a record</h1>"
+            f"<div class='text'>{PARAGRAPH_HTML}</div></div>{SITE_FOOTER}</body></html>")
+
+
+def test_a_post_linked_from_the_posts_sitemap_is_an_article_despite_page_id() -> None:
+    """WordPress's ``page-id-N`` on what the posts sitemap lists as a post: the crawl's
+    evidence outweighs the body class."""
+    html = _static_like(body_class="page-template-default page page-id-42")
+    assert not extract(html, URL).is_article
+    article = extract(html, URL, linked_as="sitemap")
+    assert article.is_article
+    assert article.body_text == TEXT
+
+
+def test_a_post_linked_from_a_teaser_is_an_article_despite_an_unknown_og_type() -> None:
+    html = _static_like("<meta property='og:type' content='video.other'>")
+    assert not extract(html, URL).is_article
+    assert extract(html, URL, linked_as="teaser").is_article
+
+
+def test_the_crawls_evidence_never_makes_a_listing_or_a_search_an_article() -> None:
+    cards = "".join(
+        f"<article class='post'><h2><a href='/2024/05/story-{n}/'>Story {n}</a></h2>"
+        f"<p>{PARAGRAPHS[n % 3]}</p></article>" for n in range(1, 6))
+    listing = page(SITE_HEADER + f"<main><h1>News</h1>{cards}</main>" + SITE_FOOTER)
+    assert not extract(listing, "https://news.example/news/", linked_as="sitemap").is_article
+    assert not extract(_static_like(), "https://news.example/?s=river",
+                       linked_as="teaser").is_article
+    assert not extract(_static_like(), "https://news.example/category/city/",
+                       linked_as="sitemap").is_article
+
+
+def test_og_types_that_name_a_post_make_an_article() -> None:
+    """``commentary`` (an opinion section) and ``post`` (a blog engine) name one post."""
+    for og_type in ("commentary", "post"):
+        html = _static_like(f"<meta property='og:type' content='{og_type}'>")
+        article = extract(html, URL)
+        assert article.is_article, og_type
+        assert article.body_text == TEXT
+
+
+def test_only_a_sitemap_of_posts_is_evidence_of_articles() -> None:
+    """The crawl passes ``linked_as="sitemap"`` for pages a posts sitemap lists; a sitemap of
+    pages or terms (the bundled blog's ``page-sitemap.xml``) or a generic one is none."""
+    from scraper.spiders.blog import _lists_posts
+
+    posts = ("post-sitemap.xml", "post-sitemap2.xml", "wp-sitemap-posts-post-1.xml",
+             "news-sitemap.xml", "sitemap-articles.xml.gz")
+    others = ("page-sitemap.xml", "wp-sitemap-posts-page-1.xml", "category-sitemap.xml",
+              "wp-sitemap-taxonomies-post_tag-1.xml", "author-sitemap.xml", "sitemap.xml",
+              "sitemap_index.xml")
+    assert all(_lists_posts(f"https://blog.example/{name}") for name in posts)
+    assert not any(_lists_posts(f"https://blog.example/{name}") for name in others)

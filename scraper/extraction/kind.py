@@ -34,6 +34,10 @@ _NOT_FOUND = re.compile(r"\b404\b|not\s+found|nie\s+znaleziono|nie\s+istnieje|"
 #: og:types some platforms (Webflow, Gatsby's starter) put on every page, posts included:
 #: they decide nothing, and the page's structure does.
 _SITEWIDE_OG_TYPES = frozenset({"website"})
+#: og:types that name one post: OpenGraph's own ``article`` and the values some publishers
+#: write for theirs (an opinion section's ``commentary``, a blog engine's ``post``).
+_ARTICLE_OG_TYPES = frozenset({"article", "post", "blogpost", "blogposting", "commentary",
+                               "newsarticle"})
 #: A category, tag or author archive's address: never one post.
 _TERM_ARCHIVE_URL = re.compile(
     r"/(?:category|categories|kategoria|kategorie|tag|tags|tagged|tagi|author|autor)/[^/]+/?$")
@@ -53,8 +57,17 @@ class Kind(NamedTuple):
     reason: str
 
 
-def article_kind(page: Page, word_count: int) -> Kind:
-    """Decide whether ``page`` is a single article; ``word_count`` is its body's."""
+def article_kind(page: Page, word_count: int, linked_as: str | None = None) -> Kind:
+    """Decide whether ``page`` is a single article; ``word_count`` is its body's.
+
+    ``linked_as`` says how the crawl found the page (the posts sitemap, a related-posts
+    teaser): a page so linked, with a headline and article-length text, is an article unless
+    strong evidence says otherwise (a listing's or a shop's body class, a search, category or
+    tag address, post cards or pagination, a listing's JSON-LD type, a "not found" title);
+    weak evidence (WordPress's ``page-id-N``, an unusual og:type, no article type at all)
+    does not outweigh it."""
+    linked = linked_as is not None and word_count >= MIN_ARTICLE_WORDS and (
+        page.headline is not None or page.meta_value("og:title") is not None)
     body = page.body_classes
     if "single-post" in body:
         return Kind(True, "body class single-post")
@@ -68,7 +81,7 @@ def article_kind(page: Page, word_count: int) -> Kind:
         return Kind(False, "search results page (its address is a search)")
     if _TERM_ARCHIVE_URL.search(urlsplit(page.url).path):
         return Kind(False, "listing page (its address is a category, tag or author archive)")
-    if any(token.startswith("page-id-") for token in body):
+    if not linked and any(token.startswith("page-id-") for token in body):
         return Kind(False, "a static page, not a post (WordPress body class 'page-id-…')")
     lone = _lone_article(page, word_count)
     if lone:
@@ -89,14 +102,17 @@ def article_kind(page: Page, word_count: int) -> Kind:
         return Kind(False, f"listing page (JSON-LD {sorted(types & _LISTING_TYPES)[0]})")
 
     og_type = (page.meta_value("og:type") or "").lower()
-    if og_type == "article":
-        return Kind(True, "og:type article")
-    if og_type and og_type not in _SITEWIDE_OG_TYPES:
+    if og_type in _ARTICLE_OG_TYPES:
+        return Kind(True, f"og:type {og_type}")
+    if og_type and og_type not in _SITEWIDE_OG_TYPES and not linked:
         return Kind(False, f"og:type {og_type!r}")
     if page.headline is not None and word_count >= MIN_ARTICLE_WORDS:
         return Kind(True, "an article element with a headline and a body")
     if _NOT_FOUND.search(page.head_title or ""):
         return Kind(False, "error page (title says not found)")
+    if linked:
+        return Kind(True, f"linked as a post ({linked_as}), with a headline and "
+                          "article-length text")
     return Kind(False, "no article signal (no JSON-LD Article, og:type article or headline "
                        "with body text)")
 

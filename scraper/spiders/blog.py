@@ -13,6 +13,7 @@ Only robots.txt, which Scrapy fetches itself, has its redirects followed for it.
 
 from __future__ import annotations
 
+import re
 import struct
 import zlib
 from collections.abc import AsyncIterator, Iterator
@@ -42,6 +43,10 @@ _SITEMAP_PRIORITY = 10
 _CONTROL_BYTES = bytes([*range(9), *range(14, 32)])
 #: Redirects followed in a row before the chain counts as a loop, as browsers cap them.
 _MAX_REDIRECTS = 5
+#: A sitemap of posts, by its file name: Yoast's ``post-sitemap2.xml``, core WordPress's
+#: ``wp-sitemap-posts-post-1.xml``, a news sitemap; never one of pages or terms.
+_POSTS_SITEMAP = re.compile(r"post|news|article", re.IGNORECASE)
+_NOT_POSTS_SITEMAP = re.compile(r"page|categor|tag|author|taxonom|user", re.IGNORECASE)
 
 
 class BlogSpider(scrapy.Spider):
@@ -181,6 +186,7 @@ class BlogSpider(scrapy.Spider):
         except Exception:  # noqa: BLE001 — lxml raises several types on garbage
             self.logger.warning("Not a sitemap: %s", response.url)
             return
+        linked = {"linked_as": "sitemap"} if _lists_posts(response.url) else None
         for entry in sitemap:
             loc = entry.get("loc")
             if not loc:
@@ -192,7 +198,7 @@ class BlogSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("blog_archive/skipped_by_lastmod")
                 request = None
             else:
-                request = self.page_request(urljoin(response.url, loc))
+                request = self.page_request(urljoin(response.url, loc), meta=linked)
             if request is not None:
                 yield request
 
@@ -259,7 +265,8 @@ class BlogSpider(scrapy.Spider):
         """Extract the article and follow the page's links, both from one parse of it."""
         try:
             article, page = extract_with_page(response.body, response.url, self.profile,
-                                              _header(response.headers, "Content-Type"))
+                                              _header(response.headers, "Content-Type"),
+                                              response.meta.get("linked_as"))
             if page is None:  # unreadable (empty, no tags, nested too deep): an article lost
                 raise ExtractionError(article.missing["page"])
             links = followed_links(page)
@@ -272,8 +279,10 @@ class BlogSpider(scrapy.Spider):
         yield self.fetch_record(response, outcome=outcome,
                                 article=article if article.is_article else None,
                                 field_sources=article.field_sources, missing=article.missing)
+        teased = {teaser.url for teaser in article.teasers or ()}
         for link in links:
-            request = self.page_request(link)
+            request = self.page_request(link, meta={"linked_as": "teaser"} if link in teased
+                                        else None)
             if request is not None:
                 yield request
 
@@ -298,6 +307,12 @@ class BlogSpider(scrapy.Spider):
             bytes=len(response.body),
             **fields,
         )
+
+
+def _lists_posts(sitemap_url: str) -> bool:
+    """True for a sitemap of posts: each page it lists is evidence of an article."""
+    name = urlsplit(sitemap_url).path.rsplit("/", 1)[-1]
+    return bool(_POSTS_SITEMAP.search(name)) and not _NOT_POSTS_SITEMAP.search(name)
 
 
 def _recorded(meta: dict[str, Any] | None) -> dict[str, Any]:
