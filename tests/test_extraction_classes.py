@@ -128,15 +128,17 @@ def test_ad_labels_and_photo_credits_in_the_text_box_are_not_text() -> None:
     assert extract(html, URL).body_text == TEXT
 
 
-def test_a_gallery_with_captions_in_the_text_box_is_not_text() -> None:
-    """A slideshow inside the story: its captions, credits and controls are the gallery's."""
+def test_gallery_captions_and_credits_in_the_text_box_are_not_text() -> None:
+    """A slideshow inside the story: its captions and credits are the pictures', not the
+    story's (a page wrapper flagged ``caption`` by its theme still holds the text)."""
     first, second, third = PARAGRAPHS
-    html = page(SITE_HEADER + "<article><h1>River cleanup sets a record</h1><div class='text'>"
-                f"<p>{first}</p><div class='asset_gallery'><ul><li><img src='/a.jpg' alt=''>"
-                "<div class='caption-full'><p>Volunteers haul a trolley from the river near the "
-                "old mill on Saturday morning.</p></div><span class='credit'>Jane Smith</span>"
-                "</li></ul><div>Back to Gallery</div></div>"
-                f"<p>{second}</p><p>{third}</p></div></article>" + SITE_FOOTER,
+    gallery = ("<div class='asset_gallery'><ul><li><img src='/a.jpg' alt=''>"
+               "<div class='caption-full'><p>Volunteers haul a trolley from the river near the "
+               "old mill on Saturday morning.</p></div><span class='credit'>Jane Smith</span>"
+               "</li></ul></div>")
+    html = page(SITE_HEADER + "<div id='page' class='right-column caption'><div class='story'>"
+                f"<h1>River cleanup sets a record</h1><div class='text'><p>{first}</p>{gallery}"
+                f"<p>{second}</p><p>{third}</p></div></div></div>" + SITE_FOOTER,
                 "<meta property='og:type' content='article'>")
     assert extract(html, URL).body_text == TEXT
 

@@ -49,7 +49,7 @@ _NOISE_WORDS = (
     "author-box", "author-bio", "about-author", "author-description", "button", "buttons",
     "btn", "cta", "signup", "adspot", "ad-slot", "adsbygoogle", "reklama", "sponsored",
     "wp-caption-text", "product", "products", "wc-block-grid", "woocommerce", "caption",
-    "credit", "gallery",
+    "credit",
 )
 
 
@@ -75,11 +75,12 @@ def word_pattern(words: tuple[str, ...]) -> ClassPattern:
 
 
 _NOISE_CLASS = word_pattern(_NOISE_WORDS)
-#: Noise words a layout wrapper's name also holds: ``content-with-sidebar``,
-#: ``primary-and-secondary-columns``, Next.js's ``__next``. Such an element is noise unless
-#: the page's text sits inside it (see :func:`is_firm_noise`).
-_LAYOUT_WORDS = frozenset({"sidebar", "secondary", "next"})
-_FIRM_NOISE_CLASS = word_pattern(tuple(w for w in _NOISE_WORDS if w not in _LAYOUT_WORDS))
+#: Noise words a wrapper of the whole page's text also holds: layout names
+#: (``content-with-sidebar``, ``primary-and-secondary-columns``, Next.js's ``__next``) and
+#: theme flags on a page wrapper (``caption``). Such an element is noise unless the page's
+#: text sits inside it (see :func:`is_firm_noise`).
+_SOFT_NOISE_WORDS = frozenset({"sidebar", "secondary", "next", "caption", "credit"})
+_FIRM_NOISE_CLASS = word_pattern(tuple(w for w in _NOISE_WORDS if w not in _SOFT_NOISE_WORDS))
 #: Of the noise tags, the one a layout wrapper uses: an ASP.NET page sits in one ``<form>``.
 _WRAPPER_NOISE_TAGS = frozenset({"form"})
 #: Tokens that name no block: WordPress puts the post's taxonomy slugs in its class
@@ -167,7 +168,7 @@ def is_noise(el: HtmlElement) -> bool:
 
 
 def is_firm_noise(el: HtmlElement) -> bool:
-    """:func:`is_noise`, unless only a layout wrapper's tag (``<form>``) or a layout word of its
+    """:func:`is_noise`, unless only a layout wrapper's tag (``<form>``) or a soft word of its
     class/id (``sidebar``) says so: an element that is noise by those alone may be the
     wrapper of the article's text, and the page's text, not its name, decides."""
     if not is_noise(el):
