@@ -263,3 +263,36 @@ def test_only_a_sitemap_of_posts_is_evidence_of_articles() -> None:
               "sitemap_index.xml")
     assert all(_lists_posts(f"https://blog.example/{name}") for name in posts)
     assert not any(_lists_posts(f"https://blog.example/{name}") for name in others)
+
+
+# -- body: text written without paragraphs, a content box named with a noise word -------------
+
+
+def test_a_text_written_in_divs_without_paragraphs_is_found() -> None:
+    """Each paragraph a ``<div>`` of its own, beside an empty ``<article>`` shell: nothing
+    counted as paragraph text, and the body came out empty."""
+    lines = "".join(f"<div class='line'>{p}</div>" for p in PARAGRAPHS)
+    html = page(SITE_HEADER + "<div class='left-side'><h1>River cleanup sets a record</h1>"
+                f"<div class='story-inner'>{lines}</div></div><article></article>"
+                + SITE_FOOTER, "<meta property='og:type' content='article'>")
+    assert extract(html, URL).body_text == TEXT
+
+
+def test_a_short_post_is_not_widened_to_its_meta_lines() -> None:
+    """The loose-text search is for a text without paragraphs, never a short post's box."""
+    html = page(SITE_HEADER + "<article><h1>Short note</h1><div class='meta'>12 May 2024 · "
+                "by Jane Smith · 1 min read</div><div class='entry-content'><p>The towpath "
+                "reopens on Monday.</p></div><div class='tags'>Tags: river, council, towpath,"
+                " summer</div></article>" + SITE_FOOTER,
+                "<meta property='og:type' content='article'>")
+    assert extract(html, URL).body_text == "The towpath reopens on Monday."
+
+
+def test_a_content_box_flagged_with_a_noise_word_keeps_its_text() -> None:
+    """``article-body pagination-first``: the first page of a paginated story, its box named
+    with a noise word (and named as the text's box)."""
+    html = page(SITE_HEADER + "<main><h1>River cleanup sets a record</h1><div class='recommend'>"
+                "<p>We recommend</p></div><div class='article-body pagination-first'>"
+                f"{PARAGRAPH_HTML}</div></main>" + SITE_FOOTER,
+                "<meta property='og:type' content='article'>")
+    assert extract(html, URL).body_text == TEXT

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from lxml.html import HtmlElement
+
 from scraper.extraction.document import Page
 from scraper.extraction.text import text_blocks
 
@@ -17,6 +19,10 @@ from scraper.extraction.text import text_blocks
 #: there is a section heading); h5/h6 are rarely structure.
 OUTLINE_TAGS = frozenset({"h1", "h2", "h3", "h4"})
 _MAX_FURNITURE_CHARS = 120
+#: Fewer words than this in the paragraph-found body, and the text written without
+#: paragraphs is looked for (:attr:`Page.loose_text`); it wins with at least as many and
+#: twice the words (not a short post widened to its meta lines).
+FEW_WORDS = 50
 #: A block that says only that an ad or a picture's credit stands there: page furniture left
 #: in the text's box by ad slots and galleries whose classes say nothing ("GoogleDfpAd-…").
 _FURNITURE = re.compile(
@@ -43,6 +49,17 @@ def body(page: Page) -> Body:
     The words are counted without splitting the text: a block's whitespace is already
     normalized to single spaces, so it has one word more than it has spaces."""
     element, source = page.body
+    found = _body_of(page, element, source)
+    if found.word_count < FEW_WORDS and source != "site":
+        loose = page.loose_text
+        if loose is not None and loose is not element:
+            wider = _body_of(page, loose, "heuristic")
+            if wider.word_count >= max(FEW_WORDS, 2 * found.word_count):
+                return wider
+    return found
+
+
+def _body_of(page: Page, element: HtmlElement, source: str) -> Body:
     blocks = [(tag, text) for tag, text in text_blocks(element, page.skip_body)
               if len(text) > _MAX_FURNITURE_CHARS or not _FURNITURE.fullmatch(text)]
     text = "\n\n".join(text for _, text in blocks)

@@ -24,6 +24,7 @@ from scraper.extraction.jsonld import JsonLd
 from scraper.extraction.related import RelatedBlock, find_related
 from scraper.extraction.selectors import ClassIndex, compiled, within
 from scraper.extraction.text import (
+    BLOCK_TAGS,
     MAIN_IDS,
     in_noise,
     is_firm_noise,
@@ -92,6 +93,7 @@ _LABEL_LEVELS = 3
 
 
 _ITEMPROP = etree.XPath(".//*[@itemprop=$name]")
+_TEXT_NODES = etree.XPath(".//text()[normalize-space()]")
 _PARSERS = threading.local()
 
 
@@ -455,8 +457,10 @@ class Page:
             el in self._related_members
 
     def _is_chrome(self, el: HtmlElement) -> bool:
-        """:func:`is_noise`, but for a wrapper named like chrome around the page's text."""
-        if not is_noise(el):
+        """:func:`is_noise`, but for a wrapper named like chrome around the page's text and
+        for the text's own box (``article-body pagination-first``: the first page of a
+        paginated story)."""
+        if not is_noise(el) or _is_body(el):
             return False
         core = self._text_core
         return core is None or is_firm_noise(el) or not within(core, el)
@@ -530,13 +534,37 @@ class Page:
         for p in self.root.iter("p"):
             parent = p.getparent()
             scores[parent] = scores.get(parent, 0) + len(p.text_content())
+        densest = self._widened(scores, self.root)
+        return self.root if densest is None else densest
+
+    @cached_property
+    def loose_text(self) -> HtmlElement | None:
+        """For a text written without paragraphs (lines in ``<div>``s or split by ``<br>``,
+        perhaps outside an empty article element): the block holding the most of the main
+        area's visible text, widened as :meth:`_densest` widens; None without any text.
+        Dearer than the paragraph count, so read only when that finds next to nothing."""
+        scores: dict[HtmlElement, int] = {}
+        for node in _TEXT_NODES(self.content_area):
+            block = node.getparent()
+            if node.is_tail:
+                block = block.getparent()
+            while block is not None and block.tag not in BLOCK_TAGS:
+                block = block.getparent()
+            if block is not None:
+                scores[block] = scores.get(block, 0) + len(node.strip())
+        return self._widened(scores, self.content_area)
+
+    def _widened(self, scores: dict[HtmlElement, int], stop: HtmlElement
+                 ) -> HtmlElement | None:
+        """The highest-scoring element outside noise, or its nearest ancestor (up to
+        ``stop``) holding most of the score; None when every scored element is noise."""
         kept = {el: score for el, score in scores.items() if not self.in_noise(el)}
         if not kept:
-            return self.root
+            return None
         densest = max(kept, key=kept.__getitem__)
         total = sum(kept.values())
         body = densest
-        while body is not self.root and kept[densest] < _MOST * total:
+        while body is not stop and kept[densest] < _MOST * total:
             parent = body.getparent()
             if parent is None or self.in_noise(parent):
                 break
