@@ -12,12 +12,14 @@ import re
 from dataclasses import dataclass, field
 from functools import partial
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from scraper.extraction.document import Found, Page
-from scraper.extraction.noise import in_noise
+from scraper.extraction.noise import in_noise, is_text_box
 from scraper.extraction.selectors import within
 from scraper.extraction.text import (
+    BLOCK_TAGS,
     is_hidden,
     text_blocks,
     text_of,
@@ -27,18 +29,12 @@ from scraper.extraction.text import (
 )
 from scraper.extraction.vocabulary import VOCABULARY
 
-#: Known classes of the text's box.
-_BODY_CLASSES = frozenset({
-    "entry-content", "post-content", "article-content", "article-body", "post-body",
-    "entry-body", "single-content", "td-post-content", "wp-block-post-content", "post-entry",
-    "blog-post-content", "content-inner",
-})
 #: Inside a body that is the whole article element, these are its header and meta, not text.
 _ARTICLE_META = word_pattern(("meta", "metadata", "byline", "author", "tags", "categories",
                               "cat-links", "tags-links", "entry-header", "entry-footer",
                               "date", "posted-on", "info", "details"))
 #: The share of the article's paragraph text the body element must hold.
-_MOST = 0.75
+_MOST = 2 / 3
 _HEADLINE_CLASS = word_pattern(("entry-title", "post-title", "article-title"))
 #: Headings that, so classed, are the post's title above the text (Porto's h2.entry-title).
 _TITLED_TAGS = ("h2", "h3")
@@ -54,9 +50,24 @@ _PAGER_LINK = re.compile(rf"[←«‹]?\s*{VOCABULARY.alternation('pager_words')
                          rf"(?:\s+{VOCABULARY.alternation('pager_nouns')})?\s*[→»›]?",
                          re.IGNORECASE)
 
+_TEXT_NODES = etree.XPath(".//text()[normalize-space()]")
+
 #: Headings kept as the article's outline (the headline h1 is not in the text; another h1
 #: there is a section heading); h5/h6 are rarely structure.
 OUTLINE_TAGS = frozenset({"h1", "h2", "h3", "h4"})
+_MAX_FURNITURE_CHARS = 120
+#: Fewer words than this in the paragraph-found body, and the text written without
+#: paragraphs is looked for (:func:`_loose_text`); it wins with at least as many and
+#: twice the words (not a short post widened to its meta lines).
+FEW_WORDS = 50
+#: A block that says only that an ad or a picture's credit stands there: page furniture left
+#: in the text's box by ad slots and galleries whose classes say nothing ("GoogleDfpAd-…").
+_FURNITURE = re.compile(
+    r"(?:story\s+continues\s+below\s+(?:this\s+)?)?(?:advertisement|advertising|advert|ad|ads"
+    r"|sponsored|reklama|anzeige|werbung|publicidad|publicit[ée]|pubblicit[àa]|iklan)"
+    r"|(?:photo|image|picture|foto|credit)s?(?:\s+(?:copyright|credit))?\s*[:©]\s*\S.{0,80}"
+    r"|image\s+copyright\s+\S.{0,80}",
+    re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -75,7 +86,19 @@ def body(page: Page) -> Body:
     The words are counted without splitting the text: a block's whitespace is already
     normalized to single spaces, so it has one word more than it has spaces."""
     element, source = page.body
-    blocks = text_blocks(element, partial(skip_body, page))
+    found = _body_of(page, element, source)
+    if found.word_count < FEW_WORDS and source != "site":
+        loose = _loose_text(page)
+        if loose is not None and loose is not element:
+            wider = _body_of(page, loose, "heuristic")
+            if wider.word_count >= max(FEW_WORDS, 2 * found.word_count):
+                return wider
+    return found
+
+
+def _body_of(page: Page, element: HtmlElement, source: str) -> Body:
+    blocks = [(tag, text) for tag, text in text_blocks(element, partial(skip_body, page))
+              if len(text) > _MAX_FURNITURE_CHARS or not _FURNITURE.fullmatch(text)]
     text = "\n\n".join(text for _, text in blocks)
     headings = [text for tag, text in blocks if tag in OUTLINE_TAGS]
     return Body(text, headings, source if text else None, text.count(" ") + len(blocks))
@@ -92,14 +115,34 @@ def outside_text(page: Page, el: HtmlElement) -> bool:
 
 def body_element(page: Page) -> Found[HtmlElement]:
     """The element holding the article text: profile selector, a known content class
-    inside the article, the element with the most paragraph text, else the article
-    element itself (all but the selector are source ``heuristic``)."""
+    inside the article (several such boxes read as one), the element with the most
+    paragraph text, else the article element itself (all but the selector are source
+    ``heuristic``)."""
     selected = page.site("body")
     if selected:
         return Found(selected[0], "site")
-    content = next((el for el in page.root.iter("div", "section", "article")
-                    if _is_body(el) and not page.in_noise(el)), None)
+    boxes = [el for el in page.root.iter("div", "section", "article")
+             if is_text_box(el) and not page.in_noise(el)]
+    filled = [el for el in boxes if el.text_content().strip()]
+    content = _spanning(page, filled or boxes)
     return Found(content if content is not None else _densest(page), "heuristic")
+
+
+def _spanning(page: Page, boxes: list[HtmlElement]) -> HtmlElement | None:
+    """The one box, or the nearest element around all of them: a text split over several
+    content-classed boxes (a lead box and the rest) is one text; nested boxes are one."""
+    if not boxes:
+        return None
+    outer = boxes[0]
+    for box in boxes[1:]:
+        while not within(box, outer) and outer is not page.root:
+            parent = outer.getparent()
+            if parent is None:
+                break
+            outer = parent
+    if outer is page.root and len(boxes) > 1:
+        return boxes[0]
+    return outer
 
 
 def _densest(page: Page) -> HtmlElement:
@@ -111,13 +154,38 @@ def _densest(page: Page) -> HtmlElement:
     for p in page.root.iter("p"):
         parent = p.getparent()
         scores[parent] = scores.get(parent, 0) + len(p.text_content())
+    densest = _widened(page, scores, page.root)
+    return page.root if densest is None else densest
+
+
+def _loose_text(page: Page) -> HtmlElement | None:
+    """For a text written without paragraphs (lines in ``<div>``s or split by ``<br>``,
+    perhaps outside an empty article element): the block holding the most of the main
+    area's visible text, widened as :func:`_densest` widens; None without any text.
+    Dearer than the paragraph count, so read only when that finds next to nothing."""
+    scores: dict[HtmlElement, int] = {}
+    for node in _TEXT_NODES(page.content_area):
+        block = node.getparent()
+        if node.is_tail:
+            block = block.getparent()
+        while block is not None and block.tag not in BLOCK_TAGS:
+            block = block.getparent()
+        if block is not None:
+            scores[block] = scores.get(block, 0) + len(node.strip())
+    return _widened(page, scores, page.content_area)
+
+
+def _widened(page: Page, scores: dict[HtmlElement, int], stop: HtmlElement
+             ) -> HtmlElement | None:
+    """The highest-scoring element outside noise, or its nearest ancestor (up to
+    ``stop``) holding most of the score; None when every scored element is noise."""
     kept = {el: score for el, score in scores.items() if not page.in_noise(el)}
     if not kept:
-        return page.root
+        return None
     densest = max(kept, key=kept.__getitem__)
     total = sum(kept.values())
     body = densest
-    while body is not page.root and kept[densest] < _MOST * total:
+    while body is not stop and kept[densest] < _MOST * total:
         parent = body.getparent()
         if parent is None or page.in_noise(parent):
             break
@@ -157,11 +225,6 @@ def skip_body(page: Page, el: HtmlElement) -> bool:
         return True
     return page.body_holds_header and (tag in ("header", "footer") or (
         named and words_match(cls, ident, _ARTICLE_META)))
-
-
-def _is_body(el: HtmlElement) -> bool:
-    return el.get("itemprop") == "articleBody" or not _BODY_CLASSES.isdisjoint(
-        (el.get("class") or "").split())
 
 
 def _only_a_date(paragraph: HtmlElement) -> bool:

@@ -21,7 +21,7 @@ from lxml.html import HtmlElement
 from scraper.extraction import urls
 from scraper.extraction.decoding import ExtractionError, to_markup
 from scraper.extraction.jsonld import JsonLd
-from scraper.extraction.noise import MAIN_IDS, in_noise, is_noise
+from scraper.extraction.noise import MAIN_IDS, in_noise, is_firm_noise, is_noise, is_text_box
 from scraper.extraction.related import RelatedBlock, find_related, related_heading
 from scraper.extraction.selectors import ClassIndex, compiled, within
 from scraper.extraction.text import (
@@ -55,6 +55,10 @@ _PAGE_LEVEL_SELECTORS = frozenset({"teasers", "teaser_link"})
 #: Between a headline and the site's name in a ``<title>`` ("Post - Site", "Site | Post"),
 #: and between the site's name and the feed's in a feed link's title ("Site » Feed").
 TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·•»:]\s+")
+#: Paragraph text (characters) that is plainly an article's, a few sentences.
+_PLAIN_TEXT_CHARS = 400
+#: How many of the densest paragraph boxes are tried for the page's text core.
+_CORE_CANDIDATES = 5
 #: Climbing from a label's text node to the element holding its value stops after this many.
 _LABEL_LEVELS = 3
 
@@ -111,6 +115,11 @@ def _names_more(title: str, end: int) -> bool:
     """True when ``title`` goes on after ``end`` with a separator and a name ("… - Site")."""
     separator = TITLE_SEPARATORS.match(title, end)
     return separator is not None and separator.end() < len(title)
+
+
+def _paragraph_chars(el: HtmlElement) -> int:
+    """The characters of ``el``'s own paragraphs (the score of the densest box)."""
+    return sum(len(p.text_content()) for p in el.iterchildren("p"))
 
 
 @dataclass
@@ -263,28 +272,61 @@ class Page:
     def root(self) -> HtmlElement:
         """The element holding the article: its ``<article>`` (the one with the h1), else the
         main content area, else ``<body>``. On listing pages this is the list's container."""
-        articles = [a for a in self.doc.iter("article") if not in_noise(a)]
+        articles = [a for a in self.doc.iter("article") if not in_noise(a, self._is_chrome)]
         with_h1 = [a for a in articles if next(a.iterdescendants("h1"), None) is not None]
         if with_h1:
-            return with_h1[0]
+            root = next((a for a in with_h1 if self._holds_core(a)), None)
+            if root is None:
+                root = self._around_plain_text(articles)
+            return with_h1[0] if root is None else root
         root = self._headless_root(articles)
         header = self.post_header
-        if header is None or within(header, root):
+        if header is not None and not within(header, root):
+            # The text's element and the header with its headline: their nearest common
+            # ancestor.
+            root = next(el for el in root.iterancestors() if within(header, el))
+        return self._widened_to_text(root)
+
+    def _holds_core(self, el: HtmlElement) -> bool:
+        core = self._text_core
+        return core is None or within(core, el)
+
+    @cached_property
+    def _plain_core(self) -> HtmlElement | None:
+        """The text core when it holds plainly an article's text (a few sentences)."""
+        core = self._text_core
+        return core if core is not None and _paragraph_chars(core) >= _PLAIN_TEXT_CHARS \
+            else None
+
+    def _around_plain_text(self, articles: list[HtmlElement]) -> HtmlElement | None:
+        """The article element holding the page's plain text, when the h1's is elsewhere (a
+        story marked up without an h1, a featured-story card below it with one)."""
+        core = self._plain_core
+        if core is None:
+            return None
+        return next((a for a in reversed(articles) if within(core, a)), None)
+
+    def _widened_to_text(self, root: HtmlElement) -> HtmlElement:
+        """``root``, or its nearest ancestor holding the page's text core when the text there
+        plainly outweighs the root's own (an empty first ``<main>`` or article shell before
+        the one with the story)."""
+        core = self._plain_core
+        if core is None or within(core, root) or \
+                _paragraph_chars(core) < 2 * sum(len(p.text_content()) for p in root.iter("p")):
             return root
-        # The text's element and the header with its headline: their nearest common ancestor.
-        return next(el for el in root.iterancestors() if within(header, el))
+        return next(el for el in root.iterancestors() if within(core, el))
 
     def _headless_root(self, articles: list[HtmlElement]) -> HtmlElement:
         """The root when no article element holds an h1: the one article element, the one
         microdata article, the main content area, else ``<body>``."""
         if len(articles) == 1:
             return articles[0]
-        marked = [el for el in self._microdata_articles() if not in_noise(el)]
+        marked = [el for el in self._microdata_articles() if not in_noise(el, self._is_chrome)]
         if len(marked) == 1:
             return marked[0]
-        main = next((el for el in self._main_areas() if not in_noise(el)), None)
-        if main is not None:
-            return main
+        mains = [el for el in self._main_areas() if not in_noise(el, self._is_chrome)]
+        if mains:
+            return next((el for el in mains if self._holds_core(el)), mains[0])
         return self._body if self._body is not None else self.doc
 
     @cached_property
@@ -365,7 +407,30 @@ class Page:
     def skip(self, el: HtmlElement) -> bool:
         """The noise rule for meta signals (dates, labels): navigation, comments, related...
         (the post's own header is never noise, whatever its tag and class say)."""
-        return (is_noise(el) and el is not self.post_header) or el in self._related_members
+        return (self._is_chrome(el) and el is not self.post_header) or \
+            el in self._related_members
+
+    def _is_chrome(self, el: HtmlElement) -> bool:
+        """:func:`is_noise`, but for a wrapper named like chrome around the page's text and
+        for the text's own box (``article-body pagination-first``: the first page of a
+        paginated story)."""
+        if not is_noise(el) or is_text_box(el):
+            return False
+        core = self._text_core
+        return core is None or is_firm_noise(el) or not within(core, el)
+
+    @cached_property
+    def _text_core(self) -> HtmlElement | None:
+        """The element whose own paragraphs hold the most text on the page, outside firm noise
+        (comments, navigation, footers): the article's text, on nearly every page. A wrapper
+        around it is layout, whatever its name says (``content-with-sidebar-wrp``, a page-wide
+        ``<form>``)."""
+        scores: dict[HtmlElement, int] = {}
+        for p in self.doc.iter("p"):
+            parent = p.getparent()
+            scores[parent] = scores.get(parent, 0) + len(p.text_content())
+        ranked = sorted(scores, key=scores.__getitem__, reverse=True)[:_CORE_CANDIDATES]
+        return next((el for el in ranked if not in_noise(el, is_firm_noise)), None)
 
     def in_noise(self, el: HtmlElement) -> bool:
         """True when ``el`` sits in noise; inside the article only the article's own

@@ -16,6 +16,7 @@ from lxml.html import HtmlElement
 
 from scraper.extraction.document import ARTICLE_ITEMTYPES, Page
 from scraper.extraction.jsonld import node_types
+from scraper.extraction.selectors import within
 from scraper.extraction.text import with_class, word_pattern
 from scraper.extraction.urls import ARCHIVE_PATH, SEARCH_SEGMENTS
 from scraper.extraction.vocabulary import VOCABULARY
@@ -34,6 +35,10 @@ _NOT_FOUND = re.compile(rf"\b404\b|{VOCABULARY.alternation('not_found')}", re.IG
 #: og:types some platforms (Webflow, Gatsby's starter) put on every page, posts included:
 #: they decide nothing, and the page's structure does.
 _SITEWIDE_OG_TYPES = frozenset({"website"})
+#: og:types that name one post: OpenGraph's own ``article`` and the values some publishers
+#: write for theirs (an opinion section's ``commentary``, a blog engine's ``post``).
+_ARTICLE_OG_TYPES = frozenset({"article", "post", "blogpost", "blogposting", "commentary",
+                               "newsarticle"})
 _SEARCH_KEYS = frozenset({"s", "q", "query", "search", "keys"})
 #: A listing shows at least this many post cards outside the related block.
 MIN_LISTING_CARDS = 3
@@ -48,8 +53,17 @@ class Kind(NamedTuple):
     reason: str
 
 
-def article_kind(page: Page, word_count: int) -> Kind:
-    """Decide whether ``page`` is a single article; ``word_count`` is its body's."""
+def article_kind(page: Page, word_count: int, linked_as: str | None = None) -> Kind:
+    """Decide whether ``page`` is a single article; ``word_count`` is its body's.
+
+    ``linked_as`` says how the crawl found the page (the posts sitemap, a related-posts
+    teaser): a page so linked, with a headline and article-length text, is an article unless
+    strong evidence says otherwise (a listing's or a shop's body class, a search, category or
+    tag address, post cards or pagination, a listing's JSON-LD type, a "not found" title);
+    weak evidence (WordPress's ``page-id-N``, an unusual og:type, no article type at all)
+    does not outweigh it."""
+    linked = linked_as is not None and word_count >= MIN_ARTICLE_WORDS and (
+        page.headline is not None or page.meta_value("og:title") is not None)
     body = page.body_classes
     if "single-post" in body:
         return Kind(True, "body class single-post")
@@ -63,7 +77,7 @@ def article_kind(page: Page, word_count: int) -> Kind:
         return Kind(False, "search results page (its address is a search)")
     if ARCHIVE_PATH.search(urlsplit(page.url).path):
         return Kind(False, "listing page (its address is a category, tag or author archive)")
-    if any(token.startswith("page-id-") for token in body):
+    if not linked and any(token.startswith("page-id-") for token in body):
         return Kind(False, "a static page, not a post (WordPress body class 'page-id-…')")
     lone = _lone_article(page, word_count)
     if lone:
@@ -71,7 +85,7 @@ def article_kind(page: Page, word_count: int) -> Kind:
     cards = [el for el in (*page.doc.iter("article"), *with_class(page.doc, ("div", "p"),
                                                                   _EXCERPT_CLASS))
              if not page.in_noise(el)]
-    if len(cards) >= MIN_LISTING_CARDS:
+    if len(cards) >= MIN_LISTING_CARDS and not _beside_the_text(page, cards, word_count):
         return Kind(False, f"listing page ({len(cards)} post cards)")
     # Pagination is noise for the body, so only where it sits is checked (not in comments).
     if any(not page.in_noise(el.getparent()) and _numbers_pages(el)
@@ -84,16 +98,36 @@ def article_kind(page: Page, word_count: int) -> Kind:
         return Kind(False, f"listing page (JSON-LD {sorted(types & _LISTING_TYPES)[0]})")
 
     og_type = (page.meta_value("og:type") or "").lower()
-    if og_type == "article":
-        return Kind(True, "og:type article")
-    if og_type and og_type not in _SITEWIDE_OG_TYPES:
+    if og_type in _ARTICLE_OG_TYPES:
+        return Kind(True, f"og:type {og_type}")
+    if og_type and og_type not in _SITEWIDE_OG_TYPES and not linked:
         return Kind(False, f"og:type {og_type!r}")
     if page.headline is not None and word_count >= MIN_ARTICLE_WORDS:
         return Kind(True, "an article element with a headline and a body")
     if _NOT_FOUND.search(page.head_title or ""):
         return Kind(False, "error page (title says not found)")
+    if linked:
+        return Kind(True, f"linked as a post ({linked_as}), with a headline and "
+                          "article-length text")
     return Kind(False, "no article signal (no JSON-LD Article, og:type article or headline "
                        "with body text)")
+
+
+def _beside_the_text(page: Page, cards: list[HtmlElement], word_count: int) -> bool:
+    """True when the post cards stand beside an article-length text and none of them holds it
+    (a related-stories rail, a card grid under the story): a listing's text box is its cards,
+    or one of them. A card around the text with no card beside it is the post's own shell
+    (nested ``<article>`` elements)."""
+    if word_count < MIN_ARTICLE_WORDS:
+        return False
+    text = page.body.value
+    for card in cards:
+        if card is not text and within(card, text):
+            return False
+        if within(text, card) and any(other is not card and other.getparent() is
+                                      card.getparent() for other in cards):
+            return False
+    return True
 
 
 def _numbers_pages(pagination: HtmlElement) -> bool:

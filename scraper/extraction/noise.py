@@ -32,9 +32,17 @@ _NOISE_ROLES = frozenset({
 
 #: Class/id words of non-article blocks. Matched as whole dash/underscore-separated parts of a
 #: token, so ``comment-respond`` and ``related-posts__link`` match but ``commentary`` does not.
-_NOISE_CLASS = word_pattern((*VOCABULARY.words("noise_classes"),
-                             *VOCABULARY.words("related_classes"),
-                             *VOCABULARY.words("pagination_classes")))
+_NOISE_WORDS = (*VOCABULARY.words("noise_classes"), *VOCABULARY.words("related_classes"),
+                *VOCABULARY.words("pagination_classes"))
+_NOISE_CLASS = word_pattern(_NOISE_WORDS)
+#: Noise words a wrapper of the whole page's text also holds: layout names
+#: (``content-with-sidebar``, ``primary-and-secondary-columns``, Next.js's ``__next``) and
+#: theme flags on a page wrapper (``caption``). Such an element is noise unless the page's
+#: text sits inside it (see :func:`is_firm_noise`).
+_SOFT_NOISE_WORDS = frozenset({"sidebar", "secondary", "next", "caption", "credit"})
+_FIRM_NOISE_CLASS = word_pattern(tuple(w for w in _NOISE_WORDS if w not in _SOFT_NOISE_WORDS))
+#: Of the noise tags, the one a layout wrapper uses: an ASP.NET page sits in one ``<form>``.
+_WRAPPER_NOISE_TAGS = frozenset({"form"})
 
 
 def is_noise(el: HtmlElement) -> bool:
@@ -50,6 +58,35 @@ def is_noise(el: HtmlElement) -> bool:
         return True
     return ("class" in names or "id" in names) and has_class_word(el, _NOISE_CLASS) and \
         not wraps_content(el)
+
+
+#: Known classes of the text's box.
+_TEXT_BOX_CLASSES = frozenset({
+    "entry-content", "post-content", "article-content", "article-body", "post-body",
+    "entry-body", "single-content", "td-post-content", "wp-block-post-content", "post-entry",
+    "blog-post-content", "content-inner",
+})
+
+
+def is_text_box(el: HtmlElement) -> bool:
+    """The post's text box by a known class or microdata (``entry-content``,
+    ``itemprop=articleBody``): never noise, whatever else its class says."""
+    return el.get("itemprop") == "articleBody" or not _TEXT_BOX_CLASSES.isdisjoint(
+        (el.get("class") or "").split())
+
+
+def is_firm_noise(el: HtmlElement) -> bool:
+    """:func:`is_noise`, unless only a layout wrapper's tag (``<form>``) or a soft word of its
+    class/id (``sidebar``) says so: an element that is noise by those alone may be the
+    wrapper of the article's text, and the page's text, not its name, decides."""
+    if not is_noise(el):
+        return False
+    tag = el.tag
+    if tag in _NOISE_TAGS:
+        return tag not in _WRAPPER_NOISE_TAGS
+    if tag in _CHROME_TAGS or el.get("role") in _NOISE_ROLES:
+        return True
+    return has_class_word(el, _FIRM_NOISE_CLASS)
 
 
 def wraps_content(el: HtmlElement) -> bool:

@@ -81,34 +81,35 @@ _FIELDS: dict[str, _Field] = {
     "read_time_estimated": _Field(_estimated, None),
 }
 
-#: The schemes of a page a crawl can fetch, and so of an address a canonical may give it.
-_WEB = ("http", "https")
-
 #: Why a page nested past what the text walk can follow (about 1000 levels) is not read; the
 #: parser itself keeps up to 2048 levels, so a page is never silently cut short.
 _TOO_DEEP = "the page nests elements too deeply to read (about 1000 levels or more)"
 
 
 def extract(html: str | bytes, url: str, profile: SiteProfile | None = None,
-            content_type: str | None = None) -> Article:
+            content_type: str | None = None, linked_as: str | None = None) -> Article:
     """Everything the page says about its article.
 
     ``content_type`` is the HTTP header the page came with: its charset decides how bytes
-    are read, before ``<meta charset>`` and the guess.
+    are read, before ``<meta charset>`` and the guess. ``linked_as`` is the crawl's evidence
+    that the page is a post (``"sitemap"``: listed in the posts sitemap, ``"teaser"``: linked
+    from a related-posts block): such a page with a headline and article-length text is an
+    article unless strong evidence says otherwise (see :func:`article_kind`).
     Never raises on bad input: empty, binary or tag-less input gives a non-article whose
     ``missing["page"]`` says why. For non-article pages (listings, 404) only the URL, title
     and language are filled and ``missing["is_article"]`` gives the reason.
     """
-    return extract_with_page(html, url, profile, content_type)[0]
+    return extract_with_page(html, url, profile, content_type, linked_as)[0]
 
 
 def extract_with_page(html: str | bytes, url: str, profile: SiteProfile | None = None,
-                      content_type: str | None = None) -> tuple[Article, Page | None]:
+                      content_type: str | None = None, linked_as: str | None = None
+                      ) -> tuple[Article, Page | None]:
     """:func:`extract`, and the parsed page (None when the input is not HTML), for a caller
     that reads more of it: the crawl takes the links to follow from the same tree."""
     try:
         page = Page.parse(html, url, profile, content_type)
-        return _article_of(page), page
+        return _article_of(page, linked_as), page
     except ExtractionError as error:
         reason = str(error)
     except RecursionError:  # the text walk recurses once per level of the tree
@@ -116,9 +117,9 @@ def extract_with_page(html: str | bytes, url: str, profile: SiteProfile | None =
     return Article(url=url, is_article=False, missing={"page": reason}), None
 
 
-def _article_of(page: Page) -> Article:
+def _article_of(page: Page, linked_as: str | None) -> Article:
     article_body = body(page)
-    kind = article_kind(page, article_body.word_count)
+    kind = article_kind(page, article_body.word_count, linked_as)
     missing = {} if kind.is_article else {"is_article": kind.reason}
     text = article_body if kind.is_article else Body(text_of(page.root, page.skip))
     found: dict[str, Found[Any]] = {}

@@ -13,6 +13,7 @@ Only robots.txt, which Scrapy fetches itself, has its redirects followed for it.
 
 from __future__ import annotations
 
+import re
 import struct
 import zlib
 from collections.abc import AsyncIterator, Iterator
@@ -48,6 +49,10 @@ _ARTICLE_PRIORITY = 5
 _CONTROL_BYTES = bytes([*range(9), *range(14, 32)])
 #: Redirects followed in a row before the chain counts as a loop, as browsers cap them.
 _MAX_REDIRECTS = 5
+#: A sitemap of posts, by its file name: Yoast's ``post-sitemap2.xml``, core WordPress's
+#: ``wp-sitemap-posts-post-1.xml``, a news sitemap; never one of pages or terms.
+_POSTS_SITEMAP = re.compile(r"post|news|article", re.IGNORECASE)
+_NOT_POSTS_SITEMAP = re.compile(r"page|categor|tag|author|taxonom|user", re.IGNORECASE)
 
 
 class BlogSpider(scrapy.Spider):
@@ -198,6 +203,7 @@ class BlogSpider(scrapy.Spider):
         except Exception:  # noqa: BLE001 — lxml raises several types on garbage
             self.logger.warning("Not a sitemap: %s", response.url)
             return
+        linked = {"linked_as": "sitemap"} if _lists_posts(response.url) else None
         for entry in sitemap:
             loc = entry.get("loc")
             if not loc:
@@ -210,7 +216,7 @@ class BlogSpider(scrapy.Spider):
                 request = None
             else:
                 request = self.page_request(urljoin(response.url, loc), depth,
-                                            priority=_ARTICLE_PRIORITY)
+                                            priority=_ARTICLE_PRIORITY, meta=linked)
             if request is not None:
                 yield request
 
@@ -278,7 +284,8 @@ class BlogSpider(scrapy.Spider):
         """Extract the article and follow the page's links, both from one parse of it."""
         try:
             article, page = extract_with_page(response.body, response.url, self.profile,
-                                              _header(response.headers, "Content-Type"))
+                                              _header(response.headers, "Content-Type"),
+                                              response.meta.get("linked_as"))
             if page is None:  # unreadable (empty, no tags, nested too deep): an article lost
                 raise ExtractionError(article.missing["page"])
             links = self.bounds.take_links(followed_links(page, self.bounds.links_limit()))
@@ -295,7 +302,8 @@ class BlogSpider(scrapy.Spider):
         teasers = [teaser.url for teaser in article.teasers
                    if article.is_article and followable(teaser.url)]
         for link in teasers:
-            request = self.page_request(link, depth, priority=_ARTICLE_PRIORITY)
+            request = self.page_request(link, depth, priority=_ARTICLE_PRIORITY,
+                                        meta={"linked_as": "teaser"})
             if request is not None:
                 yield request
         for link in links:
@@ -328,6 +336,12 @@ class BlogSpider(scrapy.Spider):
             bytes=len(response.body),
             **fields,
         )
+
+
+def _lists_posts(sitemap_url: str) -> bool:
+    """True for a sitemap of posts: each page it lists is evidence of an article."""
+    name = urlsplit(sitemap_url).path.rsplit("/", 1)[-1]
+    return bool(_POSTS_SITEMAP.search(name)) and not _NOT_POSTS_SITEMAP.search(name)
 
 
 def _recorded(meta: dict[str, Any] | None) -> dict[str, Any]:

@@ -1,0 +1,298 @@
+"""Extraction failure classes found on real pages, each as a small hand-written page.
+
+Every test names a class of markup (not a site) that lost an article's text or its article
+verdict: the fixtures are written here, never copied from the pages that showed the class.
+"""
+
+from __future__ import annotations
+
+from scraper.extraction import extract
+
+URL = "https://news.example/2024/05/river-cleanup-volunteers/"
+
+#: Three paragraphs of an article: the text every test expects back.
+PARAGRAPHS = (
+    "Volunteers pulled more than two tonnes of rubbish from the river on Saturday, the "
+    "largest haul since the yearly cleanup began eleven years ago in the old mill district.",
+    "Organisers said shopping trolleys and tyres made up most of the weight, while plastic "
+    "bottles were the most common item, counted at nearly four thousand by the volunteers.",
+    "The city council has promised new bins along the towpath before the summer, and the "
+    "group plans a second cleanup in September if enough people sign up on its website.",
+)
+TEXT = "\n\n".join(PARAGRAPHS)
+PARAGRAPH_HTML = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+
+
+def page(body: str, head: str = "") -> str:
+    return (f"<!DOCTYPE html><html lang='en'><head><title>River cleanup sets a record - "
+            f"City News</title>{head}</head><body>{body}</body></html>")
+
+
+SITE_HEADER = ("<header class='site-header'><a href='/'>City News</a><nav><a href='/news/'>"
+               "News</a> <a href='/sport/'>Sport</a></nav></header>")
+SITE_FOOTER = "<footer class='site-footer'><p>© City News. All rights reserved.</p></footer>"
+
+
+# -- body: the text sits in a wrapper named like chrome ------------------------------------
+
+
+def test_text_inside_a_wrapper_named_for_its_sidebar_is_kept() -> None:
+    """A layout wrapper's name says what sits beside it (``content-with-sidebar``,
+    ``primary-and-secondary-columns``): the text inside is the article's all the same."""
+    html = page(SITE_HEADER + "<article class='node node-article'><h1>River cleanup sets a "
+                "record</h1><div class='content-with-sidebar-wrp'><div class='field-body'>"
+                f"{PARAGRAPH_HTML}</div></div></article>"
+                "<div class='sidebar'><p>Most read: Bus lanes</p></div>" + SITE_FOOTER,
+                "<meta property='og:type' content='article'>")
+    article = extract(html, URL)
+    assert article.is_article
+    assert article.body_text == TEXT
+
+
+def test_text_inside_a_page_wide_form_is_kept() -> None:
+    """ASP.NET pages put the whole page in one ``<form>``: it is layout, not a form."""
+    html = page("<form id='aspnetForm' method='post' action='./'>" + SITE_HEADER +
+                "<div class='article-page'><h1>River cleanup sets a record</h1>"
+                f"<div class='article-text'>{PARAGRAPH_HTML}</div></div>" + SITE_FOOTER +
+                "</form>", "<meta property='og:type' content='article'>")
+    article = extract(html, URL)
+    assert article.is_article
+    assert article.body_text == TEXT
+
+
+def test_a_real_sidebar_stays_out_of_the_text() -> None:
+    """The rescue is for the wrapper of the text, never for a sidebar beside it."""
+    html = page(SITE_HEADER + "<div class='layout has-sidebar'><main><article><h1>River "
+                f"cleanup sets a record</h1><div>{PARAGRAPH_HTML}</div></article></main>"
+                "<div class='sidebar'><p>Subscribe to our weekly letter for the best of the "
+                "city's news in your inbox every Friday morning.</p></div></div>" + SITE_FOOTER)
+    assert extract(html, URL).body_text == TEXT
+
+
+# -- body: the first box of its kind is empty, the text is in another -----------------------
+
+
+def test_an_empty_content_box_before_the_text_is_passed_over() -> None:
+    """A content-classed box left empty (a video slot, a lead section) before the one with
+    the paragraphs: the text is in the second."""
+    html = page(SITE_HEADER + "<article><h1>River cleanup sets a record</h1>"
+                "<div class='article-body'><div class='video-slot'></div></div>"
+                f"<div class='article-body'><div class='inner'>{PARAGRAPH_HTML}</div></div>"
+                "</article>" + SITE_FOOTER, "<meta property='og:type' content='article'>")
+    assert extract(html, URL).body_text == TEXT
+
+
+def test_a_text_split_over_two_content_boxes_is_read_whole() -> None:
+    """A lead box and the rest, both content-classed, under one wrapper: one text."""
+    lead, *rest = PARAGRAPHS
+    rest_html = "".join(f"<p>{p}</p>" for p in rest)
+    html = page(SITE_HEADER + "<article><h1>River cleanup sets a record</h1>"
+                f"<div class='story'><div class='article-body'><p>{lead}</p></div>"
+                "<div class='ad-label'>Advertisement</div>"
+                f"<div class='article-body'>{rest_html}</div></div></article>" + SITE_FOOTER,
+                "<meta property='og:type' content='article'>")
+    assert extract(html, URL).body_text == TEXT
+
+
+def test_an_empty_first_main_area_is_not_the_article() -> None:
+    """Two ``<main>`` areas, the first an ad banner: the text is in the second."""
+    html = page(SITE_HEADER + "<main class='row'><section class='banner'></section></main>"
+                f"<div class='page'><main class='row'><div class='story'>{PARAGRAPH_HTML}"
+                "</div></main></div>" + SITE_FOOTER,
+                "<meta property='og:type' content='article'>")
+    assert extract(html, URL).body_text == TEXT
+
+
+def test_the_story_beside_an_empty_main_area_is_found() -> None:
+    """The only main area holds the header, the story sits in a sibling box: the root is
+    widened to hold the text that plainly outweighs it."""
+    html = page(SITE_HEADER + "<div id='main'><div class='article-header'><h2>River cleanup "
+                "sets a record</h2></div></div>"
+                f"<div class='section-wrap'><div class='story-text'>{PARAGRAPH_HTML}</div></div>"
+                + SITE_FOOTER, "<meta property='og:type' content='article'>")
+    assert extract(html, URL).body_text == TEXT
+
+
+# -- body: page furniture inside the text's box ---------------------------------------------
+
+
+def test_ad_labels_and_photo_credits_in_the_text_box_are_not_text() -> None:
+    """An ad slot whose classes say nothing leaves its "Advertisement" label in the box; a
+    photo's credit line stands alone under it. Neither is a sentence of the article."""
+    first, second, third = PARAGRAPHS
+    html = page(SITE_HEADER + "<article><h1>River cleanup sets a record</h1><div class='text'>"
+                f"<p>{first}</p><div class='DfpSlot-x9'><div class='DfpSlot-label'>"
+                f"ADVERTISEMENT</div></div><p>{second}</p><img src='/river.jpg' alt=''>"
+                f"<div>Photo: Jane Smith, City News</div><p>{third}</p></div></article>"
+                + SITE_FOOTER, "<meta property='og:type' content='article'>")
+    assert extract(html, URL).body_text == TEXT
+
+
+def test_gallery_captions_and_credits_in_the_text_box_are_not_text() -> None:
+    """A slideshow inside the story: its captions and credits are the pictures', not the
+    story's (a page wrapper flagged ``caption`` by its theme still holds the text)."""
+    first, second, third = PARAGRAPHS
+    gallery = ("<div class='asset_gallery'><ul><li><img src='/a.jpg' alt=''>"
+               "<div class='caption-full'><p>Volunteers haul a trolley from the river near the "
+               "old mill on Saturday morning.</p></div><span class='credit'>Jane Smith</span>"
+               "</li></ul></div>")
+    html = page(SITE_HEADER + "<div id='page' class='right-column caption'><div class='story'>"
+                f"<h1>River cleanup sets a record</h1><div class='text'><p>{first}</p>{gallery}"
+                f"<p>{second}</p><p>{third}</p></div></div></div>" + SITE_FOOTER,
+                "<meta property='og:type' content='article'>")
+    assert extract(html, URL).body_text == TEXT
+
+
+# -- article or not: post cards beside the story ---------------------------------------------
+
+
+def _card(n: int, tag: str = "article", heading: str = "h3") -> str:
+    return (f"<{tag} class='story-card'><a href='/2024/05/story-{n}/'><img src='/{n}.jpg' alt=''>"
+            f"</a><{heading}><a href='/2024/05/story-{n}/'>Other story number {n}</a>"
+            f"</{heading}></{tag}>")
+
+
+def test_a_rail_of_story_cards_beside_the_story_is_no_listing() -> None:
+    """A rail of ``<article>`` cards ("Latest", "Most read") beside a story: the cards do
+    not hold the text, so they do not make the page a listing."""
+    rail = "<div class='rail'>" + "".join(_card(n) for n in range(1, 7)) + "</div>"
+    html = page(SITE_HEADER + "<div class='layout'><div class='story'><h1>River cleanup sets a "
+                f"record</h1><div class='story-text'>{PARAGRAPH_HTML}</div></div>{rail}</div>"
+                + SITE_FOOTER, "<meta property='og:type' content='article'>")
+    article = extract(html, URL)
+    assert article.is_article, article.missing
+    assert article.body_text == TEXT
+
+
+def test_a_story_in_nested_article_elements_beside_a_rail_is_no_listing() -> None:
+    """The story sits in ``<article>`` inside ``<article>`` (a page shell and the story's
+    fragment), a rail of cards beside them: the shells around the text are not cards."""
+    rail = "<div class='right-col'>" + "".join(_card(n) for n in range(1, 5)) + "</div>"
+    html = page(SITE_HEADER + "<main><div class='left-col'><article id='news-article'>"
+                "<div class='headline'>River cleanup sets a record</div><article id='frag'>"
+                f"{PARAGRAPH_HTML}</article></article></div>{rail}</main>" + SITE_FOOTER,
+                "<meta property='og:type' content='article'>")
+    article = extract(html, URL)
+    assert article.is_article, article.missing
+    assert article.body_text == TEXT
+
+
+def test_a_featured_card_with_an_h1_below_the_story_is_not_the_article() -> None:
+    """The story's own element has no h1; a featured-story card further down has one. The
+    article element holding the page's text is the article."""
+    cards = "".join(_card(n) for n in range(1, 5))
+    html = page(SITE_HEADER + "<section><article class='single-story'><h2>River cleanup sets "
+                f"a record</h2><div class='content'>{PARAGRAPH_HTML}</div></article></section>"
+                "<section><article class='featured-story'><h1><a href='/2024/05/other/'>A "
+                f"featured story</a></h1></article>{cards}</section>" + SITE_FOOTER,
+                "<meta property='og:type' content='article'>")
+    article = extract(html, URL)
+    assert article.is_article, article.missing
+    assert article.body_text == TEXT
+
+
+def test_a_listing_of_cards_with_excerpts_stays_a_listing() -> None:
+    """The rail rule never makes a listing an article: there the cards hold the text."""
+    cards = "".join(
+        f"<article class='post'><h2><a href='/2024/05/story-{n}/'>Story {n}</a></h2>"
+        f"<p>{PARAGRAPHS[n % 3]}</p></article>" for n in range(1, 6))
+    html = page(SITE_HEADER + f"<main><h1>News</h1>{cards}</main>" + SITE_FOOTER,
+                "<meta property='og:type' content='article'>")
+    article = extract(html, "https://news.example/news/")
+    assert not article.is_article
+    assert "listing" in article.missing["is_article"]
+
+
+# -- article or not: the crawl's evidence and unusual og:types -------------------------------
+
+
+def _static_like(head: str = "", body_class: str = "") -> str:
+    """A post whose markup says nothing of an article: no JSON-LD, no article element."""
+    return (f"<!DOCTYPE html><html lang='en'><head><title>River cleanup sets a record - City "
+            f"News</title>{head}</head><body class='{body_class}'>{SITE_HEADER}"
+            f"<div id='content'><h1>River cleanup sets a record</h1>"
+            f"<div class='text'>{PARAGRAPH_HTML}</div></div>{SITE_FOOTER}</body></html>")
+
+
+def test_a_post_linked_from_the_posts_sitemap_is_an_article_despite_page_id() -> None:
+    """WordPress's ``page-id-N`` on what the posts sitemap lists as a post: the crawl's
+    evidence outweighs the body class."""
+    html = _static_like(body_class="page-template-default page page-id-42")
+    assert not extract(html, URL).is_article
+    article = extract(html, URL, linked_as="sitemap")
+    assert article.is_article
+    assert article.body_text == TEXT
+
+
+def test_a_post_linked_from_a_teaser_is_an_article_despite_an_unknown_og_type() -> None:
+    html = _static_like("<meta property='og:type' content='video.other'>")
+    assert not extract(html, URL).is_article
+    assert extract(html, URL, linked_as="teaser").is_article
+
+
+def test_the_crawls_evidence_never_makes_a_listing_or_a_search_an_article() -> None:
+    cards = "".join(
+        f"<article class='post'><h2><a href='/2024/05/story-{n}/'>Story {n}</a></h2>"
+        f"<p>{PARAGRAPHS[n % 3]}</p></article>" for n in range(1, 6))
+    listing = page(SITE_HEADER + f"<main><h1>News</h1>{cards}</main>" + SITE_FOOTER)
+    assert not extract(listing, "https://news.example/news/", linked_as="sitemap").is_article
+    assert not extract(_static_like(), "https://news.example/?s=river",
+                       linked_as="teaser").is_article
+    assert not extract(_static_like(), "https://news.example/category/city/",
+                       linked_as="sitemap").is_article
+
+
+def test_og_types_that_name_a_post_make_an_article() -> None:
+    """``commentary`` (an opinion section) and ``post`` (a blog engine) name one post."""
+    for og_type in ("commentary", "post"):
+        html = _static_like(f"<meta property='og:type' content='{og_type}'>")
+        article = extract(html, URL)
+        assert article.is_article, og_type
+        assert article.body_text == TEXT
+
+
+def test_only_a_sitemap_of_posts_is_evidence_of_articles() -> None:
+    """The crawl passes ``linked_as="sitemap"`` for pages a posts sitemap lists; a sitemap of
+    pages or terms (the bundled blog's ``page-sitemap.xml``) or a generic one is none."""
+    from scraper.spiders.blog import _lists_posts
+
+    posts = ("post-sitemap.xml", "post-sitemap2.xml", "wp-sitemap-posts-post-1.xml",
+             "news-sitemap.xml", "sitemap-articles.xml.gz")
+    others = ("page-sitemap.xml", "wp-sitemap-posts-page-1.xml", "category-sitemap.xml",
+              "wp-sitemap-taxonomies-post_tag-1.xml", "author-sitemap.xml", "sitemap.xml",
+              "sitemap_index.xml")
+    assert all(_lists_posts(f"https://blog.example/{name}") for name in posts)
+    assert not any(_lists_posts(f"https://blog.example/{name}") for name in others)
+
+
+# -- body: text written without paragraphs, a content box named with a noise word -------------
+
+
+def test_a_text_written_in_divs_without_paragraphs_is_found() -> None:
+    """Each paragraph a ``<div>`` of its own, beside an empty ``<article>`` shell: nothing
+    counted as paragraph text, and the body came out empty."""
+    lines = "".join(f"<div class='line'>{p}</div>" for p in PARAGRAPHS)
+    html = page(SITE_HEADER + "<div class='left-side'><h1>River cleanup sets a record</h1>"
+                f"<div class='story-inner'>{lines}</div></div><article></article>"
+                + SITE_FOOTER, "<meta property='og:type' content='article'>")
+    assert extract(html, URL).body_text == TEXT
+
+
+def test_a_short_post_is_not_widened_to_its_meta_lines() -> None:
+    """The loose-text search is for a text without paragraphs, never a short post's box."""
+    html = page(SITE_HEADER + "<article><h1>Short note</h1><div class='meta'>12 May 2024 · "
+                "by Jane Smith · 1 min read</div><div class='entry-content'><p>The towpath "
+                "reopens on Monday.</p></div><div class='tags'>Tags: river, council, towpath,"
+                " summer</div></article>" + SITE_FOOTER,
+                "<meta property='og:type' content='article'>")
+    assert extract(html, URL).body_text == "The towpath reopens on Monday."
+
+
+def test_a_content_box_flagged_with_a_noise_word_keeps_its_text() -> None:
+    """``article-body pagination-first``: the first page of a paginated story, its box named
+    with a noise word (and named as the text's box)."""
+    html = page(SITE_HEADER + "<main><h1>River cleanup sets a record</h1><div class='recommend'>"
+                "<p>We recommend</p></div><div class='article-body pagination-first'>"
+                f"{PARAGRAPH_HTML}</div></main>" + SITE_FOOTER,
+                "<meta property='og:type' content='article'>")
+    assert extract(html, URL).body_text == TEXT
