@@ -296,3 +296,16 @@ def test_a_content_box_flagged_with_a_noise_word_keeps_its_text() -> None:
                 f"{PARAGRAPH_HTML}</div></main>" + SITE_FOOTER,
                 "<meta property='og:type' content='article'>")
     assert extract(html, URL).body_text == TEXT
+
+
+def test_recommended_cards_inside_the_text_box_do_not_make_a_listing() -> None:
+    """A recommendation widget's ``<article>`` cards at the end of the story's own box: the
+    text is the story's paragraphs, not the cards' (which hold none)."""
+    widget = "<ul class='outbrain'>" + "".join(
+        f"<li>{_card(n)}</li>" for n in range(1, 5)) + "</ul>"
+    html = page(SITE_HEADER + "<article class='page-shell'><h1>River cleanup sets a record</h1>"
+                f"<div class='story-box'>{PARAGRAPH_HTML}{widget}</div>"
+                "</article>" + SITE_FOOTER, "<meta property='og:type' content='article'>")
+    article = extract(html, URL)
+    assert article.is_article, article.missing
+    assert article.body_text.startswith(TEXT)
