@@ -309,3 +309,18 @@ def test_recommended_cards_inside_the_text_box_do_not_make_a_listing() -> None:
     article = extract(html, URL)
     assert article.is_article, article.missing
     assert article.body_text.startswith(TEXT)
+
+
+def test_text_widgets_beside_the_post_do_not_widen_its_box_to_the_page() -> None:
+    """A sidebar of text widgets holding about a third of the page's paragraph text: the
+    post's box holds most of it, and the widgets stay out."""
+    widget = ("<li class='widget widget_text'><div class='textwidget'><p>Our weekly letter "
+              "brings the best stories of the city to your inbox, with events, walks, talks "
+              "and the odd recipe, every Friday morning. Sign up below, it is free and you can "
+              "leave at any time.</p></div></li>")
+    html = ("<!DOCTYPE html><html><head><title>River cleanup sets a record - City News</title>"
+            "<meta property='og:type' content='article'></head><body class='single'>"
+            "<div id='page'><div class='narrowcolumn'><div class='post-12 post'><h2>River "
+            f"cleanup sets a record</h2><div class='entry'>{PARAGRAPH_HTML}</div></div></div>"
+            f"<div class='obar'><ul>{widget}</ul></div></div></body></html>")
+    assert extract(html, URL).body_text == TEXT

@@ -63,8 +63,10 @@ _ARTICLE_META = word_pattern(("meta", "metadata", "byline", "author", "tags", "c
                               "details"))
 #: Profile selectors for blocks beside the article rather than inside it.
 _PAGE_LEVEL_SELECTORS = frozenset({"teasers", "teaser_link"})
-#: The share of the article's paragraph text the body element must hold.
-_MOST = 0.75
+#: The share of the article's paragraph text the body element must hold: two thirds, so a
+#: sidebar's text widgets beside a post (a third of the paragraphs) do not widen it to the
+#: page.
+_MOST = 2 / 3
 #: Between a headline and the site's name in a ``<title>`` ("Post - Site", "Site | Post"),
 #: and between the site's name and the feed's in a feed link's title ("Site » Feed").
 TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·•»:]\s+")
