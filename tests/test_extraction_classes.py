@@ -324,3 +324,15 @@ def test_text_widgets_beside_the_post_do_not_widen_its_box_to_the_page() -> None
             f"cleanup sets a record</h2><div class='entry'>{PARAGRAPH_HTML}</div></div></div>"
             f"<div class='obar'><ul>{widget}</ul></div></div></body></html>")
     assert extract(html, URL).body_text == TEXT
+
+
+def test_widget_buttons_left_in_the_text_box_are_not_text() -> None:
+    """A gallery's "Close" and "Caption" buttons, a share bar's "Share this on WhatsApp" and a
+    "Continue Reading Below" slot, in boxes whose classes say nothing."""
+    first, second, third = PARAGRAPHS
+    html = page(SITE_HEADER + "<article><h1>River cleanup sets a record</h1><div class='text'>"
+                f"<p>{first}</p><div class='x1'><div>Close</div><div>Caption</div></div>"
+                f"<p>{second}</p><div class='x2'>Share this on WhatsApp</div>"
+                f"<div class='x3'>Continue Reading Below</div><p>{third}</p></div></article>"
+                + SITE_FOOTER, "<meta property='og:type' content='article'>")
+    assert extract(html, URL).body_text == TEXT

@@ -23,13 +23,16 @@ _MAX_FURNITURE_CHARS = 120
 #: paragraphs is looked for (:attr:`Page.loose_text`); it wins with at least as many and
 #: twice the words (not a short post widened to its meta lines).
 FEW_WORDS = 50
-#: A block that says only that an ad or a picture's credit stands there: page furniture left
-#: in the text's box by ad slots and galleries whose classes say nothing ("GoogleDfpAd-…").
+#: A block that says only that an ad or a picture's credit stands there, or a widget's button
+#: (a gallery's "Close", a share bar's "Share this on WhatsApp"): page furniture left in the
+#: text's box by ad slots, galleries and widgets whose classes say nothing ("GoogleDfpAd-…").
 _FURNITURE = re.compile(
     r"(?:story\s+continues\s+below\s+(?:this\s+)?)?(?:advertisement|advertising|advert|ad|ads"
     r"|sponsored|reklama|anzeige|werbung|publicidad|publicit[ée]|pubblicit[àa]|iklan)"
     r"|(?:photo|image|picture|foto|credit)s?(?:\s+(?:copyright|credit))?\s*[:©]\s*\S.{0,80}"
-    r"|image\s+copyright\s+\S.{0,80}",
+    r"|image\s+copyright\s+\S.{0,80}"
+    r"|close|caption|back\s+to\s+gallery|continue\s+reading\s+below|report\s+(?:an\s+)?error"
+    r"|(?:like\s+this\s+story\?\s+)?share\s+(?:this|it)(?:\s+(?:on|with)\s+\S.{0,30})?",
     re.IGNORECASE)
 
 

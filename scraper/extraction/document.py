@@ -95,7 +95,8 @@ _LABEL_LEVELS = 3
 
 
 _ITEMPROP = etree.XPath(".//*[@itemprop=$name]")
-_TEXT_NODES = etree.XPath(".//text()[normalize-space()]")
+_TEXT_NODES = etree.XPath(".//text()[normalize-space()][not(parent::script or parent::style "
+                          "or parent::noscript or parent::template)]")
 _PARSERS = threading.local()
 
 
@@ -550,9 +551,9 @@ class Page:
             block = node.getparent()
             if node.is_tail:
                 block = block.getparent()
-            while block is not None and block.tag not in BLOCK_TAGS:
+            while block is not None and block.tag not in BLOCK_TAGS and block.tag != "a":
                 block = block.getparent()
-            if block is not None:
+            if block is not None and block.tag != "a":  # a menu's links are no prose
                 scores[block] = scores.get(block, 0) + len(node.strip())
         return self._widened(scores, self.content_area)
 
