@@ -336,3 +336,16 @@ def test_widget_buttons_left_in_the_text_box_are_not_text() -> None:
                 f"<div class='x3'>Continue Reading Below</div><p>{third}</p></div></article>"
                 + SITE_FOOTER, "<meta property='og:type' content='article'>")
     assert extract(html, URL).body_text == TEXT
+
+
+def test_a_plain_paragraph_heading_a_list_of_linked_stories_is_a_related_block() -> None:
+    """"You may also like..." as a plain ``<p>``, then paragraphs that are each one link to
+    another story: a related block, not the text (and its links are the teasers)."""
+    links = "".join(f"<p><a href='/2024/05/story-{n}/'>Other story number {n}</a></p>"
+                    for n in range(1, 4))
+    html = page(SITE_HEADER + "<article><h1>River cleanup sets a record</h1>"
+                f"<div class='entry-content'>{PARAGRAPH_HTML}<p>You may also like...</p>{links}"
+                "</div></article>" + SITE_FOOTER, "<meta property='og:type' content='article'>")
+    article = extract(html, URL)
+    assert article.body_text == TEXT
+    assert [t.title for t in article.teasers] == [f"Other story number {n}" for n in (1, 2, 3)]
