@@ -349,3 +349,13 @@ def test_a_plain_paragraph_heading_a_list_of_linked_stories_is_a_related_block()
     article = extract(html, URL)
     assert article.body_text == TEXT
     assert [t.title for t in article.teasers] == [f"Other story number {n}" for n in (1, 2, 3)]
+
+
+def test_the_pages_address_and_updated_line_in_the_text_box_are_not_text() -> None:
+    """A print-friendly address line and an "Updated 5:27 am CST, Wednesday, November 20,
+    2019" line above the story, inside its box."""
+    html = page(SITE_HEADER + "<article><h1>River cleanup sets a record</h1><div class='text'>"
+                f"<div class='x'>{URL}</div><div class='y'>Updated 5:27 am CST, Wednesday, "
+                f"November 20, 2019</div>{PARAGRAPH_HTML}</div></article>" + SITE_FOOTER,
+                "<meta property='og:type' content='article'>")
+    assert extract(html, URL).body_text == TEXT

@@ -24,7 +24,8 @@ _MAX_FURNITURE_CHARS = 120
 #: twice the words (not a short post widened to its meta lines).
 FEW_WORDS = 50
 #: A block that says only that an ad or a picture's credit stands there, or a widget's button
-#: (a gallery's "Close", a share bar's "Share this on WhatsApp"): page furniture left in the
+#: (a gallery's "Close", a share bar's "Share this on WhatsApp"), the page's own address or
+#: its "Updated 5:27 am, Nov. 20" line: page furniture left in the
 #: text's box by ad slots, galleries and widgets whose classes say nothing ("GoogleDfpAd-…").
 _FURNITURE = re.compile(
     r"(?:story\s+continues\s+below\s+(?:this\s+)?)?(?:advertisement|advertising|advert|ad|ads"
@@ -32,7 +33,9 @@ _FURNITURE = re.compile(
     r"|(?:photo|image|picture|foto|credit)s?(?:\s+(?:copyright|credit))?\s*[:©]\s*\S.{0,80}"
     r"|image\s+copyright\s+\S.{0,80}"
     r"|close|caption|back\s+to\s+gallery|continue\s+reading\s+below|report\s+(?:an\s+)?error"
-    r"|(?:like\s+this\s+story\?\s+)?share\s+(?:this|it)(?:\s+(?:on|with)\s+\S.{0,30})?",
+    r"|(?:like\s+this\s+story\?\s+)?share\s+(?:this|it)(?:\s+(?:on|with)\s+\S.{0,30})?"
+    r"|https?://\S+"
+    r"|(?:updated|published|posted)(?:\s+(?:at|on))?:?\s+[^.!?]{0,40}\d[^!?]{0,60}",
     re.IGNORECASE)
 
 
