@@ -6,6 +6,8 @@ verdict: the fixtures are written here, never copied from the pages that showed 
 
 from __future__ import annotations
 
+import pytest
+
 from scraper.extraction import extract
 
 URL = "https://news.example/2024/05/river-cleanup-volunteers/"
@@ -116,16 +118,32 @@ def test_the_story_beside_an_empty_main_area_is_found() -> None:
 # -- body: page furniture inside the text's box ---------------------------------------------
 
 
-def test_ad_labels_and_photo_credits_in_the_text_box_are_not_text() -> None:
-    """An ad slot whose classes say nothing leaves its "Advertisement" label in the box; a
-    photo's credit line stands alone under it. Neither is a sentence of the article."""
-    first, second, third = PARAGRAPHS
-    html = page(SITE_HEADER + "<article><h1>River cleanup sets a record</h1><div class='text'>"
-                f"<p>{first}</p><div class='DfpSlot-x9'><div class='DfpSlot-label'>"
-                f"ADVERTISEMENT</div></div><p>{second}</p><img src='/river.jpg' alt=''>"
-                f"<div>Photo: Jane Smith, City News</div><p>{third}</p></div></article>"
-                + SITE_FOOTER, "<meta property='og:type' content='article'>")
-    assert extract(html, URL).body_text == TEXT
+def story_page(text_box: str) -> str:
+    """A story page whose text's box holds ``text_box``."""
+    return page(SITE_HEADER + "<article><h1>River cleanup sets a record</h1><div class='text'>"
+                f"{text_box}</div></article>" + SITE_FOOTER,
+                "<meta property='og:type' content='article'>")
+
+
+FIRST, SECOND, THIRD = (f"<p>{p}</p>" for p in PARAGRAPHS)
+
+
+@pytest.mark.parametrize("text_box", [
+    # An ad slot whose classes say nothing leaves its label; a photo credit stands alone.
+    f"{FIRST}<div class='DfpSlot-x9'><div class='DfpSlot-label'>ADVERTISEMENT</div></div>"
+    f"{SECOND}<img src='/river.jpg' alt=''><div>Photo: Jane Smith, City News</div>{THIRD}",
+    # A gallery's buttons, a share bar, a "Continue Reading Below" slot.
+    f"{FIRST}<div class='x1'><div>Close</div><div>Caption</div></div>{SECOND}"
+    f"<div class='x2'>Share this on WhatsApp</div><div class='x3'>Continue Reading Below</div>"
+    f"{THIRD}",
+    # A print-friendly address line and the story's update time, above the text.
+    f"<div class='x'>{URL}</div><div class='y'>Updated 5:27 am CST, Wednesday, November 20, "
+    f"2019</div>{FIRST}{SECOND}{THIRD}",
+], ids=["ad-label-and-credit", "widget-buttons", "address-and-updated-line"])
+def test_page_furniture_in_the_text_box_is_not_text(text_box: str) -> None:
+    """Blocks that only label an ad, credit a photo, are a widget's button or repeat the
+    page's address and update time: no sentence of the article."""
+    assert extract(story_page(text_box), URL).body_text == TEXT
 
 
 def test_gallery_captions_and_credits_in_the_text_box_are_not_text() -> None:
@@ -146,6 +164,13 @@ def test_gallery_captions_and_credits_in_the_text_box_are_not_text() -> None:
 # -- article or not: post cards beside the story ---------------------------------------------
 
 
+def assert_story(html: str) -> None:
+    """The page is an article whose body is the story's text."""
+    article = extract(html, URL)
+    assert article.is_article, article.missing
+    assert article.body_text == TEXT
+
+
 def _card(n: int, tag: str = "article", heading: str = "h3") -> str:
     return (f"<{tag} class='story-card'><a href='/2024/05/story-{n}/'><img src='/{n}.jpg' alt=''>"
             f"</a><{heading}><a href='/2024/05/story-{n}/'>Other story number {n}</a>"
@@ -159,9 +184,7 @@ def test_a_rail_of_story_cards_beside_the_story_is_no_listing() -> None:
     html = page(SITE_HEADER + "<div class='layout'><div class='story'><h1>River cleanup sets a "
                 f"record</h1><div class='story-text'>{PARAGRAPH_HTML}</div></div>{rail}</div>"
                 + SITE_FOOTER, "<meta property='og:type' content='article'>")
-    article = extract(html, URL)
-    assert article.is_article, article.missing
-    assert article.body_text == TEXT
+    assert_story(html)
 
 
 def test_a_story_in_nested_article_elements_beside_a_rail_is_no_listing() -> None:
@@ -172,9 +195,7 @@ def test_a_story_in_nested_article_elements_beside_a_rail_is_no_listing() -> Non
                 "<div class='headline'>River cleanup sets a record</div><article id='frag'>"
                 f"{PARAGRAPH_HTML}</article></article></div>{rail}</main>" + SITE_FOOTER,
                 "<meta property='og:type' content='article'>")
-    article = extract(html, URL)
-    assert article.is_article, article.missing
-    assert article.body_text == TEXT
+    assert_story(html)
 
 
 def test_a_featured_card_with_an_h1_below_the_story_is_not_the_article() -> None:
@@ -186,9 +207,7 @@ def test_a_featured_card_with_an_h1_below_the_story_is_not_the_article() -> None
                 "<section><article class='featured-story'><h1><a href='/2024/05/other/'>A "
                 f"featured story</a></h1></article>{cards}</section>" + SITE_FOOTER,
                 "<meta property='og:type' content='article'>")
-    article = extract(html, URL)
-    assert article.is_article, article.missing
-    assert article.body_text == TEXT
+    assert_story(html)
 
 
 def test_a_listing_of_cards_with_excerpts_stays_a_listing() -> None:
@@ -326,18 +345,6 @@ def test_text_widgets_beside_the_post_do_not_widen_its_box_to_the_page() -> None
     assert extract(html, URL).body_text == TEXT
 
 
-def test_widget_buttons_left_in_the_text_box_are_not_text() -> None:
-    """A gallery's "Close" and "Caption" buttons, a share bar's "Share this on WhatsApp" and a
-    "Continue Reading Below" slot, in boxes whose classes say nothing."""
-    first, second, third = PARAGRAPHS
-    html = page(SITE_HEADER + "<article><h1>River cleanup sets a record</h1><div class='text'>"
-                f"<p>{first}</p><div class='x1'><div>Close</div><div>Caption</div></div>"
-                f"<p>{second}</p><div class='x2'>Share this on WhatsApp</div>"
-                f"<div class='x3'>Continue Reading Below</div><p>{third}</p></div></article>"
-                + SITE_FOOTER, "<meta property='og:type' content='article'>")
-    assert extract(html, URL).body_text == TEXT
-
-
 def test_a_plain_paragraph_heading_a_list_of_linked_stories_is_a_related_block() -> None:
     """"You may also like..." as a plain ``<p>``, then paragraphs that are each one link to
     another story: a related block, not the text (and its links are the teasers)."""
@@ -349,13 +356,3 @@ def test_a_plain_paragraph_heading_a_list_of_linked_stories_is_a_related_block()
     article = extract(html, URL)
     assert article.body_text == TEXT
     assert [t.title for t in article.teasers] == [f"Other story number {n}" for n in (1, 2, 3)]
-
-
-def test_the_pages_address_and_updated_line_in_the_text_box_are_not_text() -> None:
-    """A print-friendly address line and an "Updated 5:27 am CST, Wednesday, November 20,
-    2019" line above the story, inside its box."""
-    html = page(SITE_HEADER + "<article><h1>River cleanup sets a record</h1><div class='text'>"
-                f"<div class='x'>{URL}</div><div class='y'>Updated 5:27 am CST, Wednesday, "
-                f"November 20, 2019</div>{PARAGRAPH_HTML}</div></article>" + SITE_FOOTER,
-                "<meta property='og:type' content='article'>")
-    assert extract(html, URL).body_text == TEXT
