@@ -356,3 +356,15 @@ def test_a_plain_paragraph_heading_a_list_of_linked_stories_is_a_related_block()
     article = extract(html, URL)
     assert article.body_text == TEXT
     assert [t.title for t in article.teasers] == [f"Other story number {n}" for n in (1, 2, 3)]
+
+
+def test_a_story_in_spans_beside_a_paragraph_of_disclosure_is_found() -> None:
+    """The only ``<p>`` is an affiliate disclosure; the story is in ``<span>`` lines split by
+    ``<br>``, over twenty-five times its length: the paragraph count found a sliver."""
+    disclosure = " ".join(["We may earn a commission when you buy through links here."] * 6)
+    story = "<br><br>".join(f"<span class='lead'>{p}</span>" for p in PARAGRAPHS * 20)
+    html = page(SITE_HEADER + "<div id='content'><h1>River cleanup sets a record</h1>"
+                f"<div class='disclosure'><p>{disclosure}</p></div>"
+                f"<div class='story'>{story}</div></div>" + SITE_FOOTER,
+                "<meta property='og:type' content='article'>")
+    assert extract(html, URL).body_text.startswith(PARAGRAPHS[0])

@@ -23,6 +23,9 @@ _MAX_FURNITURE_CHARS = 120
 #: paragraphs is looked for (:attr:`Page.loose_text`); it wins with at least as many and
 #: twice the words (not a short post widened to its meta lines).
 FEW_WORDS = 50
+#: A body with under one part in this many of the article element's text is a sliver of it:
+#: rare enough that the dearer loose-text search runs on few pages.
+_SLIVER = 25
 #: A block that says only that an ad or a picture's credit stands there, or a widget's button
 #: (a gallery's "Close", a share bar's "Share this on WhatsApp"), the page's own address or
 #: its "Updated 5:27 am, Nov. 20" line: page furniture left in the
@@ -56,13 +59,19 @@ def body(page: Page) -> Body:
     normalized to single spaces, so it has one word more than it has spaces."""
     element, source = page.body
     found = _body_of(page, element, source)
-    if found.word_count < FEW_WORDS and source != "site":
+    if source != "site" and (found.word_count < FEW_WORDS or _dwarfed(page, found)):
         loose = page.loose_text
         if loose is not None and loose is not element:
             wider = _body_of(page, loose, "heuristic")
             if wider.word_count >= max(FEW_WORDS, 2 * found.word_count):
                 return wider
     return found
+
+
+def _dwarfed(page: Page, found: Body) -> bool:
+    """True when the body found is a sliver of the article element's text (a meta line or a
+    disclosure in ``<p>``s, the story itself in ``<span>``s): then the story was missed."""
+    return len(found.text) * _SLIVER < len(page.root.text_content())
 
 
 def _body_of(page: Page, element: HtmlElement, source: str) -> Body:
