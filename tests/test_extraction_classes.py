@@ -6,6 +6,8 @@ verdict: the fixtures are written here, never copied from the pages that showed 
 
 from __future__ import annotations
 
+import pytest
+
 from scraper.extraction import extract
 
 URL = "https://news.example/2024/05/river-cleanup-volunteers/"
@@ -116,16 +118,32 @@ def test_the_story_beside_an_empty_main_area_is_found() -> None:
 # -- body: page furniture inside the text's box ---------------------------------------------
 
 
-def test_ad_labels_and_photo_credits_in_the_text_box_are_not_text() -> None:
-    """An ad slot whose classes say nothing leaves its "Advertisement" label in the box; a
-    photo's credit line stands alone under it. Neither is a sentence of the article."""
-    first, second, third = PARAGRAPHS
-    html = page(SITE_HEADER + "<article><h1>River cleanup sets a record</h1><div class='text'>"
-                f"<p>{first}</p><div class='DfpSlot-x9'><div class='DfpSlot-label'>"
-                f"ADVERTISEMENT</div></div><p>{second}</p><img src='/river.jpg' alt=''>"
-                f"<div>Photo: Jane Smith, City News</div><p>{third}</p></div></article>"
-                + SITE_FOOTER, "<meta property='og:type' content='article'>")
-    assert extract(html, URL).body_text == TEXT
+def story_page(text_box: str) -> str:
+    """A story page whose text's box holds ``text_box``."""
+    return page(SITE_HEADER + "<article><h1>River cleanup sets a record</h1><div class='text'>"
+                f"{text_box}</div></article>" + SITE_FOOTER,
+                "<meta property='og:type' content='article'>")
+
+
+FIRST, SECOND, THIRD = (f"<p>{p}</p>" for p in PARAGRAPHS)
+
+
+@pytest.mark.parametrize("text_box", [
+    # An ad slot whose classes say nothing leaves its label; a photo credit stands alone.
+    f"{FIRST}<div class='DfpSlot-x9'><div class='DfpSlot-label'>ADVERTISEMENT</div></div>"
+    f"{SECOND}<img src='/river.jpg' alt=''><div>Photo: Jane Smith, City News</div>{THIRD}",
+    # A gallery's buttons, a share bar, a "Continue Reading Below" slot.
+    f"{FIRST}<div class='x1'><div>Close</div><div>Caption</div></div>{SECOND}"
+    f"<div class='x2'>Share this on WhatsApp</div><div class='x3'>Continue Reading Below</div>"
+    f"{THIRD}",
+    # A print-friendly address line and the story's update time, above the text.
+    f"<div class='x'>{URL}</div><div class='y'>Updated 5:27 am CST, Wednesday, November 20, "
+    f"2019</div>{FIRST}{SECOND}{THIRD}",
+], ids=["ad-label-and-credit", "widget-buttons", "address-and-updated-line"])
+def test_page_furniture_in_the_text_box_is_not_text(text_box: str) -> None:
+    """Blocks that only label an ad, credit a photo, are a widget's button or repeat the
+    page's address and update time: no sentence of the article."""
+    assert extract(story_page(text_box), URL).body_text == TEXT
 
 
 def test_gallery_captions_and_credits_in_the_text_box_are_not_text() -> None:
@@ -146,6 +164,13 @@ def test_gallery_captions_and_credits_in_the_text_box_are_not_text() -> None:
 # -- article or not: post cards beside the story ---------------------------------------------
 
 
+def assert_story(html: str) -> None:
+    """The page is an article whose body is the story's text."""
+    article = extract(html, URL)
+    assert article.is_article, article.missing
+    assert article.body_text == TEXT
+
+
 def _card(n: int, tag: str = "article", heading: str = "h3") -> str:
     return (f"<{tag} class='story-card'><a href='/2024/05/story-{n}/'><img src='/{n}.jpg' alt=''>"
             f"</a><{heading}><a href='/2024/05/story-{n}/'>Other story number {n}</a>"
@@ -159,9 +184,7 @@ def test_a_rail_of_story_cards_beside_the_story_is_no_listing() -> None:
     html = page(SITE_HEADER + "<div class='layout'><div class='story'><h1>River cleanup sets a "
                 f"record</h1><div class='story-text'>{PARAGRAPH_HTML}</div></div>{rail}</div>"
                 + SITE_FOOTER, "<meta property='og:type' content='article'>")
-    article = extract(html, URL)
-    assert article.is_article, article.missing
-    assert article.body_text == TEXT
+    assert_story(html)
 
 
 def test_a_story_in_nested_article_elements_beside_a_rail_is_no_listing() -> None:
@@ -172,9 +195,7 @@ def test_a_story_in_nested_article_elements_beside_a_rail_is_no_listing() -> Non
                 "<div class='headline'>River cleanup sets a record</div><article id='frag'>"
                 f"{PARAGRAPH_HTML}</article></article></div>{rail}</main>" + SITE_FOOTER,
                 "<meta property='og:type' content='article'>")
-    article = extract(html, URL)
-    assert article.is_article, article.missing
-    assert article.body_text == TEXT
+    assert_story(html)
 
 
 def test_a_featured_card_with_an_h1_below_the_story_is_not_the_article() -> None:
@@ -186,9 +207,7 @@ def test_a_featured_card_with_an_h1_below_the_story_is_not_the_article() -> None
                 "<section><article class='featured-story'><h1><a href='/2024/05/other/'>A "
                 f"featured story</a></h1></article>{cards}</section>" + SITE_FOOTER,
                 "<meta property='og:type' content='article'>")
-    article = extract(html, URL)
-    assert article.is_article, article.missing
-    assert article.body_text == TEXT
+    assert_story(html)
 
 
 def test_a_listing_of_cards_with_excerpts_stays_a_listing() -> None:
@@ -296,3 +315,56 @@ def test_a_content_box_flagged_with_a_noise_word_keeps_its_text() -> None:
                 f"{PARAGRAPH_HTML}</div></main>" + SITE_FOOTER,
                 "<meta property='og:type' content='article'>")
     assert extract(html, URL).body_text == TEXT
+
+
+def test_recommended_cards_inside_the_text_box_do_not_make_a_listing() -> None:
+    """A recommendation widget's ``<article>`` cards at the end of the story's own box: the
+    text is the story's paragraphs, not the cards' (which hold none)."""
+    widget = "<ul class='outbrain'>" + "".join(
+        f"<li>{_card(n)}</li>" for n in range(1, 5)) + "</ul>"
+    html = page(SITE_HEADER + "<article class='page-shell'><h1>River cleanup sets a record</h1>"
+                f"<div class='story-box'>{PARAGRAPH_HTML}{widget}</div>"
+                "</article>" + SITE_FOOTER, "<meta property='og:type' content='article'>")
+    article = extract(html, URL)
+    assert article.is_article, article.missing
+    assert article.body_text.startswith(TEXT)
+
+
+def test_text_widgets_beside_the_post_do_not_widen_its_box_to_the_page() -> None:
+    """A sidebar of text widgets holding about a third of the page's paragraph text: the
+    post's box holds most of it, and the widgets stay out."""
+    widget = ("<li class='widget widget_text'><div class='textwidget'><p>Our weekly letter "
+              "brings the best stories of the city to your inbox, with events, walks, talks "
+              "and the odd recipe, every Friday morning. Sign up below, it is free and you can "
+              "leave at any time.</p></div></li>")
+    html = ("<!DOCTYPE html><html><head><title>River cleanup sets a record - City News</title>"
+            "<meta property='og:type' content='article'></head><body class='single'>"
+            "<div id='page'><div class='narrowcolumn'><div class='post-12 post'><h2>River "
+            f"cleanup sets a record</h2><div class='entry'>{PARAGRAPH_HTML}</div></div></div>"
+            f"<div class='obar'><ul>{widget}</ul></div></div></body></html>")
+    assert extract(html, URL).body_text == TEXT
+
+
+def test_a_plain_paragraph_heading_a_list_of_linked_stories_is_a_related_block() -> None:
+    """"You may also like..." as a plain ``<p>``, then paragraphs that are each one link to
+    another story: a related block, not the text (and its links are the teasers)."""
+    links = "".join(f"<p><a href='/2024/05/story-{n}/'>Other story number {n}</a></p>"
+                    for n in range(1, 4))
+    html = page(SITE_HEADER + "<article><h1>River cleanup sets a record</h1>"
+                f"<div class='entry-content'>{PARAGRAPH_HTML}<p>You may also like...</p>{links}"
+                "</div></article>" + SITE_FOOTER, "<meta property='og:type' content='article'>")
+    article = extract(html, URL)
+    assert article.body_text == TEXT
+    assert [t.title for t in article.teasers] == [f"Other story number {n}" for n in (1, 2, 3)]
+
+
+def test_a_story_in_spans_beside_a_paragraph_of_disclosure_is_found() -> None:
+    """The only ``<p>`` is an affiliate disclosure; the story is in ``<span>`` lines split by
+    ``<br>``, over twenty-five times its length: the paragraph count found a sliver."""
+    disclosure = " ".join(["We may earn a commission when you buy through links here."] * 6)
+    story = "<br><br>".join(f"<span class='lead'>{p}</span>" for p in PARAGRAPHS * 20)
+    html = page(SITE_HEADER + "<div id='content'><h1>River cleanup sets a record</h1>"
+                f"<div class='disclosure'><p>{disclosure}</p></div>"
+                f"<div class='story'>{story}</div></div>" + SITE_FOOTER,
+                "<meta property='og:type' content='article'>")
+    assert extract(html, URL).body_text.startswith(PARAGRAPHS[0])

@@ -33,7 +33,9 @@ from scraper.extraction.vocabulary import VOCABULARY
 _ARTICLE_META = word_pattern(("meta", "metadata", "byline", "author", "tags", "categories",
                               "cat-links", "tags-links", "entry-header", "entry-footer",
                               "date", "posted-on", "info", "details"))
-#: The share of the article's paragraph text the body element must hold.
+#: The share of the article's paragraph text the body element must hold: two thirds, so a
+#: sidebar's text widgets beside a post (a third of the paragraphs) do not widen it to the
+#: page.
 _MOST = 2 / 3
 _HEADLINE_CLASS = word_pattern(("entry-title", "post-title", "article-title"))
 #: Headings that, so classed, are the post's title above the text (Porto's h2.entry-title).
@@ -50,7 +52,8 @@ _PAGER_LINK = re.compile(rf"[←«‹]?\s*{VOCABULARY.alternation('pager_words')
                          rf"(?:\s+{VOCABULARY.alternation('pager_nouns')})?\s*[→»›]?",
                          re.IGNORECASE)
 
-_TEXT_NODES = etree.XPath(".//text()[normalize-space()]")
+_TEXT_NODES = etree.XPath(".//text()[normalize-space()][not(parent::script or parent::style "
+                          "or parent::noscript or parent::template)]")
 
 #: Headings kept as the article's outline (the headline h1 is not in the text; another h1
 #: there is a section heading); h5/h6 are rarely structure.
@@ -60,13 +63,22 @@ _MAX_FURNITURE_CHARS = 120
 #: paragraphs is looked for (:func:`_loose_text`); it wins with at least as many and
 #: twice the words (not a short post widened to its meta lines).
 FEW_WORDS = 50
-#: A block that says only that an ad or a picture's credit stands there: page furniture left
-#: in the text's box by ad slots and galleries whose classes say nothing ("GoogleDfpAd-…").
+#: A body with under one part in this many of the article element's text is a sliver of it:
+#: rare enough that the dearer loose-text search runs on few pages.
+_SLIVER = 25
+#: A block that says only that an ad or a picture's credit stands there, or a widget's button
+#: (a gallery's "Close", a share bar's "Share this on WhatsApp"), the page's own address or
+#: its "Updated 5:27 am, Nov. 20" line: page furniture left in the
+#: text's box by ad slots, galleries and widgets whose classes say nothing ("GoogleDfpAd-…").
 _FURNITURE = re.compile(
     r"(?:story\s+continues\s+below\s+(?:this\s+)?)?(?:advertisement|advertising|advert|ad|ads"
     r"|sponsored|reklama|anzeige|werbung|publicidad|publicit[ée]|pubblicit[àa]|iklan)"
     r"|(?:photo|image|picture|foto|credit)s?(?:\s+(?:copyright|credit))?\s*[:©]\s*\S.{0,80}"
-    r"|image\s+copyright\s+\S.{0,80}",
+    r"|image\s+copyright\s+\S.{0,80}"
+    r"|close|caption|back\s+to\s+gallery|continue\s+reading\s+below|report\s+(?:an\s+)?error"
+    r"|(?:like\s+this\s+story\?\s+)?share\s+(?:this|it)(?:\s+(?:on|with)\s+\S.{0,30})?"
+    r"|https?://\S+"
+    r"|(?:updated|published|posted)(?:\s+(?:at|on))?:?\s+[^.!?]{0,40}\d[^!?]{0,60}",
     re.IGNORECASE)
 
 
@@ -87,13 +99,19 @@ def body(page: Page) -> Body:
     normalized to single spaces, so it has one word more than it has spaces."""
     element, source = page.body
     found = _body_of(page, element, source)
-    if found.word_count < FEW_WORDS and source != "site":
+    if source != "site" and (found.word_count < FEW_WORDS or _dwarfed(page, found)):
         loose = _loose_text(page)
         if loose is not None and loose is not element:
             wider = _body_of(page, loose, "heuristic")
             if wider.word_count >= max(FEW_WORDS, 2 * found.word_count):
                 return wider
     return found
+
+
+def _dwarfed(page: Page, found: Body) -> bool:
+    """True when the body found is a sliver of the article element's text (a meta line or a
+    disclosure in ``<p>``s, the story itself in ``<span>``s): then the story was missed."""
+    return len(found.text) * _SLIVER < len(page.root.text_content())
 
 
 def _body_of(page: Page, element: HtmlElement, source: str) -> Body:
@@ -168,9 +186,9 @@ def _loose_text(page: Page) -> HtmlElement | None:
         block = node.getparent()
         if node.is_tail:
             block = block.getparent()
-        while block is not None and block.tag not in BLOCK_TAGS:
+        while block is not None and block.tag not in BLOCK_TAGS and block.tag != "a":
             block = block.getparent()
-        if block is not None:
+        if block is not None and block.tag != "a":  # a menu's links are no prose
             scores[block] = scores.get(block, 0) + len(node.strip())
     return _widened(page, scores, page.content_area)
 

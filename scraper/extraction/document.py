@@ -288,13 +288,13 @@ class Page:
         return self._widened_to_text(root)
 
     def _holds_core(self, el: HtmlElement) -> bool:
-        core = self._text_core
+        core = self.text_core
         return core is None or within(core, el)
 
     @cached_property
     def _plain_core(self) -> HtmlElement | None:
         """The text core when it holds plainly an article's text (a few sentences)."""
-        core = self._text_core
+        core = self.text_core
         return core if core is not None and _paragraph_chars(core) >= _PLAIN_TEXT_CHARS \
             else None
 
@@ -416,11 +416,11 @@ class Page:
         paginated story)."""
         if not is_noise(el) or is_text_box(el):
             return False
-        core = self._text_core
+        core = self.text_core
         return core is None or is_firm_noise(el) or not within(core, el)
 
     @cached_property
-    def _text_core(self) -> HtmlElement | None:
+    def text_core(self) -> HtmlElement | None:
         """The element whose own paragraphs hold the most text on the page, outside firm noise
         (comments, navigation, footers): the article's text, on nearly every page. A wrapper
         around it is layout, whatever its name says (``content-with-sidebar-wrp``, a page-wide

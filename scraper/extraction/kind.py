@@ -115,14 +115,18 @@ def article_kind(page: Page, word_count: int, linked_as: str | None = None) -> K
 
 def _beside_the_text(page: Page, cards: list[HtmlElement], word_count: int) -> bool:
     """True when the post cards stand beside an article-length text and none of them holds it
-    (a related-stories rail, a card grid under the story): a listing's text box is its cards,
-    or one of them. A card around the text with no card beside it is the post's own shell
-    (nested ``<article>`` elements)."""
+    (a related-stories rail, a card grid under the story, a recommendation widget at the
+    text's end): on a listing the densest paragraphs are a card's excerpt, or the text's box
+    is one of several sibling cards. A card around the text with no card beside it is the
+    post's own shell (nested ``<article>`` elements)."""
     if word_count < MIN_ARTICLE_WORDS:
         return False
     text = page.body.value
+    core = page.text_core
     for card in cards:
-        if card is not text and within(card, text):
+        if core is not None and within(core, card) and not within(text, card):
+            return False
+        if core is None and card is not text and within(card, text):
             return False
         if within(text, card) and any(other is not card and other.getparent() is
                                       card.getparent() for other in cards):

@@ -102,6 +102,9 @@ def _heading_candidates(body: HtmlElement) -> Iterator[HtmlElement]:
     yield from body.iter(*_HEADING_TAGS)
     yield from with_class(body, ("div", "p", "span"), _HEADING_CLASS)
     yield from (el for el in body.iter("strong", "b") if el.getparent().tag == "p")
+    # A plain paragraph saying "You may also like..." above paragraphs of links.
+    yield from (el for el in body.iter("p") if len(el) == 0 and el.text and
+                len(el.text) <= MAX_HEADING_CHARS)
 
 
 def _by_heading(body: HtmlElement, heading: re.Pattern[str]) -> RelatedBlock | None:
