@@ -6,7 +6,8 @@ traceback: a scheduled job's log must say what went wrong in words a person can 
 
 Exit codes: 0 done (a bound reached too: see ``bound reached:``); 1 done, but some pages
 failed or the run was interrupted; 2 bad usage; 3 another crawl holds the archive; 4 could not
-start (unreachable site, unwritable archive).
+start (unreachable site, a robots.txt that cannot be read, unwritable archive) or could not
+write some pages; 70 an internal error (a bug).
 """
 
 from __future__ import annotations
