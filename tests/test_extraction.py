@@ -426,6 +426,19 @@ def test_markup_nested_1500_deep_costs_only_the_deep_part() -> None:
     assert "add one repeat every fortnight" in article.body_text
 
 
+@pytest.mark.parametrize("nesting", ['{"@graph":' * 5000, "[" * 100_000,
+                                     "[" * 990 + "{}" + "]" * 990])
+def test_json_ld_nested_past_any_reader_costs_only_the_json_ld(nesting: str) -> None:
+    """A JSON-LD script nested deeper than Python's decoder or our walk of its graph can
+    follow is one unreadable script, not a page lost: the article's text and its other
+    signals stand."""
+    html = page_text("astra_gutenberg").replace(
+        "</head>", f'<script type="application/ld+json">{nesting}</script></head>')
+    article = extract(html, "https://x.example/")
+    assert article.is_article and "page" not in article.missing
+    assert "add one repeat every fortnight" in article.body_text
+
+
 def test_markup_nested_too_deep_to_read_gives_a_reason() -> None:
     article = extract(nested_page(3000), "https://x.example/")
     assert article.is_article is False

@@ -102,7 +102,8 @@ class JsonLd:
 def _values(script: str) -> Iterator[Any]:
     """The JSON values of one script, in order. A script is read up to its first error, so
     a stray closing brace after a whole object (hand-written templates) keeps the object, and
-    a broken script hides none of the page's other signals."""
+    a broken script hides none of the page's other signals. A value nested past what the
+    decoder follows (``RecursionError``) is such an error too."""
     end, size = 0, len(script)
     while True:
         end = _BETWEEN_VALUES.match(script, end).end()
@@ -110,20 +111,27 @@ def _values(script: str) -> Iterator[Any]:
             return
         try:
             data, end = _DECODER.raw_decode(script, end)
-        except ValueError:
+        except (ValueError, RecursionError):
             return
         yield data
 
 
 def _flatten(data: Any) -> list[dict[str, Any]]:
-    if isinstance(data, list):
-        return [node for item in data for node in _flatten(item)]
-    if not isinstance(data, dict):
-        return []
-    graph = data.get("@graph")
-    if isinstance(graph, list):
-        return _flatten(graph)
-    return [data]
+    """The nodes of a value, lists and ``@graph`` lists opened, in document order; a loop
+    rather than a recursion, so no nesting a page can send ends the page's extraction."""
+    nodes: list[dict[str, Any]] = []
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, list):
+            pending.extend(reversed(item))
+        elif isinstance(item, dict):
+            graph = item.get("@graph")
+            if isinstance(graph, list):
+                pending.append(graph)
+            else:
+                nodes.append(item)
+    return nodes
 
 
 def names(value: Any, resolve: Callable[[Any], Any] | None = None) -> list[str]:

@@ -81,9 +81,10 @@ _FIELDS: dict[str, _Field] = {
     "read_time_estimated": _Field(_estimated, None),
 }
 
-#: Why a page nested past what the text walk can follow (about 1000 levels) is not read; the
-#: parser itself keeps up to 2048 levels, so a page is never silently cut short.
-_TOO_DEEP = "the page nests elements too deeply to read (about 1000 levels or more)"
+#: Why a page is not read when some walk of it still recursed past Python's limit. None
+#: should: the text walk stops 600 levels down, the parser refuses pages past 2,048 levels
+#: and JSON-LD is flattened in a loop; ``extract`` promises never to raise on bad input.
+_TOO_DEEP = "the page nests too deeply to read"
 
 
 def extract(html: str | bytes, url: str, profile: SiteProfile | None = None,
@@ -112,7 +113,7 @@ def extract_with_page(html: str | bytes, url: str, profile: SiteProfile | None =
         return _article_of(page, linked_as), page
     except ExtractionError as error:
         reason = str(error)
-    except RecursionError:  # the text walk recurses once per level of the tree
+    except RecursionError:  # a net under the contract: no walk here recurses per level
         reason = _TOO_DEEP
     return Article(url=url, is_article=False, missing={"page": reason}), None
 
