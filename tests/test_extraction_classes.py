@@ -368,3 +368,26 @@ def test_a_story_in_spans_beside_a_paragraph_of_disclosure_is_found() -> None:
                 f"<div class='story'>{story}</div></div>" + SITE_FOOTER,
                 "<meta property='og:type' content='article'>")
     assert extract(html, URL).body_text.startswith(PARAGRAPHS[0])
+
+
+# -- teaser cards: one link holding the title and the excerpt ------------------------------
+
+
+@pytest.mark.parametrize("block", ["div", "span class='t'", "p"])
+def test_a_card_that_is_one_link_over_title_and_excerpt_gives_both_apart(block: str) -> None:
+    """A related card that is one ``<a>`` holding two blocks whose classes say nothing (the
+    title, then the excerpt): the first block is the title, the rest the teaser's text,
+    never the two glued into a title with no text."""
+    tag = block.split()[0]
+    cards = "".join(
+        f"<li><a href='/2024/05/story-{n}/'><{block}>Other story {n}</{tag}>"
+        f"<{block}>What happened next in story {n}, in two lines.</{tag}></a></li>"
+        for n in (1, 2, 3))
+    html = page(SITE_HEADER + "<article><h1>River cleanup sets a record</h1>"
+                f"<div class='entry-content'>{PARAGRAPH_HTML}</div></article>"
+                f"<section class='related-posts'><h2>Related posts</h2><ul>{cards}</ul></section>"
+                + SITE_FOOTER, "<meta property='og:type' content='article'>")
+    teasers = extract(html, URL).teasers
+    assert [(t.title, t.text) for t in teasers] == [
+        (f"Other story {n}", f"What happened next in story {n}, in two lines.")
+        for n in (1, 2, 3)]

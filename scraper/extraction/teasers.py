@@ -127,8 +127,26 @@ def _texts(card: HtmlElement, link: HtmlElement, heading: re.Pattern[str]
             titled.append(el)
         if tag == "p" or ((cls or ident) and words_match(cls, ident, _EXCERPT_CLASS)):
             described.append(el)
+    parts = None if titled else _link_parts(link)
+    if parts:
+        return parts[0], strip_marker(" ".join(parts[1:]))
     title = _title(card, link, titled)
     return title, _excerpt(card, title, described, heading)
+
+
+def _link_parts(link: HtmlElement) -> list[str] | None:
+    """The texts of a link made of two or more elements and nothing between them (a title
+    block, then an excerpt block, whatever their tags and classes), the card's date and
+    byline left out; None for any other link. A wrapper holding the parts is looked through."""
+    holder = link
+    while len(holder) == 1 and not (holder.text or "").strip() and \
+            not (holder[0].tail or "").strip():
+        holder = holder[0]
+    if (holder.text or "").strip() or any((child.tail or "").strip() for child in holder):
+        return None
+    parts = [text for child in holder if isinstance(child.tag, str) and not _card_meta(child)
+             and (text := text_of(child))]
+    return parts if len(parts) > 1 else None
 
 
 def _title(card: HtmlElement, link: HtmlElement, titled: list[HtmlElement]) -> str | None:
