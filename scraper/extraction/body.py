@@ -30,9 +30,9 @@ from scraper.extraction.text import (
 from scraper.extraction.vocabulary import VOCABULARY
 
 #: Inside a body that is the whole article element, these are its header and meta, not text.
-_ARTICLE_META = word_pattern(("meta", "metadata", "byline", "author", "tags", "categories",
-                              "cat-links", "tags-links", "entry-header", "entry-footer",
-                              "date", "posted-on", "info", "details"))
+_ARTICLE_META = word_pattern((*VOCABULARY.words("meta_line_classes"), "metadata", "author",
+                              "tags", "categories", "cat-links", "tags-links", "entry-header",
+                              "entry-footer", "date", "posted-on", "info", "details"))
 #: The share of the article's paragraph text the body element must hold: two thirds, so a
 #: sidebar's text widgets beside a post (a third of the paragraphs) do not widen it to the
 #: page.
@@ -71,11 +71,10 @@ _SLIVER = 25
 #: its "Updated 5:27 am, Nov. 20" line: page furniture left in the
 #: text's box by ad slots, galleries and widgets whose classes say nothing ("GoogleDfpAd-…").
 _FURNITURE = re.compile(
-    r"(?:story\s+continues\s+below\s+(?:this\s+)?)?(?:advertisement|advertising|advert|ad|ads"
-    r"|sponsored|reklama|anzeige|werbung|publicidad|publicit[ée]|pubblicit[àa]|iklan)"
+    rf"(?:story\s+continues\s+below\s+(?:this\s+)?)?{VOCABULARY.alternation('ad_labels')}"
     r"|(?:photo|image|picture|foto|credit)s?(?:\s+(?:copyright|credit))?\s*[:©]\s*\S.{0,80}"
     r"|image\s+copyright\s+\S.{0,80}"
-    r"|close|caption|back\s+to\s+gallery|continue\s+reading\s+below|report\s+(?:an\s+)?error"
+    rf"|{VOCABULARY.alternation('widget_words')}"
     r"|(?:like\s+this\s+story\?\s+)?share\s+(?:this|it)(?:\s+(?:on|with)\s+\S.{0,30})?"
     r"|https?://\S+"
     r"|(?:updated|published|posted)(?:\s+(?:at|on))?:?\s+[^.!?]{0,40}\d[^!?]{0,60}",

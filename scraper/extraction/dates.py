@@ -129,16 +129,14 @@ def _iso(year: str, month: str, day: str, time: re.Match[str] | None = None) -> 
 
 #: An update label before a date: the same stems that find the modified date's labels.
 _UPDATED = re.compile("|".join(VOCABULARY.words("updated_words")), re.I)
-_UPDATED_CLASS = word_pattern(("updated", "modified", "date-modified", "last-modified"))
+_UPDATED_CLASS = word_pattern(VOCABULARY.words("updated_classes"))
 #: Classes that say "published" outright: WordPress marks the publication ``<time
 #: class="entry-date published updated">`` while it was never updated.
 _PUBLISHED_TIME_CLASS = word_pattern(("published", "entry-date", "date-published"))
 #: Class words of the element holding the article's date line; htmldate's cues (``datum``,
 #: ``fecha``, ``dateline``, ``submitted``...) are among them.
-_PUBLISHED_CLASS = word_pattern(("date", "posted-on", "published", "post-date", "entry-date",
-                                 "meta", "byline", "post-meta", "entry-meta", "datum", "fecha",
-                                 "dateline", "timestamp", "pubdate", "publication", "posted",
-                                 "submitted", "date-header", "time"))
+_PUBLISHED_CLASS = word_pattern((*VOCABULARY.words("date_classes"), "meta", "byline",
+                                 "post-meta", "entry-meta"))
 #: A date in an address: ``/2020/07/05/``, ``/2020-4-15-...``, ``_2020_07_05``, or eight
 #: digits between separators (``/20200705/``, ``-20200113``). Years 1990–2039, as htmldate's
 #: ``COMPLETE_URL`` (htmldate 1.11, extractors.py, Apache-2.0).

@@ -30,8 +30,10 @@ _CLONE = word_pattern(("swiper-slide-duplicate", "slick-cloned", "cloned", "clon
                        "glide__slide--clone", "splide__slide--clone"))
 _TITLE_CLASS = word_pattern(VOCABULARY.words("title_classes"))
 _EXCERPT_CLASS = word_pattern(("excerpt", "summary", "desc", "description"))
-_CARD_META_CLASS = word_pattern(("date", "time", "meta", "byline", "author", "posted-on",
-                                  "published", "views-field-created"))
+#: A card's date and byline: the date and meta-line classes, the author's, Drupal Views'.
+_CARD_META_CLASS = word_pattern((*VOCABULARY.words("date_classes"),
+                                 *VOCABULARY.words("meta_line_classes"), "author",
+                                 "views-field-created"))
 _HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 _SLIDE_TAGS = ("div", "li", "article", "section", "a")
 #: Links in a card that lead to a taxonomy or author page (Medium's ``/@name``), not a post.

@@ -11,6 +11,8 @@ from functools import lru_cache
 from lxml import etree
 from lxml.html import HtmlElement
 
+from scraper.extraction.vocabulary import VOCABULARY
+
 #: Characters that are invisible on the page but would split or glue words in the archive.
 _INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\xad"
 _INVISIBLE = str.maketrans("", "", _INVISIBLE_CHARS)
@@ -45,7 +47,7 @@ _IGNORED_TOKEN = re.compile(r"^(?:category|tag|format|status|type|has|no|with|wi
 
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 #: The article's meta line, where date, read time and author stand side by side.
-META_LINE = word_pattern(("meta", "meta-line", "byline", "post-info", "entry-info"))
+META_LINE = word_pattern(VOCABULARY.words("meta_line_classes"))
 _META_SEPARATOR = re.compile(r"\s*[·•|]\s*")
 #: Visually hidden text: kept for labels ("Posted on" for screen readers) but not body text.
 _HIDDEN_CLASS = word_pattern(("screen-reader-text", "sr-only", "visually-hidden"))

@@ -76,6 +76,17 @@ class Language:
     pager_nouns: tuple[str, ...] = ()
     #: An error page's title: "Page not found", "Nie znaleziono".
     not_found: tuple[str, ...] = ()
+    #: Classes of the article's meta line, where date, read time and author stand side by side.
+    meta_line_classes: tuple[str, ...] = ()
+    #: Classes of an element holding a date (the article's date line, a card's date).
+    date_classes: tuple[str, ...] = ()
+    #: Classes marking a date as the update's (``time.updated``).
+    updated_classes: tuple[str, ...] = ()
+    #: A text block that only labels an ad slot ("ADVERTISEMENT", "Reklama", "Anzeige").
+    ad_labels: tuple[str, ...] = ()
+    #: A text block that is a widget's button or a gallery's control left in the text's box
+    #: ("Close", "Back to gallery", "Report an error"), as regex fragments.
+    widget_words: tuple[str, ...] = ()
 
 
 ENGLISH = Language(
@@ -130,6 +141,14 @@ ENGLISH = Language(
     pager_words=("previous", "prev", "next", "older", "newer"),
     pager_nouns=("post", "entry", "article", "story"),
     not_found=(r"not\s+found", r"page\s+(?:does\s+not|doesn't)\s+exist"),
+    meta_line_classes=("meta", "meta-line", "byline", "post-info", "entry-info"),
+    date_classes=("date", "posted-on", "published", "post-date", "entry-date", "dateline",
+                  "timestamp", "pubdate", "publication", "posted", "submitted", "date-header",
+                  "time"),
+    updated_classes=("updated", "modified", "date-modified", "last-modified"),
+    ad_labels=("advertisement", "advertising", "advert", "ad", "ads", "sponsored"),
+    widget_words=("close", "caption", r"back\s+to\s+gallery", r"continue\s+reading\s+below",
+                  r"report\s+(?:an\s+)?error"),
 )
 POLISH = Language(
     read_time_labels=(r"czas\s+(?:czytania|lektury)",
@@ -171,8 +190,11 @@ POLISH = Language(
     pager_words=("poprzedni", "następny", "nastepny", "starszy", "nowszy"),
     pager_nouns=("wpis", "artykuł"),
     not_found=(r"nie\s+znaleziono", r"nie\s+istnieje"),
+    ad_labels=("reklama",),
 )
 GERMAN = Language(
+    date_classes=("datum",),
+    ad_labels=("anzeige", "werbung"),
     months=(("januar", "jänner"), ("februar",), ("märz", "maerz", "mär"), ("april",), ("mai",),
             ("juni",), ("juli",), ("august",), ("september",), ("oktober", "okt"), ("november",),
             ("dezember",)),
@@ -183,6 +205,7 @@ GERMAN = Language(
                       r"das\s+k[öo]nnte\s+(?:dich|sie)\s+auch\s+interessieren"),
 )
 FRENCH = Language(
+    ad_labels=("publicit[ée]",),
     months=(("janvier", "janv"), ("février", "fevrier", "févr", "fév"), ("mars",),
             ("avril", "avr"), ("mai",), ("juin",), ("juillet", "juil"), ("août", "aout"),
             ("septembre",), ("octobre",), ("novembre",), ("décembre", "decembre", "déc")),
@@ -192,6 +215,8 @@ FRENCH = Language(
     related_headings=(r"articles?\s+similaires", r"vous\s+aimerez\s+aussi"),
 )
 SPANISH = Language(
+    date_classes=("fecha",),
+    ad_labels=("publicidad",),
     months=(("enero", "ene"), ("febrero",), ("marzo",), ("abril", "abr"), ("mayo",), ("junio",),
             ("julio",), ("agosto", "ago"), ("septiembre", "setiembre"), ("octubre",),
             ("noviembre",), ("diciembre", "dic")),
@@ -205,7 +230,8 @@ SPANISH = Language(
 PORTUGUESE = Language(months=(("janeiro",), ("fevereiro", "fev"), ("março", "marco"), ("abril",),
                               ("maio",), ("junho",), ("julho",), ("agosto",), ("setembro", "set"),
                               ("outubro", "out"), ("novembro",), ("dezembro", "dez")))
-ITALIAN = Language(months=(("gennaio", "gen"), ("febbraio",), ("marzo",), ("aprile",),
+ITALIAN = Language(ad_labels=("pubblicit[àa]",),
+                   months=(("gennaio", "gen"), ("febbraio",), ("marzo",), ("aprile",),
                            ("maggio", "mag"), ("giugno", "giu"), ("luglio", "lug"), ("agosto",),
                            ("settembre",), ("ottobre", "ott"), ("novembre",), ("dicembre",)))
 DUTCH = Language(months=(("januari",), ("februari",), ("maart", "mrt"), ("april",), ("mei",),
@@ -224,7 +250,8 @@ CZECH = Language(months=(("ledna", "leden"), ("února", "únor"), ("března", "b
 TURKISH = Language(months=(("ocak",), ("şubat",), ("mart",), ("nisan",), ("mayıs",), ("haziran",),
                            ("temmuz",), ("ağustos",), ("eylül",), ("ekim",), ("kasım",),
                            ("aralık",)))
-INDONESIAN = Language(months=(("januari",), ("februari",), ("maret",), ("april",), ("mei",),
+INDONESIAN = Language(ad_labels=("iklan",),
+                      months=(("januari",), ("februari",), ("maret",), ("april",), ("mei",),
                               ("juni",), ("juli",), ("agustus",), ("september",), ("oktober",),
                               ("november",), ("desember",)))
 RUSSIAN = Language(months=(("января", "январь"), ("февраля", "февраль"), ("марта", "март"),
