@@ -402,6 +402,19 @@ def test_http_charset_wins_over_guess() -> None:
     assert "Mañana, à la crème: intervals alternate" in article.body_text
 
 
+@pytest.mark.parametrize("declared", ['<meta charset="euc-kr">', '<meta charset="shift_jis">'])
+def test_utf8_bytes_under_a_wrong_charset_are_read_as_utf8(declared: str) -> None:
+    """A page whose ``<meta charset>`` names a code page its UTF-8 bytes are not in: read
+    strictly as declared it is mostly undecodable (it looked like binary data, and every
+    field was lost); the bytes' own encoding is detected instead."""
+    story = "대전 시민들이 코로나19 극복을 위한 성금을 잇달아 기탁하고 있다. " * 40
+    html = page_text("astra_gutenberg").replace('<meta charset="UTF-8">', declared).replace(
+        "<p>Repeat the session", f"<p>{story}</p><p>Repeat the session")
+    article = extract(html.encode("utf-8"), "https://x.example/")
+    assert article.is_article and "page" not in article.missing
+    assert "성금을 잇달아 기탁하고" in article.body_text
+
+
 # -- nesting -----------------------------------------------------------------------------------
 
 

@@ -30,6 +30,9 @@ _TAG = re.compile(r"<\s*(?:[a-zA-Z]|!--|!doctype)", re.IGNORECASE)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
 #: Share of control/replacement characters above which the input is binary, not text.
 _BINARY_RATIO = 0.05
+_BINARY = "the input is binary data, not HTML"
+#: One undecodable character in this many, or more, and the declared charset is wrong.
+_MISLABELLED_SHARE = 100
 _SNIFF_CHARS = 4096
 
 
@@ -75,7 +78,7 @@ def not_html_reason(text: str) -> str | None:
     if not head.strip():
         return "the input is empty"
     if _control_count(head) > _BINARY_RATIO * len(head):
-        return "the input is binary data, not HTML"
+        return _BINARY
     if not _TAG.search(head):
         return "the input has no HTML tags"
     return None
@@ -100,6 +103,9 @@ def to_markup(html: str | bytes, content_type: str | None = None) -> tuple[str, 
     """
     encoding, text = _decode(html, content_type) if isinstance(html, bytes) else (None, html)
     reason = not_html_reason(text)
+    if isinstance(html, bytes) and (reason == _BINARY or _mislabelled(text)):
+        encoding, text = _detected(html, encoding, text)
+        reason = not_html_reason(text)
     if reason:
         raise ExtractionError(reason)
     # lxml refuses a str that still carries an XML encoding declaration or a NUL character.
@@ -107,6 +113,25 @@ def to_markup(html: str | bytes, content_type: str | None = None) -> tuple[str, 
     if isinstance(html, bytes) and not declarations and _is_utf8_of(html, encoding, markup):
         return markup, html
     return markup.replace("\x00", ""), None
+
+
+def _mislabelled(text: str) -> bool:
+    """True when over one character in a hundred could not be decoded: not a stray bad byte
+    but a page whose bytes are not in the charset it declares."""
+    return _REPLACEMENT in text and text.count(_REPLACEMENT) * _MISLABELLED_SHARE > len(text)
+
+
+def _detected(data: bytes, encoding: str | None, text: str) -> tuple[str | None, str]:
+    """The bytes read again by Beautiful Soup's ``UnicodeDammit`` when the declared charset
+    made them binary or garbled (UTF-8 bytes under ``<meta charset="euc-kr">``): it tries
+    each declared encoding strictly, then the others, and its reading is taken only when
+    some encoding reads every byte. Only such pages come here; the hot path never imports it."""
+    from bs4 import UnicodeDammit
+
+    dammit = UnicodeDammit(data, is_html=True)
+    if dammit.unicode_markup is None or dammit.contains_replacement_characters:
+        return encoding, text
+    return dammit.original_encoding, dammit.unicode_markup
 
 
 def _is_utf8_of(data: bytes, encoding: str | None, text: str) -> bool:
