@@ -391,3 +391,25 @@ def test_a_card_that_is_one_link_over_title_and_excerpt_gives_both_apart(block: 
     assert [(t.title, t.text) for t in teasers] == [
         (f"Other story {n}", f"What happened next in story {n}, in two lines.")
         for n in (1, 2, 3)]
+
+
+# -- article or not: the headline is not an h1 --------------------------------------------
+
+
+def test_a_heading_naming_the_pages_title_over_article_text_is_an_article() -> None:
+    """No h1, no og:type, no JSON-LD: the story's headline is an ``h2`` that says what the
+    ``<title>`` says (before the site's name), above the story's text. That is an article."""
+    html = page(SITE_HEADER + "<div class='main'><h2>River cleanup sets a record</h2>"
+                f"<div class='story'>{PARAGRAPH_HTML}</div></div>" + SITE_FOOTER)
+    article = extract(html, URL)
+    assert article.is_article, article.missing
+    assert article.body_text == TEXT
+
+
+def test_a_heading_that_is_not_the_pages_title_makes_no_article() -> None:
+    """A section heading above long text, on a page whose title says something else (a
+    static 'About' page), stays a non-article."""
+    html = page(SITE_HEADER + "<div class='main'><h2>Our volunteers</h2>"
+                f"<div class='story'>{PARAGRAPH_HTML}</div></div>" + SITE_FOOTER).replace(
+        "River cleanup sets a record - City News", "About us - City News")
+    assert extract(html, URL).is_article is False

@@ -14,10 +14,10 @@ from urllib.parse import parse_qsl, urlsplit
 
 from lxml.html import HtmlElement
 
-from scraper.extraction.document import ARTICLE_ITEMTYPES, Page
+from scraper.extraction.document import ARTICLE_ITEMTYPES, TITLE_SEPARATORS, Page
 from scraper.extraction.jsonld import node_types
 from scraper.extraction.selectors import within
-from scraper.extraction.text import with_class, word_pattern
+from scraper.extraction.text import normalize_space, with_class, word_pattern
 from scraper.extraction.urls import ARCHIVE_PATH, SEARCH_SEGMENTS
 from scraper.extraction.vocabulary import VOCABULARY
 
@@ -44,6 +44,8 @@ _SEARCH_KEYS = frozenset({"s", "q", "query", "search", "keys"})
 MIN_LISTING_CARDS = 3
 #: An article found by structure alone needs at least this much text.
 MIN_ARTICLE_WORDS = 50
+#: A heading this many words long or more may be a headline; shorter ones are sections.
+_HEADLINE_WORDS = 3
 
 
 class Kind(NamedTuple):
@@ -104,6 +106,8 @@ def article_kind(page: Page, word_count: int, linked_as: str | None = None) -> K
         return Kind(False, f"og:type {og_type!r}")
     if page.headline is not None and word_count >= MIN_ARTICLE_WORDS:
         return Kind(True, "an article element with a headline and a body")
+    if word_count >= MIN_ARTICLE_WORDS and _titled_heading(page):
+        return Kind(True, "a heading saying the page's title, with a body")
     if _NOT_FOUND.search(page.head_title or ""):
         return Kind(False, "error page (title says not found)")
     if linked:
@@ -111,6 +115,24 @@ def article_kind(page: Page, word_count: int, linked_as: str | None = None) -> K
                           "article-length text")
     return Kind(False, "no article signal (no JSON-LD Article, og:type article or headline "
                        "with body text)")
+
+
+def _titled_heading(page: Page) -> bool:
+    """True when an ``h2``/``h3`` outside noise says what the page's ``<title>`` (or
+    ``og:title``) says before the site's name ("Headline - Site"): a headline that is no h1.
+    A section heading never opens the page's title."""
+    titles = [normalize_space(t).casefold() for t in (page.head_title,
+                                                       page.meta_value("og:title")) if t]
+    if not titles:
+        return False
+    for heading in page.root.iter("h2", "h3"):
+        text = normalize_space(heading.text_content()).casefold()
+        if len(text.split()) >= _HEADLINE_WORDS and not page.in_noise(heading) and \
+                any(title == text or (title.startswith(text) and
+                                      TITLE_SEPARATORS.match(title, len(text)))
+                    for title in titles):
+            return True
+    return False
 
 
 def _beside_the_text(page: Page, cards: list[HtmlElement], word_count: int) -> bool:
