@@ -413,3 +413,14 @@ def test_a_heading_that_is_not_the_pages_title_makes_no_article() -> None:
                 f"<div class='story'>{PARAGRAPH_HTML}</div></div>" + SITE_FOOTER).replace(
         "River cleanup sets a record - City News", "About us - City News")
     assert extract(html, URL).is_article is False
+
+
+def test_text_in_a_box_named_the_articles_body_is_an_article_without_a_headline() -> None:
+    """No heading at all, no og:type, no JSON-LD: the text sits in a box whose class says it
+    is an article's body (``article-body``). A category page's ``entry-content`` says no such
+    thing (tests/pages/unseen/reviewer3_hugo_category_one.html stays a listing)."""
+    html = page(SITE_HEADER + f"<section class='article'><div class='article-body'>"
+                f"{PARAGRAPH_HTML}</div></section>" + SITE_FOOTER)
+    article = extract(html, URL)
+    assert article.is_article, article.missing
+    assert article.body_text == TEXT

@@ -17,7 +17,7 @@ from lxml.html import HtmlElement
 from scraper.extraction.document import ARTICLE_ITEMTYPES, TITLE_SEPARATORS, Page
 from scraper.extraction.jsonld import node_types
 from scraper.extraction.selectors import within
-from scraper.extraction.text import normalize_space, with_class, word_pattern
+from scraper.extraction.text import has_class_word, normalize_space, with_class, word_pattern
 from scraper.extraction.urls import ARCHIVE_PATH, SEARCH_SEGMENTS
 from scraper.extraction.vocabulary import VOCABULARY
 
@@ -44,6 +44,7 @@ _SEARCH_KEYS = frozenset({"s", "q", "query", "search", "keys"})
 MIN_LISTING_CARDS = 3
 #: An article found by structure alone needs at least this much text.
 MIN_ARTICLE_WORDS = 50
+_ARTICLE_BODY_CLASS = word_pattern(VOCABULARY.words("article_body_classes"))
 #: A heading this many words long or more may be a headline; shorter ones are sections.
 _HEADLINE_WORDS = 3
 
@@ -108,6 +109,8 @@ def article_kind(page: Page, word_count: int, linked_as: str | None = None) -> K
         return Kind(True, "an article element with a headline and a body")
     if word_count >= MIN_ARTICLE_WORDS and _titled_heading(page):
         return Kind(True, "a heading saying the page's title, with a body")
+    if word_count >= MIN_ARTICLE_WORDS and _says_article_body(page.body.value):
+        return Kind(True, "the text's box says it is an article's body")
     if _NOT_FOUND.search(page.head_title or ""):
         return Kind(False, "error page (title says not found)")
     if linked:
@@ -115,6 +118,12 @@ def article_kind(page: Page, word_count: int, linked_as: str | None = None) -> K
                           "article-length text")
     return Kind(False, "no article signal (no JSON-LD Article, og:type article or headline "
                        "with body text)")
+
+
+def _says_article_body(el: HtmlElement) -> bool:
+    """True for a box marked as an article's body (``itemprop=articleBody``, a class such as
+    ``article-body``): a template for articles, where ``entry-content`` serves every page."""
+    return el.get("itemprop") == "articleBody" or has_class_word(el, _ARTICLE_BODY_CLASS)
 
 
 def _titled_heading(page: Page) -> bool:

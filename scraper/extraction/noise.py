@@ -62,7 +62,7 @@ def is_noise(el: HtmlElement) -> bool:
 
 #: Known classes of the text's box.
 _TEXT_BOX_CLASSES = frozenset({
-    "entry-content", "post-content", "article-content", "article-body", "post-body",
+    *VOCABULARY.words("article_body_classes"), "entry-content", "post-content", "post-body",
     "entry-body", "single-content", "td-post-content", "wp-block-post-content", "post-entry",
     "blog-post-content", "content-inner",
 })

@@ -80,6 +80,8 @@ class Language:
     meta_line_classes: tuple[str, ...] = ()
     #: Classes of an element holding a date (the article's date line, a card's date).
     date_classes: tuple[str, ...] = ()
+    #: Classes of a box that say it holds an article's body (not any page's content).
+    article_body_classes: tuple[str, ...] = ()
     #: Classes marking a date as the update's (``time.updated``).
     updated_classes: tuple[str, ...] = ()
     #: A text block that only labels an ad slot ("ADVERTISEMENT", "Reklama", "Anzeige").
@@ -146,6 +148,7 @@ ENGLISH = Language(
                   "timestamp", "pubdate", "publication", "posted", "submitted", "date-header",
                   "time"),
     updated_classes=("updated", "modified", "date-modified", "last-modified"),
+    article_body_classes=("article-body", "article-content", "articlebody", "story-body"),
     ad_labels=("advertisement", "advertising", "advert", "ad", "ads", "sponsored"),
     widget_words=("close", "caption", r"back\s+to\s+gallery", r"continue\s+reading\s+below",
                   r"report\s+(?:an\s+)?error"),
