@@ -61,6 +61,8 @@ _PLAIN_TEXT_CHARS = 400
 _CORE_CANDIDATES = 5
 #: Climbing from a label's text node to the element holding its value stops after this many.
 _LABEL_LEVELS = 3
+#: A label and its value are a short line; an element longer than this is running text.
+_LABEL_CHARS = 300
 
 
 #: libxml2's word for a page nested past its cap, after which it drops the rest of the page.
@@ -488,7 +490,10 @@ class Page:
             if el is None or self.in_noise(el):
                 continue
             for _ in range(_LABEL_LEVELS):
-                value = parse(text_of(el, self.skip))
+                text = text_of(el, self.skip)
+                if len(text) > _LABEL_CHARS:
+                    break  # a paragraph that mentions the word, not a label: nor its parents
+                value = parse(text)
                 if value is not None:
                     yield value
                     break
