@@ -80,16 +80,16 @@ EXPLANATIONS: dict[str, str] = {
         "gives no such evidence. To close: a headline guessed from the `<title>` matching the "
         "first large text block, tried on the held-out pages before it is kept."),
     "publish date, exact day, without the URL": (
-        "25 of the 195 dated pages are missed. Seven are pages called non-articles (a card "
-        "rail read as a listing, a video page, forum threads with no headline), where "
-        "`published` is never filled though the date finder is right on them; five are a UTC "
-        "stamp whose day differs from the publisher's local day with no local date on the "
-        "page; the rest carry their date only in an HTML comment, a navigation list, or not in "
-        "the markup at all (htmldate reads some of those by scanning the raw text). "
-        "htmldate as a fallback when ours finds nothing was measured: one page more, two of "
-        "the five undated pages given a date, 5 % slower, so it is not used. To close: the "
-        "non-article verdicts first (seven pages, 0.908), then a raw-text scan limited to the "
-        "page's head and first screen."),
+        "23 of the 195 dated pages are missed at this commit. Eight are pages called non-"
+        "articles (a card rail read as a listing, a video page, forum threads with no "
+        "headline), where `published` is never filled though the date finder is right on them; "
+        "five are a UTC stamp whose day differs from the publisher's local day with no local "
+        "date on the page; the rest carry their date only in an HTML comment, a navigation "
+        "list, or not in the markup at all (htmldate reads some of those by scanning the raw "
+        "text). htmldate as a fallback when ours finds nothing was measured: one page more, two"
+        " of the five undated pages given a date, 5 % slower, so it is not used. To close: the "
+        "non-article verdicts first (seven of the eight have the right date in the finder), "
+        "then a raw-text scan limited to the page's head and first screen."),
     "extraction speed-up over trafilatura bare_extraction, ScrapingHub": (
         "news pages are large, and on them every field reads more than on the bundled blog's "
         "posts: profiled over the 181 pages (cProfile), the body (finding the text's box among "
