@@ -21,6 +21,7 @@ from scraper.extraction.selectors import within
 from scraper.extraction.text import (
     BLOCK_TAGS,
     is_hidden,
+    paragraph_scores,
     text_blocks,
     text_of,
     with_class,
@@ -167,10 +168,7 @@ def _densest(page: Page) -> HtmlElement:
     classic readability signal for themes with unknown content classes), widened to
     the nearest ancestor that holds most of the article's paragraph text: page builders
     (Elementor widgets, Medium sections) split one text over several sibling boxes."""
-    scores: dict[HtmlElement, int] = {}
-    for p in page.root.iter("p"):
-        parent = p.getparent()
-        scores[parent] = scores.get(parent, 0) + len(p.text_content())
+    scores = paragraph_scores(page.root)
     densest = _widened(page, scores, page.root)
     return page.root if densest is None else densest
 

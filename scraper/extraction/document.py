@@ -26,6 +26,7 @@ from scraper.extraction.related import RelatedBlock, find_related, related_headi
 from scraper.extraction.selectors import ClassIndex, compiled, within
 from scraper.extraction.text import (
     normalize_space,
+    paragraph_scores,
     text_nodes_containing,
     text_of,
 )
@@ -427,10 +428,7 @@ class Page:
         (comments, navigation, footers): the article's text, on nearly every page. A wrapper
         around it is layout, whatever its name says (``content-with-sidebar-wrp``, a page-wide
         ``<form>``)."""
-        scores: dict[HtmlElement, int] = {}
-        for p in self.doc.iter("p"):
-            parent = p.getparent()
-            scores[parent] = scores.get(parent, 0) + len(p.text_content())
+        scores = paragraph_scores(self.doc)
         ranked = sorted(scores, key=scores.__getitem__, reverse=True)[:_CORE_CANDIDATES]
         return next((el for el in ranked if not in_noise(el, is_firm_noise)), None)
 

@@ -184,6 +184,16 @@ def _walk(el: HtmlElement, skip: Skip, out: list[tuple[str, list[str]]], buf: li
             buf.append(tail)
 
 
+def paragraph_scores(root: HtmlElement) -> dict[HtmlElement, int]:
+    """Each element under ``root`` holding paragraphs, with the characters of its own
+    ``<p>`` children: the readability signal the text core and the body's box both read."""
+    scores: dict[HtmlElement, int] = {}
+    for p in root.iter("p"):
+        parent = p.getparent()
+        scores[parent] = scores.get(parent, 0) + len(p.text_content())
+    return scores
+
+
 def text_of(el: HtmlElement, skip: Skip = is_invisible) -> str:
     """The visible text of one element on one line, blocks separated by a space.
 
