@@ -18,7 +18,7 @@ from sqlite_utils import Database
 COVERAGE_FIELDS = {"published": "date", "read_time_minutes": "read time", "author": "author",
                    "teasers": "teasers"}
 #: Sources in the order they are stacked (the profile's own selectors at the bottom).
-#: Every source extraction records (``scraper.items.Article.field_sources``), each its colour.
+#: Every source extraction records (``archive.records.Article.field_sources``), each its colour.
 SOURCES = ("site", "json-ld", "opengraph", "meta", "time-element", "label", "script", "url",
            "heuristic")
 _COLOURS = ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#17becf", "#bcbd22", "#e377c2",

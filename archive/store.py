@@ -21,10 +21,10 @@ from sqlite_utils import Database
 from archive.errors import ArchiveError, NotAnArchiveError
 from archive.history import AmbiguousPathError, article_history
 from archive.lock import locked_elsewhere
+from archive.records import CONTENT_FIELDS, Article, Fetch
 from archive.schema import migrate, not_an_archive
 from archive.search import search as search_articles
 from archive.stats import archive_stats
-from scraper.items import CONTENT_FIELDS, Article, Fetch
 
 _PRAGMAS = ("journal_mode=WAL", "busy_timeout=5000", "foreign_keys=ON", "synchronous=NORMAL")
 #: HTTP statuses that mean an archived article was removed, not that the fetch failed.

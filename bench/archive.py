@@ -17,9 +17,9 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from archive import Archive
+from archive.records import Article
 from bench import synthetic
 from bench.harness import Row, Sample, at_least, at_most, interleave, timed
-from scraper.items import Article
 
 BATCH = 50
 _PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL")

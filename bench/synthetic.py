@@ -2,7 +2,7 @@
 
 The archive and export figures need tens of thousands of articles; crawling that many pages
 would take the whole time budget, so the rows are made here instead, straight as the
-:class:`~scraper.items.Article` objects extraction would yield. Words follow a Zipf-like
+:class:`~archive.records.Article` objects extraction would yield. Words follow a Zipf-like
 frequency (a few very common, a long tail of rare ones), as in real prose, so full-text search
 meets both huge and tiny posting lists, and bodies run 300–1,500 words.
 """
@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from archive.records import Article, Fetch, Teaser
 from archive.store import article_columns, content_snapshot
-from scraper.items import Article, Fetch, Teaser
 
 SITE = "bench"
 BASE_URL = "https://bench.example/en"

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Literal
 
-from scraper.items import Fetch
+from archive.records import Fetch
 
 #: What the crawl does about an address a page claims: it is being (or will be) fetched, it is
 #: archived and unchanged (the sitemap's lastmod says so: not fetched), or it will not be

@@ -19,9 +19,9 @@ from scrapy.exceptions import CloseSpider
 
 from archive import Archive, ArchiveError
 from archive.lock import ArchiveLock, ArchiveLockedError
+from archive.records import Fetch
 from scraper import __version__
 from scraper.canonicals import CanonicalClaims, OwnFetch
-from scraper.items import Fetch
 
 if TYPE_CHECKING:
     from typing import Self

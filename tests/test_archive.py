@@ -15,9 +15,9 @@ import sqlite_utils
 
 from archive import Archive, ArchiveError, NotAnArchiveError, SearchQueryError
 from archive.metadata import archive_datasette, datasette_metadata
+from archive.records import CONTENT_FIELDS, Article, Fetch, Teaser
 from archive.schema import applied_migrations, migrate, migrations
 from archive.search import fts_query
-from scraper.items import CONTENT_FIELDS, Article, Fetch, Teaser
 
 BLOG = "https://blog.example"
 MIGRATIONS = ["m001_crawl_runs", "m002_articles", "m003_article_versions", "m004_teasers",

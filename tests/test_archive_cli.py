@@ -17,8 +17,8 @@ from click.testing import CliRunner, Result
 
 from archive import Archive
 from archive.cli import history, search, serve, stats
+from archive.records import Article, Fetch
 from exports.cli import export
-from scraper.items import Article, Fetch
 
 BLOG = "https://blog.example"
 

@@ -23,8 +23,8 @@ from markupsafe import escape
 from archive import Archive
 from archive.cli import search
 from archive.metadata import archive_datasette
+from archive.records import Article, Fetch, Teaser
 from scraper.bundled_blog.content import build_posts
-from scraper.items import Article, Fetch, Teaser
 
 BLOG = "https://blog.example"
 PARITY_QUERIES = [

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from archive import Archive, charts
 from archive.cli import history, serve, stats
 from archive.metadata import archive_datasette
-from scraper.items import Article, Fetch, Teaser
+from archive.records import Article, Fetch, Teaser
 
 BLOG = "https://blog.example"
 SITE_SOURCES = {"title": "site", "published": "site", "author": "site", "teasers": "site",

@@ -16,9 +16,9 @@ import pytest
 import sqlite_utils
 
 from archive import Archive
+from archive.records import Article, Fetch
 from archive.schema import migrations
 from exports import ExportError, write_export
-from scraper.items import Article, Fetch
 from tests.conftest import Crawl, RunCli, crawl_blog
 
 #: Columns of the archive that are not exported: the FTS copy of the teasers, and the

@@ -15,11 +15,11 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from archive.records import Article
 from scraper.extraction import extract
 from scraper.extraction.cli import extract as extract_command
 from scraper.extraction.page import extract_with_page
 from scraper.extraction.title import strip_site_name
-from scraper.items import Article
 from scraper.links import followed_links
 from scraper.profiles import SiteProfile
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from archive.records import Article
 from scraper.bundled_blog import BundledBlog
 from scraper.bundled_blog.content import seed_body_lines, seed_teasers
 from scraper.extraction import extract
-from scraper.items import Article
 from scraper.profiles import get_profile
 from tests.bundled_pages import BASE, PAGES, SAVED, render
 

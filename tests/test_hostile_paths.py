@@ -27,9 +27,9 @@ import pytest
 import sqlite_utils
 
 from archive import Archive
+from archive.records import Article, Fetch
 from exports import write_export
 from scraper.bundled_blog import BlogServer
-from scraper.items import Article, Fetch
 from tests.conftest import FAST_CRAWL, Crawl, RunCli, crawl_blog
 
 ROOT = Path(__file__).resolve().parent.parent

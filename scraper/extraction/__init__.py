@@ -1,4 +1,4 @@
-"""Pure extraction: one HTML page in, one :class:`~scraper.items.Article` out.
+"""Pure extraction: one HTML page in, one :class:`~archive.records.Article` out.
 
 No network and no Scrapy: the spider, the CLI and the tests call :func:`extract` with the
 page's HTML (text or bytes) and its URL.

@@ -1,4 +1,4 @@
-"""``extract``: one page in, one :class:`~scraper.items.Article` out. Pure: no network, no
+"""``extract``: one page in, one :class:`~archive.records.Article` out. Pure: no network, no
 Scrapy. The page is parsed once and every field function reads the same tree."""
 
 from __future__ import annotations
@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from archive.records import Article
 from scraper.extraction import (
     author,
     canonical,
@@ -22,7 +23,6 @@ from scraper.extraction.decoding import ExtractionError
 from scraper.extraction.document import Found, Missing, Page
 from scraper.extraction.kind import article_kind
 from scraper.extraction.text import text_of
-from scraper.items import Article
 from scraper.profiles import SiteProfile
 
 _Reader = Callable[[Page, Body], Found[Any] | Missing | None]

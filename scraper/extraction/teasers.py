@@ -1,4 +1,4 @@
-"""The related-posts teasers: one :class:`~scraper.items.Teaser` per linked post, page order.
+"""The related-posts teasers: one :class:`~archive.records.Teaser` per linked post, page order.
 
 A card is the largest element around a link whose links all point to the same post, so a card
 with an image link, a title link and a "read more" link gives one teaser. Slider clones
@@ -12,6 +12,7 @@ import re
 
 from lxml.html import HtmlElement
 
+from archive.records import Teaser
 from scraper.extraction.document import Found, Page
 from scraper.extraction.related import MAX_HEADING_CHARS, RelatedBlock, related_heading
 from scraper.extraction.text import (
@@ -24,7 +25,6 @@ from scraper.extraction.text import (
 )
 from scraper.extraction.urls import NOT_A_POST
 from scraper.extraction.vocabulary import VOCABULARY
-from scraper.items import Teaser
 
 _CLONE = word_pattern(("swiper-slide-duplicate", "slick-cloned", "cloned", "clone",
                        "glide__slide--clone", "splide__slide--clone"))

@@ -7,7 +7,7 @@ goes idle, articles the archive already holds but nothing linked to this time ar
 an article removed from the listings is still found gone.
 
 Every response reaches :meth:`parse` (redirects and HTTP errors included, see settings), which
-turns it into a :class:`~scraper.items.Fetch`; the archive pipeline decides what each one means.
+turns it into a :class:`~archive.records.Fetch`; the archive pipeline decides what each one means.
 Only robots.txt, which Scrapy fetches itself, has its redirects followed for it.
 """
 
@@ -31,11 +31,11 @@ from twisted.python.failure import Failure
 from w3lib.url import safe_url_string
 
 from archive import Archive
+from archive.records import Fetch
 from scraper.bounds import CrawlBounds
 from scraper.extraction.decoding import ExtractionError
 from scraper.extraction.page import extract_with_page
 from scraper.failures import classify_failure
-from scraper.items import Fetch
 from scraper.links import followable, followed_links
 from scraper.profiles import SiteProfile, resolve_profile
 

@@ -1,4 +1,4 @@
-"""The records the spider yields: one article, and one HTTP fetch.
+"""The records a crawl produces: one article, its teasers, and one HTTP fetch.
 
 They are plain dataclasses (Scrapy accepts them as items through itemadapter), so extraction,
 the archive and the exports share one shape without importing Scrapy.
