@@ -75,6 +75,8 @@ EXTENSIONS = {
     "scrapy.extensions.remote_control.RemoteControl": None,
     "scrapy.extensions.telnet.TelnetConsole": None,
     "scraper.progress.ProgressLine": 500,
+    # What earlier runs learnt, read once for the spider and the middlewares.
+    "scraper.archive_state.ArchiveState": 0,
 }
 # The live progress line; the CLI turns it on when stderr is a terminal.
 PROGRESS_ENABLED = False

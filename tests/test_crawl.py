@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 from datasette.app import Datasette
+from scrapy.extension import ExtensionManager
 from scrapy.utils.test import get_crawler
 
 from archive.metadata import datasette_metadata
 from scraper import PROJECT_URL
+from scraper.archive_state import ArchiveState
 from scraper.bundled_blog.content import seed_teasers
 from scraper.spiders.blog import BlogSpider
 from tests.conftest import FAST_CRAWL, Crawl, RunCli, crawl_blog
@@ -181,11 +183,12 @@ def test_max_pages_counts_every_request_and_says_it_was_reached(blog_server,
 
 def test_idle_recheck_refused_by_max_pages_lets_the_crawl_close() -> None:
     # Keeping the spider open for re-checks --max-pages refused costs an idle cycle (5 s).
-    crawler = get_crawler(BlogSpider)
+    crawler = get_crawler(BlogSpider, {"EXTENSIONS": {ArchiveState: 0}})
     spider = BlogSpider.from_crawler(crawler, site="sbiegacza-en",
                                      start_url="http://127.0.0.1:9/en/", max_pages="1")
+    crawler.extensions = ExtensionManager.from_crawler(crawler)
     assert spider.page_request(spider.profile.start_url) is not None
-    spider.known_articles = {"http://127.0.0.1:9/en/one/", "http://127.0.0.1:9/en/two/"}
+    spider.archive_state.known_articles = {"http://127.0.0.1:9/en/one/", "http://127.0.0.1:9/en/two/"}
     spider.on_idle()  # DontCloseSpider would escape here
     assert crawler.stats.get_value("blog_archive/bound/pages") == 2
 

@@ -17,7 +17,6 @@ import re
 import struct
 import zlib
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
@@ -30,8 +29,8 @@ from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 from w3lib.url import safe_url_string
 
-from archive import Archive
 from archive.records import Fetch
+from scraper.archive_state import ArchiveState, parse_datetime
 from scraper.bounds import CrawlBounds
 from scraper.extraction.decoding import ExtractionError
 from scraper.extraction.page import extract_with_page
@@ -73,10 +72,6 @@ class BlogSpider(scrapy.Spider):
         #: spider argument, for Scrapyd, overrides the CRAWL_MAX_PAGES setting.
         self.max_pages = int(max_pages) if max_pages else None
         self.bounds: CrawlBounds
-        #: url -> (etag, last_modified) of every archived article, for conditional requests.
-        self.validators: dict[str, tuple[str | None, str | None]] = {}
-        self.known_articles: set[str] = set()
-        self.confirmed_at: dict[str, datetime] = {}
         self.skipped_by_lastmod: set[str] = set()
         self.requested: set[str] = set()
         self.requested_sitemaps: set[str] = set()
@@ -90,26 +85,14 @@ class BlogSpider(scrapy.Spider):
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         return spider
 
-    async def start(self) -> AsyncIterator[Request]:
-        self.load_archive_state()
-        yield self.page_request(self.profile.start_url)
+    @property
+    def archive_state(self) -> ArchiveState:
+        """What earlier runs learnt (see scraper/archive_state.py): the extension is made
+        after the spider, so it is looked up when first needed, once the crawl has started."""
+        return ArchiveState.of(self.crawler)
 
-    def load_archive_state(self) -> None:
-        """Read what earlier runs learnt, so this one asks only for what may have changed.
-        ``--full`` forgets the validators and the last run, so every page is fetched whole,
-        but still re-checks every archived article, so a removed one is still found gone."""
-        archive = Archive.open(self.settings["ARCHIVE_DB"])
-        try:
-            self.known_articles = archive.article_urls(self.profile.name)
-            if self.full:
-                return
-            self.validators = {**archive.page_validators(self.profile.name),
-                               **archive.validators()}
-            confirmed = archive.confirmed_articles(self.profile.name)
-        finally:
-            archive.close()
-        self.confirmed_at = {url: when for url, text in confirmed.items()
-                             if (when := _parse_datetime(text)) is not None}
+    async def start(self) -> AsyncIterator[Request]:
+        yield self.page_request(self.profile.start_url)
 
     # --- discovery -------------------------------------------------------------------------
 
@@ -125,7 +108,7 @@ class BlogSpider(scrapy.Spider):
             return
         self.rechecked_known = True
         unvisited = sorted(
-            url for url in self.known_articles
+            url for url in self.archive_state.known_articles
             if url not in self.requested and url not in self.skipped_by_lastmod
             and self.profile.in_scope(url)
         )
@@ -224,11 +207,11 @@ class BlogSpider(scrapy.Spider):
         """True for an archived article whose sitemap ``lastmod`` predates the run that last
         fetched or confirmed it (``TRUST_SITEMAP_LASTMOD`` off: never, every article gets a
         conditional request)."""
-        confirmed = self.confirmed_at.get(url)
+        confirmed = self.archive_state.confirmed_at.get(url)
         if confirmed is None or not lastmod or url in self.requested \
                 or not self.settings.getbool("TRUST_SITEMAP_LASTMOD"):
             return False
-        modified = _parse_datetime(lastmod)
+        modified = parse_datetime(lastmod)
         return modified is not None and modified <= confirmed
 
     # --- pages -----------------------------------------------------------------------------
@@ -319,7 +302,7 @@ class BlogSpider(scrapy.Spider):
         kind, message = classify_failure(failure)
         request = failure.request  # type: ignore[attr-defined]
         skipped = kind == "robots_txt" and request.callback != self.parse_sitemap \
-            and request.url not in self.known_articles
+            and request.url not in self.archive_state.known_articles
         yield Fetch(url=request.url, outcome="skipped" if skipped else "error", error=message,
                     error_kind=kind)
 
@@ -369,11 +352,3 @@ def _header(headers: Any, name: str) -> str | None:
     value = headers.get(name)
     return value.decode("latin-1") if value else None
 
-
-def _parse_datetime(value: str) -> datetime | None:
-    """Parse an ISO 8601 date or datetime; naive values are taken as UTC."""
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

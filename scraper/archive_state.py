@@ -1,0 +1,82 @@
+"""The archive's state a crawl reads: loaded once, by one component, for every part of it.
+
+A re-crawl asks only for what may have changed, so three parts of the crawl need what earlier
+runs learnt: the spider (which articles are known, to re-check the ones nothing linked to, and
+when each was last confirmed, to trust a sitemap's ``lastmod``) and the conditional-requests
+middleware (the ``ETag`` and ``Last-Modified`` of every archived page). This extension reads
+them from the archive when the spider opens, in one short read transaction, and the others ask
+it for them through :meth:`ArchiveState.of` instead of opening the archive themselves or
+reading each other's attributes. ``--full`` (the spider's ``full`` argument) forgets the
+validators and the confirmation times, so every page is fetched whole, but keeps the known
+articles, so a removed one is still found gone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from scrapy import signals
+
+from archive import Archive
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+
+Validators = tuple[str | None, str | None]
+
+
+@dataclass
+class ArchiveState:
+    """Validators, known articles and confirmation times of one site, as the archive holds
+    them when the crawl starts (empty until the spider opens, and for a new archive)."""
+
+    db_path: str
+    #: url -> (etag, last_modified) of every archived article and listing page.
+    validators: dict[str, Validators] = field(default_factory=dict)
+    known_articles: set[str] = field(default_factory=set)
+    #: url -> when the archive last fetched or confirmed the article unchanged.
+    confirmed_at: dict[str, datetime] = field(default_factory=dict)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        state = cls(db_path=crawler.settings["ARCHIVE_DB"])
+        crawler.signals.connect(state.spider_opened, signal=signals.spider_opened)
+        return state
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> ArchiveState:
+        """The crawl's instance; a crawl configured without it is a bug, said as such."""
+        state = crawler.get_extension(cls)
+        if state is None:
+            raise RuntimeError(f"{cls.__module__}.{cls.__name__} is not in EXTENSIONS")
+        return state
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.load(site=spider.profile.name, full=bool(getattr(spider, "full", False)))
+
+    def load(self, *, site: str, full: bool) -> None:
+        archive = Archive.open(self.db_path)
+        try:
+            self.known_articles = archive.article_urls(site)
+            if full:
+                return
+            self.validators = {**archive.page_validators(site), **archive.validators()}
+            confirmed = archive.confirmed_articles(site)
+        finally:
+            archive.close()
+        self.confirmed_at = {url: when for url, text in confirmed.items()
+                             if (when := parse_datetime(text)) is not None}
+
+
+def parse_datetime(value: str) -> datetime | None:
+    """Parse an ISO 8601 date or datetime; naive values are taken as UTC."""
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
