@@ -17,12 +17,9 @@ from typing import Any
 
 import click
 
+from archive.errors import CommandFailed, ExitCode
 from archive.search import SearchQueryError
 from archive.store import Archive, ArchiveError, NotAnArchiveError
-
-#: The exit codes of the ``blog-archive`` command line (see scraper/cli.py's ExitCode).
-EXIT_USAGE = 2
-EXIT_CANNOT_START = 4
 
 #: More hits than any archive holds, and small enough for SQLite's 64-bit LIMIT.
 MAX_LIMIT = 1_000_000
@@ -34,30 +31,22 @@ _db_option = click.option(
 _json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead.")
 
 
-class ArchiveCommandError(click.ClickException):
-    """A one-line failure with the command line's exit code for it."""
-
-    def __init__(self, message: str, exit_code: int):
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
 @contextmanager
 def existing_archive(db: Path) -> Iterator[Archive]:
     """Open ``db`` if it is an archive: opening creates and migrates a database, which a
     read must never do to a missing file or to another application's database."""
     if not db.exists():
-        raise ArchiveCommandError(f"no archive at {db}", EXIT_USAGE)
+        raise CommandFailed(f"no archive at {db}", ExitCode.USAGE)
     try:
         archive = Archive.open(db, empty_ok=False)
     except NotAnArchiveError as error:
-        raise ArchiveCommandError(str(error), EXIT_USAGE) from None
+        raise CommandFailed(str(error), ExitCode.USAGE) from None
     except ArchiveError as error:
-        raise ArchiveCommandError(str(error), EXIT_CANNOT_START) from None
+        raise CommandFailed(str(error), ExitCode.CANNOT_START) from None
     try:
         yield archive
     except sqlite3.DatabaseError as error:  # a damaged file: "database disk image is malformed"
-        raise ArchiveCommandError(f"cannot read {db}: {error}", EXIT_CANNOT_START) from None
+        raise CommandFailed(f"cannot read {db}: {error}", ExitCode.CANNOT_START) from None
     finally:
         archive.close()
 
@@ -90,13 +79,13 @@ def search(query: str, db: Path, limit: int, site: str | None, order: str,
     """
     with existing_archive(db) as archive:
         if site is not None and site not in (known := archive.sites()):
-            raise ArchiveCommandError(
+            raise CommandFailed(
                 f"no site {site!r} in {db} (it holds {', '.join(known) or 'none yet'})",
-                EXIT_USAGE)
+                ExitCode.USAGE)
         try:
             hits = archive.search(query, limit=limit, site=site, order=order)
         except SearchQueryError as error:
-            raise ArchiveCommandError(str(error), EXIT_USAGE) from None
+            raise CommandFailed(str(error), ExitCode.USAGE) from None
     if as_json:
         echo_json(hits)
         return
@@ -120,7 +109,7 @@ def history(url: str, db: Path, as_json: bool) -> None:
         try:
             versions = archive.history(url)
         except ArchiveError as error:
-            raise ArchiveCommandError(str(error), EXIT_USAGE) from None
+            raise CommandFailed(str(error), ExitCode.USAGE) from None
     if as_json:
         echo_json(versions)
         return
@@ -145,7 +134,7 @@ def stats(db: Path, as_json: bool, plot: Path | None) -> None:
             try:
                 write_png(archive.db, plot)
             except PlotUnavailableError as error:
-                raise ArchiveCommandError(str(error), EXIT_USAGE) from None
+                raise CommandFailed(str(error), ExitCode.USAGE) from None
     if as_json:
         echo_json(numbers)
         return
@@ -204,14 +193,14 @@ def serve(db: Path, port: int, host: str, settings: tuple[tuple[str, str], ...],
             settings=datasette_settings(settings), plugins_dir=plugins_dir,
             template_dir=template_dir)
     except ValueError as error:
-        raise ArchiveCommandError(str(error), EXIT_USAGE) from None
+        raise CommandFailed(str(error), ExitCode.USAGE) from None
     address = f"[{host}]" if ":" in host else host
     try:
         listener = socket.create_server(
             (host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
     except OSError as error:
-        raise ArchiveCommandError(f"cannot listen on {address}:{port}: {error.strerror or error}",
-                                  EXIT_CANNOT_START) from None
+        raise CommandFailed(f"cannot listen on {address}:{port}: {error.strerror or error}",
+                                  ExitCode.CANNOT_START) from None
     url = f"http://{address}:{listener.getsockname()[1]}/"
     click.echo(f"Serving {db} at {url} (Ctrl-C to stop)")
     import uvicorn  # Datasette and uvicorn load only to serve: the other commands start fast

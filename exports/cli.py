@@ -10,14 +10,9 @@ from types import FrameType
 
 import click
 
+from archive.errors import CommandFailed, ExitCode
 from exports.tables import TABLES, ExportError, UnreadableArchiveError
 from exports.writer import FORMATS, write_export
-
-
-class CannotReadArchive(click.ClickException):
-    """Exit 4, the code every command gives an archive it cannot read."""
-
-    exit_code = 4
 
 
 @click.command()
@@ -48,9 +43,9 @@ def export(export_format: str, table: str, since: str | None, site: str | None, 
         rows = write_export(db, out, export_format, table=table, since=since, site=site,
                             compress=compress, escape_formulas=escape_formulas)
     except UnreadableArchiveError as error:
-        raise CannotReadArchive(str(error)) from None
+        raise CommandFailed(str(error), ExitCode.CANNOT_START) from None
     except ExportError as error:
-        raise click.UsageError(str(error)) from None
+        raise CommandFailed(str(error), ExitCode.USAGE) from None
     except BrokenPipeError:
         # As a shell pipeline expects of a writer whose reader is gone: no message, the
         # status of a SIGPIPE death, and stdout pointed away so exiting cannot fail again.

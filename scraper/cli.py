@@ -18,34 +18,17 @@ import os
 import sys
 from collections import Counter
 from datetime import UTC, datetime
-from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import click
 
+from archive.errors import CommandFailed, ExitCode
 from scraper.profiles import UnknownProfileError, resolve_profile
 
 if TYPE_CHECKING:  # Scrapy loads only for the commands that crawl: the rest start fast
     from scraper.crawl import CrawlOptions, CrawlResult
-
-
-class ExitCode(IntEnum):
-    OK = 0
-    PAGE_ERRORS = 1
-    USAGE = 2
-    LOCKED = 3
-    CANNOT_START = 4
-    INTERNAL = 70
-
-
-class CommandFailed(click.ClickException):
-    """A failure with its own exit code and a one-line message."""
-
-    def __init__(self, message: str, exit_code: ExitCode):
-        super().__init__(message)
-        self.exit_code = exit_code
 
 
 #: Commands defined beside the code they drive, imported only when run (or listed by

@@ -17,10 +17,10 @@ import pytest
 import sqlite_utils
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from scraper.bundled_blog.faults import CASES, SITE_CASES
 from scraper.bundled_blog.server import BlogServer
 from tests import reliability
 from tests.browser import chromium
+from tests.faults import CASES, SITE_CASES
 
 #: Pacing for crawls of the loopback blog: AutoThrottle stays on, but starts without the
 #: one-second courtesy delay meant for real sites.

@@ -21,8 +21,8 @@ from http.server import BaseHTTPRequestHandler
 import brotli
 from backports import zstd
 
-from scraper.bundled_blog.faults import _abort, _send
 from scraper.bundled_blog.server import BlogServer, Fault
+from tests import faults
 
 #: A bomb's size once decompressed: just over the crawl's default DOWNLOAD_MAXSIZE (10 MiB),
 #: from a body of a few KB.
@@ -52,13 +52,13 @@ def bomb(encoding: str, size: int = BOMB_BYTES) -> bytes:
 def encoded(body: bytes, encoding: str, content_type: str = "text/html; charset=UTF-8") -> Fault:
     """``body`` sent as it is, labelled ``Content-Encoding: encoding``."""
     def answer(handler: BaseHTTPRequestHandler) -> None:
-        _send(handler, 200, body, {"Content-Encoding": encoding}, content_type)
+        faults.send(handler, 200, body, {"Content-Encoding": encoding}, content_type)
     return answer
 
 
 def send(handler: BaseHTTPRequestHandler, status: int, body: bytes,
          content_type: str = "text/html; charset=UTF-8", **headers: str) -> None:
-    _send(handler, status, body, headers, content_type)
+    faults.send(handler, status, body, headers, content_type)
 
 
 def replaced(*pairs: str, page: str | None = None) -> Fault:
@@ -95,7 +95,7 @@ def reset(handler: BaseHTTPRequestHandler) -> None:
     """A status line and half the headers, then a TCP reset."""
     handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/pl")
     handler.wfile.flush()
-    _abort(handler)
+    faults.abort(handler)
 
 
 def endless(declared: int | None) -> Fault:

@@ -1,6 +1,6 @@
 """A crawl through a blog that fails in every way a real one does, on some pages at a time.
 
-One crawl of the bundled blog with every fault of ``scraper.bundled_blog.faults`` installed,
+One crawl of the bundled blog with every fault of ``tests.faults`` installed,
 shared by the module; a second server stands for another host and must never be asked for
 anything. Each test records what it saw for ``docs/reliability.md``.
 """
@@ -16,15 +16,15 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 
 from scraper.bundled_blog import BlogServer
-from scraper.bundled_blog.faults import (
+from scraper.bundled_blog.server import Fault
+from tests.conftest import Crawl, crawl_blog
+from tests.faults import (
     CASES,
     DISALLOWED_PREFIX,
     SITE_CASES,
     FaultCase,
     install_faults,
 )
-from scraper.bundled_blog.server import Fault
-from tests.conftest import Crawl, crawl_blog
 from tests.reliability import record
 
 pytestmark = pytest.mark.xdist_group("reliability")

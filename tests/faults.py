@@ -112,7 +112,7 @@ def _fault_post(case: FaultCase, number: int) -> Post:
 
 # --- handlers ----------------------------------------------------------------------------------
 
-def _send(handler: BaseHTTPRequestHandler, status: int, body: bytes,
+def send(handler: BaseHTTPRequestHandler, status: int, body: bytes,
           headers: dict[str, str] | None = None, content_type: str = "text/html") -> None:
     handler.send_response(status)
     for name, value in {"Content-Type": content_type, **(headers or {})}.items():
@@ -129,7 +129,7 @@ def _page(handler: BaseHTTPRequestHandler) -> bytes:
 
 def _status(status: int, headers: dict[str, str] | None = None) -> Fault:
     def answer(handler: BaseHTTPRequestHandler) -> None:
-        _send(handler, status, b"<html><body><h1>Error</h1></body></html>", headers)
+        send(handler, status, b"<html><body><h1>Error</h1></body></html>", headers)
     return answer
 
 
@@ -137,13 +137,13 @@ def _redirect(location: str) -> Fault:
     def answer(handler: BaseHTTPRequestHandler) -> None:
         base = handler.blog_server.base_url  # type: ignore[attr-defined]
         target = location if location.startswith("http") else f"{base}{location}"
-        _send(handler, 301, b"", {"Location": target})
+        send(handler, 301, b"", {"Location": target})
     return answer
 
 
 def _static(body: bytes, content_type: str) -> Fault:
     def answer(handler: BaseHTTPRequestHandler) -> None:
-        _send(handler, 200, body, content_type=content_type)
+        send(handler, 200, body, content_type=content_type)
     return answer
 
 
@@ -160,10 +160,10 @@ def _reset_mid_body(handler: BaseHTTPRequestHandler) -> None:
     handler.end_headers()
     handler.wfile.write(body[:len(body) // 3])
     handler.wfile.flush()
-    _abort(handler)
+    abort(handler)
 
 
-def _abort(handler: BaseHTTPRequestHandler) -> None:
+def abort(handler: BaseHTTPRequestHandler) -> None:
     """Close with a TCP reset (SO_LINGER 0), not an orderly FIN."""
     connection: socket.socket = handler.connection  # type: ignore[attr-defined]
     connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -187,25 +187,25 @@ def _oversized(handler: BaseHTTPRequestHandler) -> None:
 
 
 def _binary(handler: BaseHTTPRequestHandler) -> None:
-    _send(handler, 200, random.Random(7).randbytes(30_000), content_type="text/html")
+    send(handler, 200, random.Random(7).randbytes(30_000), content_type="text/html")
 
 
 def _wrong_charset(handler: BaseHTTPRequestHandler) -> None:
     body = _page(handler).replace(b'<meta charset="UTF-8">', b'<meta charset="ISO-8859-1">')
-    _send(handler, 200, body, content_type="text/html; charset=ISO-8859-1")
+    send(handler, 200, body, content_type="text/html; charset=ISO-8859-1")
 
 
 def _latin2(handler: BaseHTTPRequestHandler) -> None:
     html = _page(handler).decode("utf-8").replace('<meta charset="UTF-8">', "")
     html = html.replace("’", "'").replace("–", "-").replace("—", "-").replace("…", "...")
     html = html.replace("»", ">").replace("©", "(c)").replace("“", '"').replace("”", '"')
-    _send(handler, 200, html.encode("iso-8859-2", errors="replace"), content_type="text/html")
+    send(handler, 200, html.encode("iso-8859-2", errors="replace"), content_type="text/html")
 
 
 def _truncated(handler: BaseHTTPRequestHandler) -> None:
     body = _page(handler)
     cut = body.index(b"</p>", body.index(b'class="entry-content"')) + 4
-    _send(handler, 200, body[:cut] + b"\n<p>The end of this sentence never", content_type=(
+    send(handler, 200, body[:cut] + b"\n<p>The end of this sentence never", content_type=(
         "text/html; charset=UTF-8"))
 
 
@@ -214,9 +214,9 @@ def _fails_once() -> Fault:
 
     def answer(handler: BaseHTTPRequestHandler) -> None:
         if next(attempts) == 0:
-            _send(handler, 503, b"<h1>Busy</h1>", {"Retry-After": "0"})
+            send(handler, 503, b"<h1>Busy</h1>", {"Retry-After": "0"})
         else:
-            _send(handler, 200, _page(handler), content_type="text/html; charset=UTF-8")
+            send(handler, 200, _page(handler), content_type="text/html; charset=UTF-8")
     return answer
 
 
@@ -225,7 +225,7 @@ def _robots(handler: BaseHTTPRequestHandler) -> None:
     text = _page(handler).decode().replace(
         "Disallow: /wp-admin/\n", f"Disallow: /wp-admin/\nDisallow: {DISALLOWED_PREFIX}\n")
     text += f"Sitemap: {base}/bomb-sitemap.xml\nSitemap: {base}/elsewhere-sitemap.xml\n"
-    _send(handler, 200, text.encode(), content_type="text/plain")
+    send(handler, 200, text.encode(), content_type="text/plain")
 
 
 _ENTITY_BOMB = b"""<?xml version="1.0"?>
