@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 BENCH_INSTALLED := $(VENV)/.bench-installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test lint bench clean browser
+.PHONY: demo test lint bench clean browser redis
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
@@ -25,7 +25,7 @@ demo: $(INSTALLED)
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 
-test: lint browser $(BENCH_INSTALLED)
+test: lint browser redis $(BENCH_INSTALLED)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 # The Datasette tests drive Debian's headless Chromium: installed through apt when run as
@@ -36,6 +36,17 @@ browser:
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 		else \
 			echo "make test needs /usr/bin/chromium and /usr/bin/chromedriver: run 'apt-get install chromium chromium-driver' as root"; exit 1; \
+		fi; \
+	fi
+
+# The shared-frontier tests run a real Redis server (Debian's redis-server, started by the
+# tests on a free loopback port): installed through apt when run as root, else one line.
+redis:
+	@if ! command -v redis-server >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+		else \
+			echo "make test needs redis-server: run 'apt-get install redis-server' as root"; exit 1; \
 		fi; \
 	fi
 

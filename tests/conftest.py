@@ -21,6 +21,7 @@ from scraper.bundled_blog.server import BlogServer
 from tests import reliability
 from tests.browser import chromium
 from tests.faults import CASES, SITE_CASES
+from tests.redis_server import RedisServer, redis_server
 
 #: Pacing for crawls of the loopback blog: AutoThrottle stays on, but starts without the
 #: one-second courtesy delay meant for real sites.
@@ -55,6 +56,20 @@ def blog_server() -> Iterator[BlogServer]:
     changes the blog starts its own server with ``fresh_blog_server``."""
     with BlogServer() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def redis_process() -> Iterator[RedisServer]:
+    """One real Redis server per test process (pytest-xdist worker), shared by its tests."""
+    with redis_server() as server:
+        yield server
+
+
+@pytest.fixture
+def redis(redis_process: RedisServer) -> RedisServer:
+    """The session's Redis server, emptied for this test."""
+    redis_process.flush()
+    return redis_process
 
 
 @pytest.fixture
