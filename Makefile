@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 BENCH_INSTALLED := $(VENV)/.bench-installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test lint bench clean browser redis
+.PHONY: demo test lint bench clean browser redis screenshots
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
@@ -27,6 +27,11 @@ lint: $(INSTALLED)
 
 test: lint browser redis $(BENCH_INSTALLED)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
+
+# The README's screenshots, taken by the browser tests (a plain test run keeps them in a
+# scratch folder and leaves the checkout untouched).
+screenshots: browser $(INSTALLED)
+	BLOG_ARCHIVE_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/test_datasette_browser.py
 
 # The Datasette tests drive Debian's headless Chromium: installed through apt when run as
 # root, else one line says what to install (the tests never skip).
