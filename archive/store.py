@@ -65,6 +65,16 @@ select a.url, (
 from articles a
 where a.site = ? and a.status != 'redirected'
 """
+#: Per URL, its newest response record in the WARC files (a revisit holds no payload of its
+#: own): one walk of the partial index that holds exactly those fetches.
+_CAPTURES_SQL = """
+select f.url, f.warc_record_id, f.warc_date, f.payload_digest
+from fetches f join (
+    select max(id) as id from fetches indexed by fetches_warc_responses
+    where warc_path is not null and warc_refers_to is null
+    group by url
+) newest on newest.id = f.id
+"""
 #: A failure the next run may not meet again: a 5xx, a 429, a timeout or a lost connection.
 _TRANSIENT_ERRORS_SQL = """
 select 1 from fetches
@@ -207,6 +217,12 @@ class Archive:
             "and article_id is null and outcome in ('not_article', 'not_modified') "
             "and (etag is not null or last_modified is not null)", [last["id"]]).fetchall()}
 
+    def latest_captures(self) -> dict[str, tuple[str, str, str]]:
+        """url -> (WARC-Record-ID, WARC-Date, payload digest) of its newest ``response``
+        record: what the next capture of that URL confirms with a revisit record."""
+        return {url: (record_id, date, digest) for url, record_id, date, digest
+                in self.db.execute(_CAPTURES_SQL).fetchall()}
+
     def article_urls(self, site: str) -> set[str]:
         """URLs of the site's live and gone articles: those a crawl should re-check.
         Redirected ones are left out, as their content lives at the redirect's target."""
@@ -267,7 +283,7 @@ class _BatchWriter:
             "error": fetch.error, "etag": fetch.etag, "last_modified": fetch.last_modified,
             "elapsed_ms": fetch.elapsed_ms, "bytes": fetch.bytes,
             "redirect_to": fetch.redirect_to, "fetched_at": self.now, "article_id": article_id,
-            **_extraction_columns(fetch),
+            **_extraction_columns(fetch), **_capture_columns(fetch),
         })
         return outcome
 
@@ -488,6 +504,17 @@ def _extraction_columns(fetch: Fetch) -> dict[str, str]:
     if fetch.field_sources is None:
         return {}
     return {"field_sources": _json(fetch.field_sources), "missing": _json(fetch.missing or {})}
+
+
+def _capture_columns(fetch: Fetch) -> dict[str, Any]:
+    """Where the fetch's answer lies in the run's WARC file; nothing (NULL) without one."""
+    capture = fetch.capture
+    if capture is None:
+        return {}
+    return {"warc_path": capture.path, "warc_offset": capture.offset,
+            "warc_length": capture.length, "warc_record_id": capture.record_id,
+            "warc_date": capture.date, "payload_digest": capture.payload_digest,
+            "warc_refers_to": capture.refers_to}
 
 
 def _now() -> str:
