@@ -1,19 +1,16 @@
-"""The stored responses behind the archive: one WARC record read back per ``fetches`` row.
+"""The stored response behind each archived article, as re-extraction reads it.
 
-A crawl writes every HTTP exchange to a WARC file beside the archive and points its
-``fetches`` row at the record (``warc_path``, relative to the archive's folder, so the pair
-can be moved together; ``warc_offset`` and ``warc_length`` of the record's gzip member). Reading
-one record is a seek and one member: no index to build, no file to walk.
-
-An unchanged page is stored once. A later fetch of it is a ``revisit`` record (a ``304``:
-server-not-modified; an unchanged ``200``: identical-payload-digest) that names the response
-it confirms (``WARC-Refers-To``, ``-Target-URI``, ``-Date``); :func:`stored_response` follows
-it to that response, so whoever re-reads a page always gets the bytes the server sent.
+A crawl writes every answer to a WARC file beside the archive and points its ``fetches`` row
+at the record (see ``archive.records.Capture``); :mod:`archive.warc` reads one record back.
+This module finds, per article, the newest fetch that holds or confirms its content, follows
+a revisit (a ``304``: server-not-modified; an unchanged ``200``: identical-payload-digest) to
+the response it names (``warc_refers_to``), and turns every way the bytes can fail to be
+there — a pruned file, a cut file, a wrong offset, an encoding that cannot be undone — into
+one :class:`CaptureError` line, so one lost file never stops a re-extraction.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import zlib
 from dataclasses import dataclass
@@ -21,14 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
-from warcio.archiveiterator import ArchiveIterator
-from warcio.recordloader import ArchiveLoadFailed, ArcWarcRecord
+from warcio.recordloader import ArchiveLoadFailed
 
 from archive.errors import ArchiveError
+from archive.records import Capture
+from archive.warc import StoredResponse, read_response
 
-#: The fetch outcomes whose response holds the article's content (fetched whole, or
-#: confirmed unchanged by a 304 whose revisit record leads to it).
+#: The fetch outcomes whose answer holds the article's content (fetched whole, or confirmed
+#: unchanged by a 304 whose revisit record leads to it).
 CONTENT_OUTCOMES = ("new", "changed", "unchanged", "not_modified")
+#: What warcio and zlib raise on bytes that are not one whole record.
+_UNREADABLE = (ArchiveError, ArchiveLoadFailed, EOFError, ValueError, zlib.error, OSError)
 
 
 class CaptureError(ArchiveError):
@@ -36,114 +36,44 @@ class CaptureError(ArchiveError):
 
 
 @dataclass(frozen=True)
-class Location:
-    """Where a record lies: its file (relative to the archive's folder), offset, length."""
+class Stored:
+    """A stored response, its body decoded as the spider parsed it, and its record."""
 
-    path: str
-    offset: int
-    length: int
-
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> Location | None:
-        """The location a ``fetches`` row points at, or None when nothing was stored."""
-        if row.get("warc_path") is None or row.get("warc_offset") is None:
-            return None
-        return cls(row["warc_path"], row["warc_offset"], row["warc_length"])
-
-
-@dataclass(frozen=True)
-class Capture:
-    """A stored HTTP response: what the server sent, its body decoded (``Content-Encoding``
-    undone), and where its record lies."""
-
-    url: str
-    status: int
-    headers: tuple[tuple[str, str], ...]
+    response: StoredResponse
     body: bytes
-    record_id: str
-    date: str
-    location: Location
-
-    def header(self, name: str) -> str | None:
-        wanted = name.lower()
-        return next((value for key, value in self.headers if key.lower() == wanted), None)
+    capture: Capture
 
 
-@dataclass(frozen=True)
-class _Revisit:
-    """A revisit record: the response it confirms, by record id, URL and date."""
-
-    refers_to: str | None
-    target_uri: str
-    date: str | None
-
-
-def read_record(archive_path: Path, location: Location) -> Capture | _Revisit:
-    """The response or revisit record at ``location``; ``CaptureError`` in one line when the
-    file is missing or the bytes there are not one whole WARC record of either kind."""
-    path = archive_path.parent / location.path
+def stored_response(db: Database, archive_path: Path, fetch: dict[str, Any]) -> Stored:
+    """The response the ``fetches`` row ``fetch`` stored, a revisit followed to the response
+    record it confirms; ``CaptureError`` in one line when it cannot be read."""
+    if fetch.get("warc_path") is None:
+        raise CaptureError(f"no stored response for {fetch['url']} (fetch {fetch['id']})")
+    row = fetch
+    if fetch.get("warc_refers_to") is not None:
+        row = next(db.query("select * from fetches where warc_record_id = ? "
+                            "and warc_refers_to is null limit 1", [fetch["warc_refers_to"]]),
+                   None)
+        if row is None:
+            raise CaptureError(f"the revisit of {fetch['url']} in {fetch['warc_path']} refers "
+                               "to a response the archive no longer holds")
+    path = archive_path.resolve().parent / row["warc_path"]
     try:
-        with open(path, "rb") as stream:
-            stream.seek(location.offset)
-            member = stream.read(location.length)
+        size = path.stat().st_size
     except OSError as error:
         raise CaptureError(f"cannot read {path}: {error.strerror or error}") from None
-    if len(member) < location.length:
-        raise CaptureError(f"{path} is cut short: no whole record at offset {location.offset}")
+    if size < row["warc_offset"] + row["warc_length"]:
+        raise CaptureError(f"{path} is cut short: no whole record at offset {row['warc_offset']}")
     try:
-        record = next(iter(ArchiveIterator(io.BytesIO(member))), None)
-        if record is None:
-            raise CaptureError(f"{path} holds no record at offset {location.offset}")
-        return _parsed(record, location)
-    except (ArchiveLoadFailed, OSError, EOFError, ValueError, zlib.error) as error:
-        raise CaptureError(
-            f"{path} holds no readable record at offset {location.offset}: {error}") from None
-
-
-def _parsed(record: ArcWarcRecord, location: Location) -> Capture | _Revisit:
-    headers = record.rec_headers
-    if record.rec_type == "revisit":
-        return _Revisit(headers.get_header("WARC-Refers-To"),
-                        headers.get_header("WARC-Refers-To-Target-URI")
-                        or headers.get_header("WARC-Target-URI"),
-                        headers.get_header("WARC-Refers-To-Date"))
-    if record.rec_type != "response" or record.http_headers is None:
-        raise ValueError(f"a {record.rec_type} record, not a response")
-    return Capture(
-        url=headers.get_header("WARC-Target-URI"),
-        status=int(record.http_headers.get_statuscode()),
-        headers=tuple(record.http_headers.headers),
-        body=record.content_stream().read(),
-        record_id=headers.get_header("WARC-Record-ID"),
-        date=headers.get_header("WARC-Date"),
-        location=location,
-    )
-
-
-def stored_response(db: Database, archive_path: Path, fetch: dict[str, Any]) -> Capture:
-    """The response ``fetch`` (a ``fetches`` row) stored, a revisit followed to the response
-    it confirms: the newest earlier fetch of the same URL whose record is that response (by
-    ``WARC-Refers-To``, else ``WARC-Refers-To-Date``, else the newest response stored)."""
-    location = Location.of(fetch)
-    if location is None:
-        raise CaptureError(f"no stored response for {fetch['url']} (fetch {fetch['id']})")
-    record = read_record(archive_path, location)
-    if isinstance(record, Capture):
-        return record
-    for row in db.query(
-            "select * from fetches where url = ? and id < ? and warc_path is not null "
-            "order by id desc", [record.target_uri, fetch["id"]]):
-        earlier = read_record(archive_path, Location.of(row))  # type: ignore[arg-type]
-        if isinstance(earlier, Capture) and _confirms(record, earlier):
-            return earlier
-    raise CaptureError(f"the revisit of {record.target_uri} in {location.path} refers to a "
-                       "response the archive no longer holds")
-
-
-def _confirms(revisit: _Revisit, response: Capture) -> bool:
-    if revisit.refers_to:
-        return revisit.refers_to == response.record_id
-    return revisit.date is None or revisit.date == response.date
+        response = read_response(archive_path, row["warc_path"], row["warc_offset"])
+        body = response.decoded_body()
+    except _UNREADABLE as error:
+        raise CaptureError(f"{path} holds no readable response at offset "
+                           f"{row['warc_offset']}: {' '.join(str(error).split())}") from None
+    return Stored(response, body, Capture(
+        path=row["warc_path"], offset=row["warc_offset"], length=row["warc_length"],
+        record_id=row["warc_record_id"], date=row["warc_date"],
+        payload_digest=row["payload_digest"]))
 
 
 def _latest_capture(column: str) -> str:
@@ -186,7 +116,7 @@ def captured_article_ids(db: Database, *, url: str | None = None, site: str | No
 
 def captured_articles(db: Database, ids: list[int]) -> list[CapturedArticle]:
     """The articles ``ids``, in that order, each with its current content and newest capture
-    (three queries for the lot, not three per article)."""
+    (four queries for the lot, not four per article)."""
     wanted = json.dumps(ids)
     articles = {row["id"]: row for row in db.query(
         f"select a.*, {_latest_capture('id')} as capture_id from articles a "

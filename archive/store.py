@@ -36,7 +36,10 @@ RUN_COUNTS = {
     "errors": "error", "not_article": "not_article",
 }
 #: Stored values that mean "the page had nothing for this field".
-_EMPTY = (None, "", "[]")
+EMPTY = (None, "", "[]")
+#: The trigger of a run that re-read stored responses (``blog-archive reextract``): it
+#: fetched nothing, so it confirms no article and is no baseline for the next crawl.
+REEXTRACT_TRIGGER = "reextract"
 
 #: One index seek per article: the planner would otherwise walk the article's every fetch
 #: through the plain article_id index when a site sends no validators at all.
@@ -59,6 +62,7 @@ _CONFIRMED_SQL = """
 select a.url, (
     select r.started_at from fetches f join crawl_runs r on r.id = f.crawl_run_id
     where f.article_id = a.id and f.outcome in ('new', 'changed', 'unchanged', 'not_modified')
+        and r."trigger" is not ?
     order by f.id desc
     limit 1
 )
@@ -169,9 +173,9 @@ class Archive:
         next run trusts."""
         return next(self.db.query(
             "select * from crawl_runs where site = ? and status = 'finished' "
-            "and pages_fetched > 0 "
+            "and pages_fetched > 0 and \"trigger\" is not ? "
             "and json_extract(stats, '$.\"blog_archive/over_max_pages\"') is null "
-            "order by id desc limit 1", [site],
+            "order by id desc limit 1", [site, REEXTRACT_TRIGGER],
         ), None)
 
     def confirmed_articles(self, site: str) -> dict[str, str]:
@@ -179,19 +183,21 @@ class Archive:
         start of that run). A sitemap ``lastmod`` older than this is already archived; one
         article failing in a run must not make the next run skip its edit."""
         return {url: started_at for url, started_at in self.db.execute(
-            _CONFIRMED_SQL, [site]).fetchall() if started_at}
+            _CONFIRMED_SQL, [REEXTRACT_TRIGGER, site]).fetchall() if started_at}
 
     # --- writing fetches -----------------------------------------------------------------
 
-    def record_fetches(self, run_id: int, fetches: list[Fetch]) -> list[str]:
+    def record_fetches(self, run_id: int, fetches: list[Fetch], *,
+                       reread: bool = False) -> list[str]:
         """Write a batch of fetches in one transaction and return each one's final outcome
         (an article fetched as ``new`` may turn out ``changed`` or ``unchanged``; a 404 of an
-        archived article is ``gone``)."""
+        archived article is ``gone``). ``reread``: the pages were read again from the
+        archive's stored responses, not fetched (see :class:`_BatchWriter`)."""
         site = self.db.execute("select site from crawl_runs where id = ?", [run_id]).fetchone()
         if site is None:
             raise ArchiveError(f"no crawl run {run_id} in {self.path}")
         with self.db.atomic():
-            writer = _BatchWriter(self.db, run_id, site[0], _now(), fetches)
+            writer = _BatchWriter(self.db, run_id, site[0], _now(), fetches, reread)
             outcomes = [writer.record(fetch) for fetch in fetches]
             writer.flush()
         return outcomes
@@ -262,10 +268,16 @@ class _BatchWriter:
     arrive, so queued rows can point at each other. Anything written at once (an update of an
     archived article, a lifecycle change) first flushes the queue, so the statements reach
     SQLite in the order of the fetches, as if each were written on its own.
+
+    A batch ``reread`` from stored responses changes content only: pages read again say
+    nothing of whether an article is still there, so its status, redirect and teasers' last
+    sighting stay as the last crawl left them (a gone article stays gone).
     """
 
-    def __init__(self, db: Database, run_id: int, site: str, now: str, fetches: list[Fetch]):
+    def __init__(self, db: Database, run_id: int, site: str, now: str, fetches: list[Fetch],
+                 reread: bool = False):
         self.db = db
+        self.reread = reread
         self.run_id = run_id
         self.site = site
         self.now = now
@@ -326,6 +338,8 @@ class _BatchWriter:
             return "new", self.insert_article(article)
         self.flush()  # what follows writes an archived row at once
         if known["content_hash"] == article.content_hash:
+            if self.reread:
+                return "unchanged", known["id"]
             self.set_lifecycle(known, "live")
             self.db.execute(
                 "update teasers set last_seen_run = ? where article_id = ? and last_seen_run != ?",
@@ -343,7 +357,7 @@ class _BatchWriter:
             **article_columns(article, snapshot),
             "first_seen_run": self.run_id, "last_changed_run": self.run_id,
         })
-        captured = [name for name, value in snapshot.items() if value not in _EMPTY]
+        captured = [name for name, value in snapshot.items() if value not in EMPTY]
         self.queue_version(article_id, 1, article, snapshot, captured)
         self.queued["teasers"].extend(self.teaser_rows(article_id, article, {}))
         self.arrived.append(article.url)
@@ -369,21 +383,22 @@ class _BatchWriter:
             "order by version desc limit 1", [known["id"]]), {})
         changed = [name for name in CONTENT_FIELDS if previous.get(name) != snapshot[name]]
         version = known["version"] + 1
-        wanted = {"version": version, "content_hash": article.content_hash, "status": "live",
-                  "redirected_to": None, "redirected_to_id": None}
+        wanted: dict[str, Any] = {"version": version, "content_hash": article.content_hash}
+        if not self.reread:
+            wanted |= {"status": "live", "redirected_to": None, "redirected_to_id": None,
+                       **self.status_change(known, "live")}
         _update(self.db, "articles", known["id"], {
-            **article_columns(article, snapshot), **wanted, **self.status_change(known, "live"),
-            "last_changed_run": self.run_id})
+            **article_columns(article, snapshot), **wanted, "last_changed_run": self.run_id})
         known.update(wanted)
         self.queue_version(known["id"], version, article, snapshot, changed)
-        first_seen = {
-            (row["position"], row["target_url"]): row["first_seen_run"]
+        seen = {
+            (row["position"], row["target_url"]): (row["first_seen_run"], row["last_seen_run"])
             for row in self.db.query(
-                "select position, target_url, first_seen_run from teasers where article_id = ?",
-                [known["id"]])
+                "select position, target_url, first_seen_run, last_seen_run from teasers "
+                "where article_id = ?", [known["id"]])
         }
         self.db.execute("delete from teasers where article_id = ?", [known["id"]])
-        self.queued["teasers"].extend(self.teaser_rows(known["id"], article, first_seen))
+        self.queued["teasers"].extend(self.teaser_rows(known["id"], article, seen))
 
     def queue_version(self, article_id: int, version: int, article: Article,
                       snapshot: dict[str, Any], changed: list[str]) -> None:
@@ -394,16 +409,18 @@ class _BatchWriter:
         })
 
     def teaser_rows(self, article_id: int, article: Article,
-                    first_seen: dict[tuple[int, str], int]) -> list[dict[str, Any]]:
+                    seen: dict[tuple[int, str], tuple[int, int]]) -> list[dict[str, Any]]:
         """The article's teasers as rows; one still at the same position with the same target
-        keeps its ``first_seen_run``. A target archived later in the batch is linked by
-        :meth:`flush`."""
-        return [{"article_id": article_id, "position": t.position, "target_url": t.url,
-                 "target_article_id": self.known.get(t.url, {}).get("id"),
-                 "title": t.title, "text": t.text,
-                 "first_seen_run": first_seen.get((t.position, t.url), self.run_id),
-                 "last_seen_run": self.run_id}
-                for t in article.teasers]
+        keeps its ``first_seen_run`` (and, when re-read, its ``last_seen_run``). A target
+        archived later in the batch is linked by :meth:`flush`."""
+        rows = []
+        for t in article.teasers:
+            first, last = seen.get((t.position, t.url), (self.run_id, self.run_id))
+            rows.append({"article_id": article_id, "position": t.position, "target_url": t.url,
+                         "target_article_id": self.known.get(t.url, {}).get("id"),
+                         "title": t.title, "text": t.text, "first_seen_run": first,
+                         "last_seen_run": last if self.reread else self.run_id})
+        return rows
 
     def flush(self) -> None:
         """Write the queued rows, parents before children, then point teasers and redirects

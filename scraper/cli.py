@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import sqlite3
 import sys
 from collections import Counter
 from datetime import UTC, datetime
@@ -242,6 +243,47 @@ def crawl(site: str | None, start_url: str | None, db: Path, max_pages: int | No
     report_crawl(result, start_url or resolve_profile(site, None).start_url, quiet)
     if result.failures or result.run["status"] not in ("finished", "bounded"):  # interrupted
         sys.exit(ExitCode.PAGE_ERRORS)
+
+
+@cli.command()
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default="archive.db",
+              show_default=True, help="The archive to re-extract.")
+@click.option("--url", help="Only the article at this URL.")
+@click.option("--site", help="Only the articles of this site profile.")
+@click.option("--since", "since_run", type=click.IntRange(min=1), metavar="RUN",
+              help="Only the articles whose newest stored response run RUN or a later one made.")
+@click.option("--dry-run", is_flag=True, help="Print the summary, write nothing.")
+def reextract(db: Path, url: str | None, site: str | None, since_run: int | None,
+              dry_run: bool) -> None:
+    """Re-run today's extractor over the archived articles' stored responses, without the
+    network: a new version only where a field changed, and one line per changed field."""
+    chosen = [name for name, value in (("--url", url), ("--site", site),
+                                       ("--since", since_run)) if value is not None]
+    if len(chosen) > 1:
+        raise click.UsageError(f"{' and '.join(chosen)} cannot be combined: choose one")
+    if not db.exists():
+        raise CommandFailed(f"no archive at {db}", ExitCode.USAGE)
+    from archive import ArchiveError, NotAnArchiveError
+    from archive.lock import ArchiveLockedError
+    from scraper.reextract import reextract as run_reextract
+
+    try:
+        summary = run_reextract(db, url=url, site=site, since_run=since_run, dry_run=dry_run)
+    except ArchiveLockedError as error:
+        raise CommandFailed(str(error), ExitCode.LOCKED) from None
+    except NotAnArchiveError as error:
+        raise CommandFailed(str(error), ExitCode.USAGE) from None
+    except ArchiveError as error:
+        raise CommandFailed(f"could not start: {error}", ExitCode.CANNOT_START) from None
+    except sqlite3.Error as error:  # each batch is one transaction: what was written holds
+        raise CommandFailed(f"the archive refused a write ({error}); what was re-read is "
+                            "kept, run again to finish", ExitCode.CANNOT_START) from None
+    if not summary.selected and (url or site):
+        raise CommandFailed(f"no article {f'with URL {url}' if url else f'of site {site}'} "
+                            f"in {db}", ExitCode.USAGE)
+    for line in summary.lines():
+        click.echo(line)
+    sys.exit(summary.exit_code)
 
 
 @cli.command()
