@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +15,7 @@ import sqlite_utils
 from scraper import settings
 from scraper.bounds import BOUND_SETTINGS
 from scraper.bundled_blog.server import BlogServer
-from tests.conftest import FAST_CRAWL
+from tests.conftest import FAST_CRAWL, Crawl
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "operations.md"
 DOC_ROOT = "/srv/blog-archive"
@@ -71,6 +73,24 @@ def test_systemd_service_runs_and_its_exit_status_counts_as_success(
     archive = sqlite_utils.Database(root / "archive.db")
     assert next(archive["crawl_runs"].rows)["trigger"] == "systemd"
 
+
+
+def test_reextract_example_runs_as_written(english_crawl: Crawl, tmp_path: Path) -> None:
+    """The documented commands, run in a folder holding a crawled archive and its WARC files:
+    each prints its summary and exits 0; the archive gains one reextract run per real one."""
+    section = DOC.read_text().split("## Re-extraction", 1)[1]
+    (block,) = re.findall(r"```bash\n(.*?)```", section, flags=re.DOTALL)
+    shutil.copyfile(english_crawl.db_path, tmp_path / "archive.db")
+    shutil.copytree(english_crawl.db_path.parent / "archive.warc", tmp_path / "archive.warc")
+    path = f"{Path(sys.executable).parent}:{os.environ['PATH']}"
+    for command in block.strip().splitlines():
+        result = subprocess.run(["/bin/sh", "-c", command], cwd=tmp_path, capture_output=True,
+                                text=True, timeout=180, env={**os.environ, "PATH": path})
+        assert result.returncode == 0, (command, result.stderr)
+        assert result.stdout.startswith("reextract, "), command
+    runs = sqlite_utils.Database(tmp_path / "archive.db")["crawl_runs"]
+    assert [run["trigger"] for run in runs.rows_where("trigger = 'reextract'")] == \
+        ["reextract"] * sum("--dry-run" not in line for line in block.strip().splitlines())
 
 
 def test_bounds_table_gives_every_bound_and_its_default() -> None:
