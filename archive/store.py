@@ -37,6 +37,9 @@ RUN_COUNTS = {
 }
 #: Stored values that mean "the page had nothing for this field".
 EMPTY = (None, "", "[]")
+#: The ``articles`` columns the full-text index reads: its trigger reindexes an article on any
+#: UPDATE that names one of them, changed or not, so an update names them only when changed.
+_INDEXED = ("title", "body_text")
 #: The trigger of a run that re-read stored responses (``blog-archive reextract``): it
 #: fetched nothing, so it confirms no article and is no baseline for the next crawl.
 REEXTRACT_TRIGGER = "reextract"
@@ -387,8 +390,10 @@ class _BatchWriter:
         if not self.reread:
             wanted |= {"status": "live", "redirected_to": None, "redirected_to_id": None,
                        **self.status_change(known, "live")}
+        columns = {name: value for name, value in article_columns(article, snapshot).items()
+                   if name not in _INDEXED or name in changed}
         _update(self.db, "articles", known["id"], {
-            **article_columns(article, snapshot), **wanted, "last_changed_run": self.run_id})
+            **columns, **wanted, "last_changed_run": self.run_id})
         known.update(wanted)
         self.queue_version(known["id"], version, article, snapshot, changed)
         seen = {

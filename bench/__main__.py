@@ -18,7 +18,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import archive, corpora, crawl, export, extraction, plot, report, synthetic
+from bench import (
+    archive,
+    corpora,
+    crawl,
+    export,
+    extraction,
+    plot,
+    reextract,
+    report,
+    synthetic,
+)
 from bench.harness import Row, text_table
 from bench.plan import FULL, QUICK, Plan
 
@@ -52,6 +62,8 @@ def run(plan: Plan, out: Path, corpora_dir: Path) -> None:
         rows: list[Row] = []
         say("extraction")
         rows += extraction.measure(plan.extraction_synthetic, plan.extraction_repeats)
+        say("re-extraction of a crawled archive's stored responses")
+        rows += reextract.measure(plan.reextract_synthetic, plan.reextract_repeats, work)
         say(f"extraction quality on the real pages of {corpora_dir}")
         rows += corpora.rows(corpora_dir, plan.corpus_repeats, plan.corpus_pages)
         say("archive writes")

@@ -39,6 +39,7 @@ FIGURES_WITH_TARGETS = (
     "publish date, exact day, without the URL",
     "undated pages given no date",
     "extraction speed-up over trafilatura bare_extraction, ScrapingHub set",
+    "re-extraction (read WARC + extract + write versions) / extract() alone",
 )
 
 
