@@ -24,7 +24,8 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from archive.lock import locked_elsewhere
+from archive import Archive
+from archive.lock import ArchiveLock, locked_elsewhere
 from scraper.bundled_blog import BlogServer, theme
 from tests.conftest import Crawl, crawl_blog, run_blog_archive
 
@@ -140,6 +141,10 @@ def test_the_redesigned_read_time_is_filled_from_the_stored_pages_alone(
                and "read_time_minutes" not in json.loads(row["missing"])
                and row["warc_path"] is not None for row in written)
     fts_in_step(db)
+    with Archive.open(db) as archive:  # it fetched nothing, so it confirms nothing
+        crawls = {r["started_at"] for r in before["crawl_runs"]}
+        assert set(archive.confirmed_articles("sbiegacza-en").values()) <= crawls
+        assert archive.last_successful_run("sbiegacza-en")["trigger"] == "test"
 
     again = improved("reextract", "--db", db)
     assert again.returncode == 0, again.stderr
@@ -162,6 +167,21 @@ def test_a_dry_run_prints_the_same_summary_and_writes_nothing(
     assert dry.stdout.splitlines()[0].startswith("reextract, dry run, nothing written: ")
     assert dry.stdout.splitlines()[1:] == done.stdout.splitlines()[1:]
     assert dry.stdout.split(": ", 1)[1] == done.stdout.split(": ", 1)[1]
+
+
+def test_url_and_since_choose_the_articles(redesigned: tuple[Crawl, str], tmp_path: Path) -> None:
+    """``--since 2``: the articles the second crawl stored or confirmed, all but the one it
+    found gone; ``--url``: that one alone, gone or not."""
+    crawl, gone_url = redesigned
+    db = copy_archive(crawl, tmp_path)
+    total = len(snapshot(db)["articles"])
+    since = improved("reextract", "--db", db, "--since", "2", "--dry-run")
+    assert f": {total - 1} of {total - 1} articles re-read" in since.stdout.splitlines()[0]
+    one = improved("reextract", "--db", db, "--url", gone_url)
+    assert one.returncode == 0, one.stderr
+    assert one.stdout.splitlines()[1:] == ["read_time_minutes: 1 filled, 0 changed, 0 emptied"]
+    both = improved("reextract", "--db", db, "--url", gone_url, "--since", "2")
+    assert (both.returncode, both.stderr.count("\n")) == (2, 1)
 
 
 def test_a_lost_warc_file_is_one_line_per_article_and_the_rest_is_done(
@@ -219,8 +239,6 @@ def test_stopped_by_sigterm_it_leaves_the_archive_consistent_and_a_rerun_finishe
 def test_it_refuses_to_write_while_a_crawl_holds_the_archive(
         english_crawl: Crawl, tmp_path: Path) -> None:
     db = copy_archive(english_crawl, tmp_path)
-    from archive.lock import ArchiveLock
-
     with ArchiveLock(db):
         result = run_blog_archive("reextract", "--db", db)
     assert result.returncode == 3
@@ -228,3 +246,20 @@ def test_it_refuses_to_write_while_a_crawl_holds_the_archive(
         len(result.stderr.splitlines()) == 1
     unknown = run_blog_archive("reextract", "--db", db, "--url", "http://nowhere.example/")
     assert (unknown.returncode, unknown.stderr.count("\n")) == (2, 1)
+
+
+def test_an_article_archived_before_capture_is_named_not_an_error(
+        english_crawl: Crawl, tmp_path: Path) -> None:
+    """An archive older than WARC capture has no record for its fetches (m016 left them
+    NULL): such an article is listed, the others are re-read, exit 0."""
+    db = copy_archive(english_crawl, tmp_path)
+    url = english_crawl.url("/en/running-socks/")
+    with Archive.open(db) as archive:
+        archive.db.execute("update fetches set warc_path = null, warc_offset = null, "
+                           "warc_length = null where url = ?", [url])
+        archive.db.conn.commit()
+        total = archive.db["articles"].count
+    result = run_blog_archive("reextract", "--db", db)
+    assert result.returncode == 0, result.stderr
+    assert f"no stored response: {url}" in result.stdout.splitlines()
+    assert f": {total - 1} of {total} articles re-read" in result.stdout.splitlines()[0]
