@@ -154,3 +154,23 @@ def test_an_unchanged_recrawl_writes_revisits_under_5_percent_of_the_first(
     rows = list(second.db.query(
         "select * from fetches where crawl_run_id = 2 and status is not null"))
     assert rows and all(row["warc_refers_to"] in earlier for row in rows)
+
+
+def test_a_warc_folder_that_cannot_be_written_fails_before_any_request(
+        blog_server: BlogServer, tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    refused = crawl_blog(blog_server, tmp_path / "archive.db",
+                         "--warc-dir", str(tmp_path / "a-file" / "warc"))
+    assert refused.result.returncode == 4
+    assert refused.result.stderr == (
+        f"blog-archive: error: could not start: cannot write WARC files in "
+        f"{tmp_path / 'a-file' / 'warc'}: Not a directory\n")
+    assert refused.requests == [] and not (tmp_path / "archive.db").exists()
+
+
+def test_no_warc_captures_nothing(blog_server: BlogServer, tmp_path: Path) -> None:
+    crawl = crawl_blog(blog_server, tmp_path / "archive.db", "--no-warc", "--max-pages", "3")
+    assert crawl.result.returncode == 0, crawl.result.stderr
+    assert not (tmp_path / "archive.warc").exists()
+    assert crawl.db.execute(
+        "select count(*), count(warc_path) from fetches").fetchone() == (3, 0)
