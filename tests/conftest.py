@@ -44,6 +44,12 @@ def run_blog_archive(*args: str | Path, cwd: Path | None = None,
     )
 
 
+def tool(name: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    """A console script installed beside this Python (``warcio``, ``cdxj-indexer``)."""
+    return subprocess.run([str(Path(sys.executable).parent / name), *map(str, args)],
+                          capture_output=True, text=True, timeout=120)
+
+
 @pytest.fixture(scope="session")
 def run_cli() -> RunCli:
     return run_blog_archive

@@ -25,7 +25,7 @@ from warcio.archiveiterator import ArchiveIterator
 from archive import Archive
 from scraper.bundled_blog import BlogServer
 from scraper.bundled_blog.content import Post
-from tests.conftest import FAST_CRAWL, Crawl, RunCli, crawl_blog
+from tests.conftest import FAST_CRAWL, Crawl, RunCli, crawl_blog, tool
 from tests.reliability import record
 
 pytestmark = pytest.mark.xdist_group("reliability")
@@ -163,9 +163,7 @@ def test_sigkill_at_any_point_leaves_a_consistent_archive(fresh_blog_server: Blo
     files = {path.name for path in assert_warc_readable(db)}
     last = f"run-{len(statuses):06d}.warc.gz"
     assert last in files <= {f"run-{run:06d}.warc.gz" for run in range(1, len(statuses) + 1)}
-    checked = subprocess.run([str(Path(sys.executable).parent / "warcio"), "check",
-                              str(db.parent / "archive.warc" / last)],
-                             capture_output=True, text=True, timeout=60)
+    checked = tool("warcio", "check", db.parent / "archive.warc" / last)
     assert checked.returncode == 0, checked.stdout
     points = ", ".join(map(str, KILL_POINTS))
     record("Crash", f"SIGKILL at {len(KILL_POINTS)} points: after {points} fetches written",
@@ -206,8 +204,7 @@ def test_a_full_disk_stops_capture_with_one_line_and_no_row_points_past_it(
     assert pointed > 0
     run = next(full.db["crawl_runs"].rows)
     assert (run["status"], run["finish_reason"]) == ("failed", "warc_write_failed")
-    checked = subprocess.run([str(Path(sys.executable).parent / "warcio"), "check", str(path)],
-                             capture_output=True, text=True, timeout=60)
+    checked = tool("warcio", "check", path)
     assert checked.returncode == 0, checked.stdout  # cut back to its last whole record
     record("Crash", "the WARC folder's disk fills up mid-crawl (a 64 KiB tmpfs)",
            f"one line, exit 4, the crawl stopped; {pointed} fetches point at whole records, "

@@ -8,8 +8,6 @@ would, never with the code that wrote them.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import zlib
 from pathlib import Path
 
@@ -17,7 +15,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive.warc import read_response
 from scraper.bundled_blog.server import BlogServer
-from tests.conftest import Crawl, crawl_blog
+from tests.conftest import Crawl, crawl_blog, tool
 
 SEED_PATH = "/en/how-to-roll-your-back-exercises-for-back-pain/"
 
@@ -70,12 +68,6 @@ def test_an_article_replays_as_the_exact_bytes_the_server_sent(english_crawl: Cr
         assert record.content_stream().read() == sent.body
     stored = read_response(english_crawl.db_path, row["warc_path"], row["warc_offset"])
     assert (stored.status, stored.body, stored.decoded_body()) == (200, sent.body, sent.body)
-
-
-def tool(name: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    """A console script installed beside this Python (``warcio``, ``cdxj-indexer``)."""
-    return subprocess.run([str(Path(sys.executable).parent / name), *map(str, args)],
-                          capture_output=True, text=True, timeout=120)
 
 
 def test_warcio_check_passes_and_cdxj_indexer_lists_every_fetched_url(
