@@ -7,7 +7,9 @@ would, never with the code that wrote them.
 
 from __future__ import annotations
 
+import gzip
 import json
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive.warc import read_response
 from scraper.bundled_blog.server import BlogServer
-from tests.conftest import Crawl, crawl_blog, tool
+from tests.conftest import Crawl, RunCli, crawl_blog, tool
 
 SEED_PATH = "/en/how-to-roll-your-back-exercises-for-back-pain/"
 
@@ -166,3 +168,35 @@ def test_no_warc_captures_nothing(blog_server: BlogServer, tmp_path: Path) -> No
     assert not (tmp_path / "archive.warc").exists()
     assert crawl.db.execute(
         "select count(*), count(warc_path) from fetches").fetchone() == (3, 0)
+
+
+def test_export_wacz_packages_the_warc_for_replay(english_crawl: Crawl, run_cli: RunCli,
+                                                  tmp_path: Path) -> None:
+    out = tmp_path / "archive.wacz"
+    result = run_cli("export", "--format", "wacz", "--db", english_crawl.db_path, "--out", out)
+    articles = english_crawl.db["articles"].count
+    assert result.returncode == 0 and result.stderr == \
+        f"{articles} pages packaged in {out}\n", result.stderr
+    validated = tool("wacz", "validate", "-f", out)
+    assert validated.returncode == 0 and "is valid" in validated.stdout, validated.stdout
+    (warc,) = warc_files(english_crawl)
+    with zipfile.ZipFile(out) as wacz:
+        assert wacz.read(f"archive/{warc.name}") == warc.read_bytes()
+        pages = [json.loads(line) for line in wacz.read("pages/pages.jsonl").splitlines()[1:]]
+        index = gzip.decompress(wacz.read("indexes/index.cdx.gz")).decode().splitlines()
+    titles = {row["url"]: row["title"] for row in english_crawl.db["articles"].rows}
+    assert {page["url"]: page["title"] for page in pages} == titles
+    indexed = {json.loads(line.split(" ", 2)[2])["url"] for line in index}
+    assert {row["url"] for row in english_crawl.db.query(
+        "select url from fetches where status is not null")} <= indexed
+
+
+def test_export_wacz_of_a_run_that_does_not_exist_is_one_line(
+        english_crawl: Crawl, run_cli: RunCli, tmp_path: Path) -> None:
+    result = run_cli("export", "--format", "wacz", "--run", "99", "--db",
+                     english_crawl.db_path, "--out", tmp_path / "x.wacz")
+    assert (result.returncode, result.stderr) == (
+        2, f"blog-archive: error: no run 99 in {english_crawl.db_path}\n")
+    result = run_cli("export", "--format", "csv", "--run", "1", "--db", english_crawl.db_path)
+    assert (result.returncode, result.stderr) == (
+        2, "blog-archive: error: --run does not apply to --format csv\n")
