@@ -39,6 +39,8 @@ FIGURES_WITH_TARGETS = (
     "publish date, exact day, without the URL",
     "undated pages given no date",
     "extraction speed-up over trafilatura bare_extraction, ScrapingHub set",
+    "WARC capture: crawl pages/s, on ÷ off",
+    "WARC bytes per article, unchanged re-crawl",
 )
 
 
