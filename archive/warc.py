@@ -25,6 +25,12 @@ _DECODERS = {
     "deflate": lambda body: _inflate(body),
     "identity": lambda body: body,
 }
+try:  # Scrapy asks for br when brotli is installed, as it is with Scrapy's own extras
+    import brotli
+
+    _DECODERS["br"] = brotli.decompress
+except ImportError:  # pragma: no cover — then no crawl asked for it either
+    pass
 
 #: Per URL (of the given article ids, or all), its newest fetch that holds a response record.
 _NEWEST_RESPONSES_SQL = """

@@ -28,6 +28,7 @@ from bench import (
     reextract,
     report,
     synthetic,
+    warc,
 )
 from bench.harness import Row, text_table
 from bench.plan import FULL, QUICK, Plan
@@ -85,6 +86,8 @@ def run(plan: Plan, out: Path, corpora_dir: Path) -> None:
             crawls.append(crawl.measure_size(blog, work, repeats, deadline))
         rows += crawl.rows(crawls)
         notes.growth_exponent = crawl.growth_exponent(crawls)
+        say(f"WARC capture at N = {blogs[0].synthetic:,} ({plan.warc_repeats} repeats)")
+        rows += warc.rows(warc.measure(blogs[0], work, plan.warc_repeats))
         notes.crawl_repeats = {result.synthetic: len(result.first) for result in crawls}
     finally:
         for blog in blogs:

@@ -40,6 +40,8 @@ FIGURES_WITH_TARGETS = (
     "undated pages given no date",
     "extraction speed-up over trafilatura bare_extraction, ScrapingHub set",
     "re-extraction (read WARC + extract + write versions) / extract() alone",
+    "WARC capture: crawl pages/s, on ÷ off",
+    "WARC bytes per article, unchanged re-crawl",
 )
 
 

@@ -7,13 +7,17 @@ would, never with the code that wrote them.
 
 from __future__ import annotations
 
+import gzip
+import json
+import zipfile
 import zlib
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.warc import read_response
-from tests.conftest import Crawl
+from scraper.bundled_blog.server import BlogServer
+from tests.conftest import Crawl, RunCli, crawl_blog, tool
 
 SEED_PATH = "/en/how-to-roll-your-back-exercises-for-back-pain/"
 
@@ -66,3 +70,133 @@ def test_an_article_replays_as_the_exact_bytes_the_server_sent(english_crawl: Cr
         assert record.content_stream().read() == sent.body
     stored = read_response(english_crawl.db_path, row["warc_path"], row["warc_offset"])
     assert (stored.status, stored.body, stored.decoded_body()) == (200, sent.body, sent.body)
+
+
+def test_warcio_check_passes_and_cdxj_indexer_lists_every_fetched_url(
+        english_crawl: Crawl) -> None:
+    (path,) = warc_files(english_crawl)
+    checked = tool("warcio", "check", "-v", path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "digest pass" in checked.stdout and "fail" not in checked.stdout
+    indexed = tool("cdxj-indexer", path)
+    assert indexed.returncode == 0, indexed.stderr
+    lines = [json.loads(line.split(" ", 2)[2]) for line in indexed.stdout.splitlines()]
+    fetched = {row["url"] for row in english_crawl.db.query(
+        "select url from fetches where status is not null")}
+    assert len(fetched) > 40
+    indexed_urls = {line["url"] for line in lines}
+    assert fetched | {english_crawl.url("/robots.txt")} <= indexed_urls
+    by_offset = {int(line["offset"]): line for line in lines}
+    for row in english_crawl.db.query("select * from fetches where status is not null"):
+        line = by_offset[row["warc_offset"]]  # the index finds each fetch's record
+        assert (line["url"], int(line["status"]), int(line["length"])) == (
+            row["url"], row["status"], row["warc_length"])
+
+
+def test_warcinfo_names_the_software_the_versions_and_the_run(english_crawl: Crawl) -> None:
+    first = records(warc_files(english_crawl)[0])[0]
+    assert first["type"] == "warcinfo"
+    fields = dict(line.split(": ", 1) for line in first["payload"].decode().splitlines())
+    run_id = next(english_crawl.db["crawl_runs"].rows)["id"]
+    assert fields["run"] == str(run_id) and fields["robots"] == "obey"
+    assert fields["software"].startswith("blog-archive/")
+    assert {"scrapy-version", "warcio-version", "http-header-user-agent"} <= set(fields)
+
+
+def test_every_exchange_is_captured_request_and_answer(english_crawl: Crawl) -> None:
+    """robots.txt, sitemaps, the redirect, the 404: each answer the server logged has its
+    request and response records, paired by WARC-Concurrent-To."""
+    found = records(warc_files(english_crawl)[0])
+    answers = {r["headers"]["WARC-Record-ID"]: r for r in found if r["type"] == "response"}
+    requests = [r for r in found if r["type"] == "request"]
+    assert len(requests) == len(answers) == len(english_crawl.requests)
+    assert {r["headers"]["WARC-Concurrent-To"] for r in requests} == set(answers)
+    statuses = sorted(int(r["status"]) for r in answers.values())
+    assert statuses == sorted(status for *_, status in english_crawl.requests)
+    assert {200, 301, 404} <= set(statuses)
+
+
+def test_an_unchanged_recrawl_writes_revisits_under_5_percent_of_the_first(
+        blog_server: BlogServer, tmp_path: Path) -> None:
+    first = crawl_blog(blog_server, tmp_path / "archive.db")
+    second = crawl_blog(blog_server, tmp_path / "archive.db")
+    assert (first.result.returncode, second.result.returncode) == (1, 0), second.result.stderr
+    run1, run2 = warc_files(second)
+    assert run1.name == "run-000001.warc.gz" and run2.name == "run-000002.warc.gz"
+    assert run2.stat().st_size < 0.05 * run1.stat().st_size
+    found = records(run2)
+    answers = [r for r in found if r["type"] not in ("warcinfo", "request")]
+    assert len(answers) == len(second.requests) > 5
+    # robots.txt is the one page the archive keeps no fetch of, so nothing to refer to
+    assert {r["headers"]["WARC-Target-URI"] for r in answers if r["type"] == "response"} == {
+        second.url("/robots.txt")}
+    revisits = [r for r in answers if r["type"] == "revisit"]
+    earlier = {r["headers"]["WARC-Record-ID"]: r for r in records(run1)
+               if r["type"] == "response"}
+    profiles = set()
+    for revisit in revisits:
+        headers = revisit["headers"]
+        profile = headers["WARC-Profile"].rsplit("/", 1)[1]
+        profiles.add(profile)
+        assert (profile == "server-not-modified") == (revisit["status"] == "304")
+        confirmed = earlier[headers["WARC-Refers-To"]]
+        assert confirmed["headers"]["WARC-Target-URI"] == headers["WARC-Refers-To-Target-URI"] \
+            == headers["WARC-Target-URI"]
+        assert confirmed["headers"]["WARC-Date"] == headers["WARC-Refers-To-Date"]
+        assert confirmed["headers"]["WARC-Payload-Digest"] == headers["WARC-Payload-Digest"]
+    assert profiles == {"server-not-modified", "identical-payload-digest"}
+    rows = list(second.db.query(
+        "select * from fetches where crawl_run_id = 2 and status is not null"))
+    assert rows and all(row["warc_refers_to"] in earlier for row in rows)
+
+
+def test_a_warc_folder_that_cannot_be_written_fails_before_any_request(
+        blog_server: BlogServer, tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    refused = crawl_blog(blog_server, tmp_path / "archive.db",
+                         "--warc-dir", str(tmp_path / "a-file" / "warc"))
+    assert refused.result.returncode == 4
+    assert refused.result.stderr == (
+        f"blog-archive: error: could not start: cannot write WARC files in "
+        f"{tmp_path / 'a-file' / 'warc'}: Not a directory\n")
+    assert refused.requests == [] and not (tmp_path / "archive.db").exists()
+
+
+def test_no_warc_captures_nothing(blog_server: BlogServer, tmp_path: Path) -> None:
+    crawl = crawl_blog(blog_server, tmp_path / "archive.db", "--no-warc", "--max-pages", "3")
+    assert crawl.result.returncode == 0, crawl.result.stderr
+    assert not (tmp_path / "archive.warc").exists()
+    assert crawl.db.execute(
+        "select count(*), count(warc_path) from fetches").fetchone() == (3, 0)
+
+
+def test_export_wacz_packages_the_warc_for_replay(english_crawl: Crawl, run_cli: RunCli,
+                                                  tmp_path: Path) -> None:
+    out = tmp_path / "archive.wacz"
+    result = run_cli("export", "--format", "wacz", "--db", english_crawl.db_path, "--out", out)
+    articles = english_crawl.db["articles"].count
+    assert result.returncode == 0 and result.stderr == \
+        f"{articles} pages packaged in {out}\n", result.stderr
+    validated = tool("wacz", "validate", "-f", out)
+    assert validated.returncode == 0 and "is valid" in validated.stdout, validated.stdout
+    (warc,) = warc_files(english_crawl)
+    with zipfile.ZipFile(out) as wacz:
+        assert wacz.read(f"archive/{warc.name}") == warc.read_bytes()
+        pages = [json.loads(line) for line in wacz.read("pages/pages.jsonl").splitlines()[1:]]
+        index = gzip.decompress(wacz.read("indexes/index.cdx.gz")).decode().splitlines()
+    titles = {row["url"]: row["title"] for row in english_crawl.db["articles"].rows}
+    assert {page["url"]: page["title"] for page in pages} == titles
+    indexed = {json.loads(line.split(" ", 2)[2])["url"] for line in index}
+    assert {row["url"] for row in english_crawl.db.query(
+        "select url from fetches where status is not null")} <= indexed
+
+
+def test_export_wacz_of_a_run_that_does_not_exist_is_one_line(
+        english_crawl: Crawl, run_cli: RunCli, tmp_path: Path) -> None:
+    result = run_cli("export", "--format", "wacz", "--run", "99", "--db",
+                     english_crawl.db_path, "--out", tmp_path / "x.wacz")
+    assert (result.returncode, result.stderr) == (
+        2, f"blog-archive: error: no run 99 in {english_crawl.db_path}\n")
+    result = run_cli("export", "--format", "csv", "--run", "1", "--db", english_crawl.db_path)
+    assert (result.returncode, result.stderr) == (
+        2, "blog-archive: error: --run does not apply to --format csv\n")
