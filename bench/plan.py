@@ -45,5 +45,5 @@ FULL = Plan(name="full", crawl_sizes=(500, 2_000, 10_000), crawl_repeats=(3, 3, 
 QUICK = Plan(name="quick", crawl_sizes=(20, 60), crawl_repeats=(1, 1), extraction_synthetic=5,
              extraction_repeats=1, upsert_articles=100, upsert_repeats=1,
              archive_sizes=(300, 1_000), queries=20, search_passes=1, export_repeats=1,
-             budget_seconds=50, reextract_synthetic=5, reextract_repeats=1,
+             budget_seconds=50, reextract_synthetic=0, reextract_repeats=1,
              warc_repeats=1)

@@ -70,7 +70,7 @@ def quick_bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     corpora = small_corpora(tmp_path_factory.mktemp("corpora"))
     result = subprocess.run([sys.executable, "-m", "bench", "--quick", "--out", str(out),
                              "--corpora", str(corpora)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=240)
+                            cwd=ROOT, capture_output=True, text=True, timeout=420)
     assert result.returncode == 0, result.stderr
     return result.stdout, out
 
