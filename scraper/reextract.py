@@ -104,7 +104,8 @@ class Summary:
         return lines
 
     def stats(self) -> dict[str, object]:
-        """The counts kept in the run's ``crawl_runs.stats``."""
+        """The counts so far, kept in ``crawl_runs.stats`` of each run as it finishes (the
+        last run of a re-extraction over several sites holds the totals)."""
         return {"reextract/selected": self.selected, "reextract/reread": self.reread,
                 "reextract/changed": self.changed,
                 "reextract/fields": json.dumps(self.fields, sort_keys=True),
@@ -125,6 +126,8 @@ class _StopRequest:
 
 @contextmanager
 def _stop_on_signals() -> Iterator[_StopRequest]:
+    """SIGINT and SIGTERM only ask for a stop while re-extracting: Python's default would end
+    the process in the middle of a batch, and a killed run is closed as such by the next."""
     stop = _StopRequest()
     previous = {signum: signal.signal(signum, stop)
                 for signum in (signal.SIGINT, signal.SIGTERM)}
