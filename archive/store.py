@@ -341,13 +341,9 @@ class _BatchWriter:
             return "new", self.insert_article(article)
         self.flush()  # what follows writes an archived row at once
         if known["content_hash"] == article.content_hash:
-            if self.reread:
-                return "unchanged", known["id"]
-            self.set_lifecycle(known, "live")
-            self.db.execute(
-                "update teasers set last_seen_run = ? where article_id = ? and last_seen_run != ?",
-                [self.run_id, known["id"], self.run_id],
-            )
+            if not self.reread:
+                self.set_lifecycle(known, "live")
+                self.see_teasers(known["id"])
             return "unchanged", known["id"]
         self.update_article(known, article)
         return "changed", known["id"]
@@ -396,6 +392,10 @@ class _BatchWriter:
             **columns, **wanted, "last_changed_run": self.run_id})
         known.update(wanted)
         self.queue_version(known["id"], version, article, snapshot, changed)
+        if "teasers" not in changed:  # the rows are as they were: no need to write them again
+            if not self.reread:
+                self.see_teasers(known["id"])
+            return
         seen = {
             (row["position"], row["target_url"]): (row["first_seen_run"], row["last_seen_run"])
             for row in self.db.query(
@@ -404,6 +404,12 @@ class _BatchWriter:
         }
         self.db.execute("delete from teasers where article_id = ?", [known["id"]])
         self.queued["teasers"].extend(self.teaser_rows(known["id"], article, seen))
+
+    def see_teasers(self, article_id: int) -> None:
+        """The article's teasers, unchanged, were seen again by this run."""
+        self.db.execute(
+            "update teasers set last_seen_run = ? where article_id = ? and last_seen_run != ?",
+            [self.run_id, article_id, self.run_id])
 
     def queue_version(self, article_id: int, version: int, article: Article,
                       snapshot: dict[str, Any], changed: list[str]) -> None:

@@ -174,6 +174,7 @@ class _SiteRun:
         self.archive = archive
         self.summary = summary
         self.profile = profile
+        self.served_from: dict[str, SiteProfile] = {}
 
     def run(self, site: str, ids: list[int], stop: _StopRequest) -> None:
         run_id = None if self.summary.dry_run else self.archive.start_run(
@@ -218,9 +219,10 @@ class _SiteRun:
         # The archive's address stands: re-reading improves fields, it does not move articles.
         article = replace(article, url=url)
         self.summary.reread += 1
-        self.summary.count(captured.snapshot, content_snapshot(article))
         changed = article.content_hash != captured.article["content_hash"]
-        self.summary.changed += changed
+        if changed:
+            self.summary.changed += 1
+            self.summary.count(captured.snapshot, content_snapshot(article))
         if not changed and (_stored(captured.field_sources), _stored(captured.missing)) == (
                 article.field_sources, article.missing):
             return None
@@ -230,10 +232,13 @@ class _SiteRun:
 
     def profile_for(self, url: str) -> SiteProfile:
         """The site's profile, served from the article's host as the crawl that stored it
-        was (a mirror, the bundled copy); a generic one for a site no profile names."""
-        if self.profile is None:
-            return generic_profile(urljoin(url, "/"))
-        return self.profile.with_start_url(urljoin(url, urlsplit(self.profile.start_url).path))
+        was (a mirror, the bundled copy); a generic one for a site no profile names. One per
+        host, so what extraction builds per profile is built once."""
+        root = urljoin(url, "/")
+        if root not in self.served_from:
+            self.served_from[root] = generic_profile(root) if self.profile is None else \
+                self.profile.with_start_url(urljoin(root, urlsplit(self.profile.start_url).path))
+        return self.served_from[root]
 
 
 def _stored(value: str | None) -> dict[str, str] | None:
