@@ -232,6 +232,20 @@ class Archive:
         return {url: (record_id, date, digest) for url, record_id, date, digest
                 in self.db.execute(_CAPTURES_SQL).fetchall()}
 
+    def killed_runs_warc(self) -> dict[int, tuple[str | None, int]]:
+        """run id -> (WARC file, end of its last record a fetch points at) of every run closed
+        as killed; (None, 0) for one killed before any fetch was written. What follows that
+        end in the file may be a record torn by the kill."""
+        found: dict[int, tuple[str | None, int]] = {
+            run_id: (None, 0) for (run_id,) in self.db.execute(
+                "select id from crawl_runs where status = 'killed'")}
+        for run_id, path, end in self.db.execute(
+                "select crawl_run_id, warc_path, max(warc_offset + warc_length) from fetches "
+                "where crawl_run_id in (select id from crawl_runs where status = 'killed') "
+                "and warc_path is not null group by crawl_run_id, warc_path"):
+            found[run_id] = (path, end)
+        return found
+
     def article_urls(self, site: str) -> set[str]:
         """URLs of the site's live and gone articles: those a crawl should re-check.
         Redirected ones are left out, as their content lives at the redirect's target."""

@@ -13,6 +13,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
+import sqlite_utils
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.warc import read_response
@@ -23,7 +24,12 @@ SEED_PATH = "/en/how-to-roll-your-back-exercises-for-back-pain/"
 
 
 def warc_files(crawl: Crawl) -> list[Path]:
-    return sorted((crawl.db_path.parent / "archive.warc").glob("*.warc.gz"))
+    return warc_files_in(crawl.db_path.parent)
+
+
+def warc_files_in(folder: Path) -> list[Path]:
+    """The WARC files of the archive ``folder/archive.db``, oldest run first."""
+    return sorted((folder / "archive.warc").glob("*.warc.gz"))
 
 
 def records(path: Path) -> list[dict]:
@@ -200,3 +206,31 @@ def test_export_wacz_of_a_run_that_does_not_exist_is_one_line(
     result = run_cli("export", "--format", "csv", "--run", "1", "--db", english_crawl.db_path)
     assert (result.returncode, result.stderr) == (
         2, "blog-archive: error: --run does not apply to --format csv\n")
+
+
+def test_a_record_torn_by_a_kill_is_cut_off_by_the_next_crawl(
+        blog_server: BlogServer, tmp_path: Path) -> None:
+    """A crawl killed while writing a record leaves half a gzip member at the end of its file
+    and its run marked running; every WARC reader fails on that file until the next crawl,
+    which closes the run as killed, cuts the torn record off and keeps every whole one."""
+    db = tmp_path / "archive.db"
+    crawl_blog(blog_server, db, "--max-pages", "5")
+    (path,) = warc_files_in(tmp_path)
+    whole = path.read_bytes()
+    row = next(sqlite_utils.Database(db).query(
+        "select warc_offset, warc_length from fetches order by id desc limit 1"))
+    member = whole[row["warc_offset"]:row["warc_offset"] + row["warc_length"]]
+    # torn within the record's headers, before its URI, where warcio and cdxj-indexer fail
+    # (a tear in the body they read as a short record)
+    cut = max(size for size in range(10, len(member)) if b"WARC-Target-URI" not in
+              zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(member[:size]))
+    torn = member[:cut]
+    path.write_bytes(whole + torn)
+    with sqlite_utils.Database(db).conn as conn:
+        conn.execute("update crawl_runs set status = 'running', finished_at = null")
+    assert tool("warcio", "check", path).returncode != 0  # the fault is real
+    crawl_blog(blog_server, db, "--max-pages", "5")
+    assert path.read_bytes() == whole
+    assert tool("warcio", "check", path).returncode == 0
+    statuses = [run["status"] for run in sqlite_utils.Database(db)["crawl_runs"].rows]
+    assert statuses[0] == "killed" and len(warc_files_in(tmp_path)) == 2
