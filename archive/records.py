@@ -92,6 +92,29 @@ class Article:
 
 
 @dataclass
+class Capture:
+    """Where one fetch's answer is stored in the run's WARC file, and what it holds.
+
+    ``path`` is relative to the archive file's directory (``archive.warc/run-000042.warc.gz``),
+    so an archive moved with its WARC folder still leads to its bytes. ``offset`` and
+    ``length`` bound the gzip member of the ``response`` or ``revisit`` record (one member per
+    record): ``warcio`` reads it alone from there. ``payload_digest`` is the WARC-Payload-Digest
+    (``sha1:BASE32``) of the HTTP body as the server sent it (still content-encoded); for a
+    revisit, that of the capture it confirms. ``refers_to`` is the WARC-Record-ID of the
+    ``response`` record holding the payload when this record is a revisit, None when it is
+    that response: the newest fetch of a URL with ``refers_to`` None holds its newest bytes.
+    """
+
+    path: str
+    offset: int
+    length: int
+    record_id: str
+    date: str
+    payload_digest: str | None = None
+    refers_to: str | None = None
+
+
+@dataclass
 class Fetch:
     """One HTTP exchange of a crawl, good or bad, as the archive's ``fetches`` table records it.
 
@@ -117,3 +140,6 @@ class Fetch:
     #: the whole page (``is_article``), is empty. Kept per fetch, so a theme change shows.
     field_sources: dict[str, str] | None = None
     missing: dict[str, str] | None = None
+    #: The WARC record of the answer (scraper/warc_writer.py); None when nothing was received
+    #: or capture is off.
+    capture: Capture | None = None

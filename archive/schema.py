@@ -345,6 +345,27 @@ def m015_run_bounds(db: Database) -> None:
     db.execute("ALTER TABLE crawl_runs ADD COLUMN bounds_reached TEXT")
 
 
+@migrations()
+def m016_fetch_warc_records(db: Database) -> None:
+    """Each fetch points at its answer's record in the run's WARC file (see
+    ``archive.records.Capture``): the file relative to the archive's folder, the gzip member's
+    offset and length, the record's id and date, the payload digest, and for a revisit the
+    record id of the response it confirms. NULL for fetches with no answer, captured with
+    capture off, or made before WARC capture. The partial index finds each URL's newest
+    response record (the crawl's revisits refer to it; re-extraction reads it)."""
+    _execute_script(db, """
+        ALTER TABLE fetches ADD COLUMN warc_path TEXT;
+        ALTER TABLE fetches ADD COLUMN warc_offset INTEGER;
+        ALTER TABLE fetches ADD COLUMN warc_length INTEGER;
+        ALTER TABLE fetches ADD COLUMN warc_record_id TEXT;
+        ALTER TABLE fetches ADD COLUMN warc_date TEXT;
+        ALTER TABLE fetches ADD COLUMN payload_digest TEXT;
+        ALTER TABLE fetches ADD COLUMN warc_refers_to TEXT;
+        CREATE INDEX fetches_warc_responses ON fetches (url, id)
+            WHERE warc_path IS NOT NULL AND warc_refers_to IS NULL;
+    """)
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration; a no-op (and no write) on an up-to-date archive."""
     migrations.apply(db)

@@ -36,7 +36,13 @@ RUN_COUNTS = {
     "errors": "error", "not_article": "not_article",
 }
 #: Stored values that mean "the page had nothing for this field".
-_EMPTY = (None, "", "[]")
+EMPTY = (None, "", "[]")
+#: The ``articles`` columns the full-text index reads: its trigger reindexes an article on any
+#: UPDATE that names one of them, changed or not, so an update names them only when changed.
+_INDEXED = ("title", "body_text")
+#: The trigger of a run that re-read stored responses (``blog-archive reextract``): it
+#: fetched nothing, so it confirms no article and is no baseline for the next crawl.
+REEXTRACT_TRIGGER = "reextract"
 
 #: One index seek per article: the planner would otherwise walk the article's every fetch
 #: through the plain article_id index when a site sends no validators at all.
@@ -59,11 +65,22 @@ _CONFIRMED_SQL = """
 select a.url, (
     select r.started_at from fetches f join crawl_runs r on r.id = f.crawl_run_id
     where f.article_id = a.id and f.outcome in ('new', 'changed', 'unchanged', 'not_modified')
+        and r."trigger" is not ?
     order by f.id desc
     limit 1
 )
 from articles a
 where a.site = ? and a.status != 'redirected'
+"""
+#: Per URL, its newest response record in the WARC files (a revisit holds no payload of its
+#: own): one walk of the partial index that holds exactly those fetches.
+_CAPTURES_SQL = """
+select f.url, f.warc_record_id, f.warc_date, f.payload_digest
+from fetches f join (
+    select max(id) as id from fetches indexed by fetches_warc_responses
+    where warc_path is not null and warc_refers_to is null
+    group by url
+) newest on newest.id = f.id
 """
 #: A failure the next run may not meet again: a 5xx, a 429, a timeout or a lost connection.
 _TRANSIENT_ERRORS_SQL = """
@@ -159,9 +176,9 @@ class Archive:
         next run trusts."""
         return next(self.db.query(
             "select * from crawl_runs where site = ? and status = 'finished' "
-            "and pages_fetched > 0 "
+            "and pages_fetched > 0 and \"trigger\" is not ? "
             "and json_extract(stats, '$.\"blog_archive/over_max_pages\"') is null "
-            "order by id desc limit 1", [site],
+            "order by id desc limit 1", [site, REEXTRACT_TRIGGER],
         ), None)
 
     def confirmed_articles(self, site: str) -> dict[str, str]:
@@ -169,19 +186,21 @@ class Archive:
         start of that run). A sitemap ``lastmod`` older than this is already archived; one
         article failing in a run must not make the next run skip its edit."""
         return {url: started_at for url, started_at in self.db.execute(
-            _CONFIRMED_SQL, [site]).fetchall() if started_at}
+            _CONFIRMED_SQL, [REEXTRACT_TRIGGER, site]).fetchall() if started_at}
 
     # --- writing fetches -----------------------------------------------------------------
 
-    def record_fetches(self, run_id: int, fetches: list[Fetch]) -> list[str]:
+    def record_fetches(self, run_id: int, fetches: list[Fetch], *,
+                       reread: bool = False) -> list[str]:
         """Write a batch of fetches in one transaction and return each one's final outcome
         (an article fetched as ``new`` may turn out ``changed`` or ``unchanged``; a 404 of an
-        archived article is ``gone``)."""
+        archived article is ``gone``). ``reread``: the pages were read again from the
+        archive's stored responses, not fetched (see :class:`_BatchWriter`)."""
         site = self.db.execute("select site from crawl_runs where id = ?", [run_id]).fetchone()
         if site is None:
             raise ArchiveError(f"no crawl run {run_id} in {self.path}")
         with self.db.atomic():
-            writer = _BatchWriter(self.db, run_id, site[0], _now(), fetches)
+            writer = _BatchWriter(self.db, run_id, site[0], _now(), fetches, reread)
             outcomes = [writer.record(fetch) for fetch in fetches]
             writer.flush()
         return outcomes
@@ -206,6 +225,26 @@ class Archive:
             "select url, etag, last_modified from fetches where crawl_run_id = ? "
             "and article_id is null and outcome in ('not_article', 'not_modified') "
             "and (etag is not null or last_modified is not null)", [last["id"]]).fetchall()}
+
+    def latest_captures(self) -> dict[str, tuple[str, str, str]]:
+        """url -> (WARC-Record-ID, WARC-Date, payload digest) of its newest ``response``
+        record: what the next capture of that URL confirms with a revisit record."""
+        return {url: (record_id, date, digest) for url, record_id, date, digest
+                in self.db.execute(_CAPTURES_SQL).fetchall()}
+
+    def killed_runs_warc(self) -> dict[int, tuple[str | None, int]]:
+        """run id -> (WARC file, end of its last record a fetch points at) of every run closed
+        as killed; (None, 0) for one killed before any fetch was written. What follows that
+        end in the file may be a record torn by the kill."""
+        found: dict[int, tuple[str | None, int]] = {
+            run_id: (None, 0) for (run_id,) in self.db.execute(
+                "select id from crawl_runs where status = 'killed'")}
+        for run_id, path, end in self.db.execute(
+                "select crawl_run_id, warc_path, max(warc_offset + warc_length) from fetches "
+                "where crawl_run_id in (select id from crawl_runs where status = 'killed') "
+                "and warc_path is not null group by crawl_run_id, warc_path"):
+            found[run_id] = (path, end)
+        return found
 
     def article_urls(self, site: str) -> set[str]:
         """URLs of the site's live and gone articles: those a crawl should re-check.
@@ -246,10 +285,16 @@ class _BatchWriter:
     arrive, so queued rows can point at each other. Anything written at once (an update of an
     archived article, a lifecycle change) first flushes the queue, so the statements reach
     SQLite in the order of the fetches, as if each were written on its own.
+
+    A batch ``reread`` from stored responses changes content only: pages read again say
+    nothing of whether an article is still there, so its status, redirect and teasers' last
+    sighting stay as the last crawl left them (a gone article stays gone).
     """
 
-    def __init__(self, db: Database, run_id: int, site: str, now: str, fetches: list[Fetch]):
+    def __init__(self, db: Database, run_id: int, site: str, now: str, fetches: list[Fetch],
+                 reread: bool = False):
         self.db = db
+        self.reread = reread
         self.run_id = run_id
         self.site = site
         self.now = now
@@ -267,7 +312,7 @@ class _BatchWriter:
             "error": fetch.error, "etag": fetch.etag, "last_modified": fetch.last_modified,
             "elapsed_ms": fetch.elapsed_ms, "bytes": fetch.bytes,
             "redirect_to": fetch.redirect_to, "fetched_at": self.now, "article_id": article_id,
-            **_extraction_columns(fetch),
+            **_extraction_columns(fetch), **_capture_columns(fetch),
         })
         return outcome
 
@@ -310,11 +355,9 @@ class _BatchWriter:
             return "new", self.insert_article(article)
         self.flush()  # what follows writes an archived row at once
         if known["content_hash"] == article.content_hash:
-            self.set_lifecycle(known, "live")
-            self.db.execute(
-                "update teasers set last_seen_run = ? where article_id = ? and last_seen_run != ?",
-                [self.run_id, known["id"], self.run_id],
-            )
+            if not self.reread:
+                self.set_lifecycle(known, "live")
+                self.see_teasers(known["id"])
             return "unchanged", known["id"]
         self.update_article(known, article)
         return "changed", known["id"]
@@ -327,7 +370,7 @@ class _BatchWriter:
             **article_columns(article, snapshot),
             "first_seen_run": self.run_id, "last_changed_run": self.run_id,
         })
-        captured = [name for name, value in snapshot.items() if value not in _EMPTY]
+        captured = [name for name, value in snapshot.items() if value not in EMPTY]
         self.queue_version(article_id, 1, article, snapshot, captured)
         self.queued["teasers"].extend(self.teaser_rows(article_id, article, {}))
         self.arrived.append(article.url)
@@ -353,21 +396,34 @@ class _BatchWriter:
             "order by version desc limit 1", [known["id"]]), {})
         changed = [name for name in CONTENT_FIELDS if previous.get(name) != snapshot[name]]
         version = known["version"] + 1
-        wanted = {"version": version, "content_hash": article.content_hash, "status": "live",
-                  "redirected_to": None, "redirected_to_id": None}
+        wanted: dict[str, Any] = {"version": version, "content_hash": article.content_hash}
+        if not self.reread:
+            wanted |= {"status": "live", "redirected_to": None, "redirected_to_id": None,
+                       **self.status_change(known, "live")}
+        columns = {name: value for name, value in article_columns(article, snapshot).items()
+                   if name not in _INDEXED or name in changed}
         _update(self.db, "articles", known["id"], {
-            **article_columns(article, snapshot), **wanted, **self.status_change(known, "live"),
-            "last_changed_run": self.run_id})
+            **columns, **wanted, "last_changed_run": self.run_id})
         known.update(wanted)
         self.queue_version(known["id"], version, article, snapshot, changed)
-        first_seen = {
-            (row["position"], row["target_url"]): row["first_seen_run"]
+        if "teasers" not in changed:  # the rows are as they were: no need to write them again
+            if not self.reread:
+                self.see_teasers(known["id"])
+            return
+        seen = {
+            (row["position"], row["target_url"]): (row["first_seen_run"], row["last_seen_run"])
             for row in self.db.query(
-                "select position, target_url, first_seen_run from teasers where article_id = ?",
-                [known["id"]])
+                "select position, target_url, first_seen_run, last_seen_run from teasers "
+                "where article_id = ?", [known["id"]])
         }
         self.db.execute("delete from teasers where article_id = ?", [known["id"]])
-        self.queued["teasers"].extend(self.teaser_rows(known["id"], article, first_seen))
+        self.queued["teasers"].extend(self.teaser_rows(known["id"], article, seen))
+
+    def see_teasers(self, article_id: int) -> None:
+        """The article's teasers, unchanged, were seen again by this run."""
+        self.db.execute(
+            "update teasers set last_seen_run = ? where article_id = ? and last_seen_run != ?",
+            [self.run_id, article_id, self.run_id])
 
     def queue_version(self, article_id: int, version: int, article: Article,
                       snapshot: dict[str, Any], changed: list[str]) -> None:
@@ -378,16 +434,18 @@ class _BatchWriter:
         })
 
     def teaser_rows(self, article_id: int, article: Article,
-                    first_seen: dict[tuple[int, str], int]) -> list[dict[str, Any]]:
+                    seen: dict[tuple[int, str], tuple[int, int]]) -> list[dict[str, Any]]:
         """The article's teasers as rows; one still at the same position with the same target
-        keeps its ``first_seen_run``. A target archived later in the batch is linked by
-        :meth:`flush`."""
-        return [{"article_id": article_id, "position": t.position, "target_url": t.url,
-                 "target_article_id": self.known.get(t.url, {}).get("id"),
-                 "title": t.title, "text": t.text,
-                 "first_seen_run": first_seen.get((t.position, t.url), self.run_id),
-                 "last_seen_run": self.run_id}
-                for t in article.teasers]
+        keeps its ``first_seen_run`` (and, when re-read, its ``last_seen_run``). A target
+        archived later in the batch is linked by :meth:`flush`."""
+        rows = []
+        for t in article.teasers:
+            first, last = seen.get((t.position, t.url), (self.run_id, self.run_id))
+            rows.append({"article_id": article_id, "position": t.position, "target_url": t.url,
+                         "target_article_id": self.known.get(t.url, {}).get("id"),
+                         "title": t.title, "text": t.text, "first_seen_run": first,
+                         "last_seen_run": last if self.reread else self.run_id})
+        return rows
 
     def flush(self) -> None:
         """Write the queued rows, parents before children, then point teasers and redirects
@@ -488,6 +546,17 @@ def _extraction_columns(fetch: Fetch) -> dict[str, str]:
     if fetch.field_sources is None:
         return {}
     return {"field_sources": _json(fetch.field_sources), "missing": _json(fetch.missing or {})}
+
+
+def _capture_columns(fetch: Fetch) -> dict[str, Any]:
+    """Where the fetch's answer lies in the run's WARC file; nothing (NULL) without one."""
+    capture = fetch.capture
+    if capture is None:
+        return {}
+    return {"warc_path": capture.path, "warc_offset": capture.offset,
+            "warc_length": capture.length, "warc_record_id": capture.record_id,
+            "warc_date": capture.date, "payload_digest": capture.payload_digest,
+            "warc_refers_to": capture.refers_to}
 
 
 def _now() -> str:

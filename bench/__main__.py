@@ -18,7 +18,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import archive, corpora, crawl, export, extraction, plot, report, synthetic
+from bench import (
+    archive,
+    corpora,
+    crawl,
+    export,
+    extraction,
+    plot,
+    reextract,
+    report,
+    synthetic,
+    warc,
+)
 from bench.harness import Row, text_table
 from bench.plan import FULL, QUICK, Plan
 
@@ -52,6 +63,8 @@ def run(plan: Plan, out: Path, corpora_dir: Path) -> None:
         rows: list[Row] = []
         say("extraction")
         rows += extraction.measure(plan.extraction_synthetic, plan.extraction_repeats)
+        say("re-extraction of a crawled archive's stored responses")
+        rows += reextract.measure(plan.reextract_synthetic, plan.reextract_repeats, work)
         say(f"extraction quality on the real pages of {corpora_dir}")
         rows += corpora.rows(corpora_dir, plan.corpus_repeats, plan.corpus_pages)
         say("archive writes")
@@ -73,6 +86,8 @@ def run(plan: Plan, out: Path, corpora_dir: Path) -> None:
             crawls.append(crawl.measure_size(blog, work, repeats, deadline))
         rows += crawl.rows(crawls)
         notes.growth_exponent = crawl.growth_exponent(crawls)
+        say(f"WARC capture at N = {blogs[0].synthetic:,} ({plan.warc_repeats} repeats)")
+        rows += warc.rows(warc.measure(blogs[0], work, plan.warc_repeats))
         notes.crawl_repeats = {result.synthetic: len(result.first) for result in crawls}
     finally:
         for blog in blogs:

@@ -31,6 +31,11 @@ class Plan:
     #: set to take (None: all of them).
     corpus_repeats: int = 3
     corpus_pages: int | None = None
+    #: Synthetic posts added to the bundled blog whose crawl is re-extracted, and repeats.
+    reextract_synthetic: int = 150
+    reextract_repeats: int = 5
+    #: Rounds of (capture on, capture off, re-crawl) at the smallest crawl size (bench/warc.py).
+    warc_repeats: int = 3
 
 
 FULL = Plan(name="full", crawl_sizes=(500, 2_000, 10_000), crawl_repeats=(3, 3, 2),
@@ -40,4 +45,5 @@ FULL = Plan(name="full", crawl_sizes=(500, 2_000, 10_000), crawl_repeats=(3, 3, 
 QUICK = Plan(name="quick", crawl_sizes=(20, 60), crawl_repeats=(1, 1), extraction_synthetic=5,
              extraction_repeats=1, upsert_articles=100, upsert_repeats=1,
              archive_sizes=(300, 1_000), queries=20, search_passes=1, export_repeats=1,
-             budget_seconds=50)
+             budget_seconds=50, reextract_synthetic=0, reextract_repeats=1,
+             warc_repeats=1)

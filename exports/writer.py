@@ -81,9 +81,10 @@ def write_export(db_path: str | Path, out: str | Path, format: str, *,
         db.close()
 
 
-#: The column the newest migration that exports read added (m012): an archive without it
-#: was written by an older release. Move it when a migration adds a column exports read.
-_NEWEST_COLUMN = ("articles", "status_changed_run")
+#: The column the newest migration that exports read added (m016, read by the WACZ export):
+#: an archive without it was written by an older release. Move it when a migration adds a
+#: column exports read.
+_NEWEST_COLUMN = ("fetches", "warc_path")
 
 
 def _upgrade_if_older(db_path: str | Path) -> None:

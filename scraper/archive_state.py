@@ -30,10 +30,20 @@ if TYPE_CHECKING:
 Validators = tuple[str | None, str | None]
 
 
+@dataclass(frozen=True)
+class PriorCapture:
+    """A URL's newest ``response`` record in the WARC files: what a revisit refers to."""
+
+    record_id: str
+    date: str
+    payload_digest: str
+
+
 @dataclass
 class ArchiveState:
-    """Validators, known articles and confirmation times of one site, as the archive holds
-    them when the crawl starts (empty until the spider opens, and for a new archive)."""
+    """Validators, known articles, confirmation times and WARC captures of one site, as the
+    archive holds them when the crawl starts (empty until the spider opens, and for a new
+    archive)."""
 
     db_path: str
     #: url -> (etag, last_modified) of every archived article and listing page.
@@ -41,6 +51,14 @@ class ArchiveState:
     known_articles: set[str] = field(default_factory=set)
     #: url -> when the archive last fetched or confirmed the article unchanged.
     confirmed_at: dict[str, datetime] = field(default_factory=dict)
+    #: url -> its newest response record in the WARC files (any page, not only articles),
+    #: for the WARC writer's revisit records; kept by ``--full`` too, which re-fetches
+    #: pages whole but need not store the same bytes again.
+    captures: dict[str, PriorCapture] = field(default_factory=dict)
+    #: run id -> (its WARC file relative to the archive's folder, or None if no fetch points
+    #: into it; the end of its last record a fetch points at) of every killed run: the WARC
+    #: writer cuts a record torn by the kill off its end.
+    killed_runs_warc: dict[int, tuple[str | None, int]] = field(default_factory=dict)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -63,6 +81,9 @@ class ArchiveState:
         archive = Archive.open(self.db_path)
         try:
             self.known_articles = archive.article_urls(site)
+            self.captures = {url: PriorCapture(*newest)
+                             for url, newest in archive.latest_captures().items()}
+            self.killed_runs_warc = archive.killed_runs_warc()
             if full:
                 return
             self.validators = {**archive.page_validators(site), **archive.validators()}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import sqlite3
 import sys
 from collections import Counter
 from datetime import UTC, datetime
@@ -137,7 +138,13 @@ def execute_crawl(options: CrawlOptions) -> CrawlResult:
     """Run a crawl, turning the archive's and Scrapy's refusals into exit codes 3 and 4."""
     from archive import ArchiveError, NotAnArchiveError
     from archive.lock import ArchiveLockedError
-    from scraper.crawl import CrawlFailedError, UnwrittenFetchesError, run_crawl
+    from scraper.crawl import (
+        CaptureStoppedError,
+        CrawlFailedError,
+        UnwrittenFetchesError,
+        run_crawl,
+    )
+    from scraper.warc_writer import WarcError
 
     try:
         return run_crawl(options)
@@ -145,9 +152,9 @@ def execute_crawl(options: CrawlOptions) -> CrawlResult:
         raise CommandFailed(str(error), ExitCode.LOCKED) from None
     except NotAnArchiveError as error:  # a wrong --db, as for the read commands
         raise CommandFailed(f"{error}; crawl into a new file", ExitCode.USAGE) from None
-    except (ArchiveError, CrawlFailedError) as error:
+    except (ArchiveError, CrawlFailedError, WarcError) as error:
         raise CommandFailed(f"could not start: {error}", ExitCode.CANNOT_START) from None
-    except UnwrittenFetchesError as error:
+    except (CaptureStoppedError, UnwrittenFetchesError) as error:
         raise CommandFailed(str(error), ExitCode.CANNOT_START) from None
 
 
@@ -215,6 +222,10 @@ def report_crawl(result: CrawlResult, start_url: str, quiet: bool) -> None:
 @click.option("--max-time", type=click.IntRange(min=1), metavar="SECONDS",
               help="Stop the run after this long. Default: CLOSESPIDER_TIMEOUT (3000).")
 @click.option("--full", is_flag=True, help="Re-fetch everything, ignoring what the archive knows.")
+@click.option("--warc-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the run's WARC file (run-NNNNNN.warc.gz). Default: "
+                   "<archive stem>.warc beside the archive (archive.warc/ for archive.db).")
+@click.option("--no-warc", is_flag=True, help="Keep no WARC record of the run's answers.")
 @click.option("--trigger", default="cli", show_default=True,
               help="Label stored with the run (cron, systemd ...).")
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
@@ -222,8 +233,9 @@ def report_crawl(result: CrawlResult, start_url: str, quiet: bool) -> None:
 @click.option("--quiet", is_flag=True, help="Print nothing but failures and bounds reached.")
 @click.option("--verbose", is_flag=True, help="Show Scrapy's log.")
 def crawl(site: str | None, start_url: str | None, db: Path, max_pages: int | None,
-          max_depth: int | None, max_time: int | None, full: bool, trigger: str,
-          settings: tuple[str, ...], quiet: bool, verbose: bool) -> None:
+          max_depth: int | None, max_time: int | None, full: bool, warc_dir: Path | None,
+          no_warc: bool, trigger: str, settings: tuple[str, ...], quiet: bool,
+          verbose: bool) -> None:
     """Crawl a blog into the archive, within bounds that end every run (docs/operations.md
     lists them; -s raises any of them)."""
     check_start_url(start_url)
@@ -236,12 +248,55 @@ def crawl(site: str | None, start_url: str | None, db: Path, max_pages: int | No
         log_level="INFO" if verbose else "CRITICAL",
         settings={"PROGRESS_ENABLED": show_progress, **parse_settings(settings),
                   **({"DEPTH_LIMIT": max_depth} if max_depth else {}),
-                  **({"CLOSESPIDER_TIMEOUT": max_time} if max_time else {})},
+                  **({"CLOSESPIDER_TIMEOUT": max_time} if max_time else {}),
+                  **({"WARC_DIR": str(warc_dir)} if warc_dir else {}),
+                  **({"WARC_ENABLED": False} if no_warc else {})},
     )
     result = execute_crawl(options)
     report_crawl(result, start_url or resolve_profile(site, None).start_url, quiet)
     if result.failures or result.run["status"] not in ("finished", "bounded"):  # interrupted
         sys.exit(ExitCode.PAGE_ERRORS)
+
+
+@cli.command()
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default="archive.db",
+              show_default=True, help="The archive to re-extract.")
+@click.option("--url", help="Only the article at this URL.")
+@click.option("--site", help="Only the articles of this site profile.")
+@click.option("--since", "since_run", type=click.IntRange(min=1), metavar="RUN",
+              help="Only the articles whose newest stored response run RUN or a later one made.")
+@click.option("--dry-run", is_flag=True, help="Print the summary, write nothing.")
+def reextract(db: Path, url: str | None, site: str | None, since_run: int | None,
+              dry_run: bool) -> None:
+    """Re-run today's extractor over the archived articles' stored responses, without the
+    network: a new version only where a field changed, and one line per changed field."""
+    chosen = [name for name, value in (("--url", url), ("--site", site),
+                                       ("--since", since_run)) if value is not None]
+    if len(chosen) > 1:
+        raise click.UsageError(f"{' and '.join(chosen)} cannot be combined: choose one")
+    if not db.exists():
+        raise CommandFailed(f"no archive at {db}", ExitCode.USAGE)
+    from archive import ArchiveError, NotAnArchiveError
+    from archive.lock import ArchiveLockedError
+    from scraper.reextract import reextract as run_reextract
+
+    try:
+        summary = run_reextract(db, url=url, site=site, since_run=since_run, dry_run=dry_run)
+    except ArchiveLockedError as error:
+        raise CommandFailed(str(error), ExitCode.LOCKED) from None
+    except NotAnArchiveError as error:
+        raise CommandFailed(str(error), ExitCode.USAGE) from None
+    except ArchiveError as error:
+        raise CommandFailed(f"could not start: {error}", ExitCode.CANNOT_START) from None
+    except sqlite3.Error as error:  # each batch is one transaction: what was written holds
+        raise CommandFailed(f"the archive refused a write ({error}); what was re-read is "
+                            "kept, run again to finish", ExitCode.CANNOT_START) from None
+    if not summary.selected and (url or site):
+        raise CommandFailed(f"no article {f'with URL {url}' if url else f'of site {site}'} "
+                            f"in {db}", ExitCode.USAGE)
+    for line in summary.lines():
+        click.echo(line)
+    sys.exit(summary.exit_code)
 
 
 @cli.command()

@@ -21,6 +21,8 @@ from archive import Archive
 from archive.lock import ArchiveLock
 from scraper.bounds import BOUND_SETTINGS
 from scraper.spiders.blog import BlogSpider
+from scraper.warc_writer import ERROR_STAT as WARC_ERROR_STAT
+from scraper.warc_writer import check_warc_dir, warc_dir
 
 
 @dataclass
@@ -63,6 +65,11 @@ class CrawlFailedError(Exception):
 class UnwrittenFetchesError(Exception):
     """The crawl ran, but the archive refused some of its writes (locked, disk full); what was
     written stays consistent, and the next run fetches the rest again."""
+
+
+class CaptureStoppedError(Exception):
+    """A WARC write failed mid-crawl (a full disk): the crawl stopped there; what the archive
+    holds points only at records on disk."""
 
 
 def check_overrides(overrides: dict[str, str]) -> None:
@@ -114,9 +121,10 @@ def _read_as(current: Any, name: str, text: str) -> Any:
 def run_crawl(options: CrawlOptions) -> CrawlResult:
     """Crawl into ``options.db`` while holding its lock; raises ``ArchiveLockedError`` at once
     when another crawl holds it, ``ArchiveError`` when the archive cannot be opened,
+    ``WarcError`` when the WARC folder cannot be written (at once), ``CaptureStoppedError``
+    when a WARC write failed (the crawl stops there),
     ``CrawlFailedError`` when Scrapy cannot start the crawl and ``UnwrittenFetchesError``
     when the archive refused some of the crawl's writes."""
-    Archive.open(options.db).close()  # fail fast, before the reactor starts, on a bad path
     settings = project_settings({
         **options.settings,
         "ARCHIVE_DB": str(options.db),
@@ -124,6 +132,10 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
         "CRAWL_TRIGGER": options.trigger,
         "LOG_LEVEL": options.log_level,
     })
+    # fail fast, before the reactor starts, on a path that cannot be written
+    if settings.getbool("WARC_ENABLED"):
+        check_warc_dir(warc_dir(settings))
+    Archive.open(options.db).close()
     started = time.monotonic()
     with ArchiveLock(options.db):
         try:
@@ -142,6 +154,11 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
         reason = refusals[0] if refusals else None
         raise CrawlFailedError(f"{reason.type.__name__}: {reason.getErrorMessage()}"
                                if reason else "the crawl ended before it started a run")
+    warc_error = crawler.stats.get_value(WARC_ERROR_STAT)
+    if warc_error:
+        raise CaptureStoppedError(
+            f"WARC capture stopped: cannot write {warc_error}; the crawl stopped with it "
+            f"(run {run_id}), and every fetch archived points at a complete record")
     unwritten = crawler.stats.get_value("blog_archive/unwritten")
     if unwritten:
         raise UnwrittenFetchesError(

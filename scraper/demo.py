@@ -46,7 +46,9 @@ def run_demo(out: Path) -> None:
 
 
 def remove_archive(db: Path) -> None:
-    for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+    """The demo's archive and its WARC files (its runs count from 1 again)."""
+    warc_files = db.parent.joinpath(f"{db.stem}.warc").glob("run-*.warc.gz")
+    for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm"), *warc_files):
         path.unlink(missing_ok=True)
 
 
@@ -58,6 +60,9 @@ def print_crawl(result: CrawlResult, db: Path, site_articles: set[str]) -> None:
         redirects = list(archive.db.query(
             "select url, redirect_to from fetches where crawl_run_id = ? and outcome = "
             "'redirected' order by url", [result.run["id"]]))
+        warc = archive.db.execute(
+            "select warc_path, max(warc_offset + warc_length) from fetches "
+            "where crawl_run_id = ? and warc_path is not null", [result.run["id"]]).fetchone()
         incomplete = list(archive.db.query(
             "select url, read_time_minutes is null as no_read_time, published is null as no_date "
             "from articles where read_time_minutes is null or published is null order by url"
@@ -73,6 +78,9 @@ def print_crawl(result: CrawlResult, db: Path, site_articles: set[str]) -> None:
         click.echo(f"  not archived: {url}")
     for row in redirects:
         click.echo(f"  redirected: {row['url']} -> {row['redirect_to']}")
+    if warc[0]:
+        click.echo(f"Kept every answer as WARC records in {db.parent / warc[0]} "
+                   f"({warc[1] / 1024:.0f} KiB)")
     click.echo(f"Pages that failed: {len(result.failures)}")
     for failure in result.failures:
         click.echo(f"  {failure['url']}: {failure['error']}")

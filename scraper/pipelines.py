@@ -22,6 +22,7 @@ from archive.lock import ArchiveLock, ArchiveLockedError
 from archive.records import Fetch
 from scraper import __version__
 from scraper.canonicals import CanonicalClaims, OwnFetch
+from scraper.warc_writer import WarcWriter
 
 if TYPE_CHECKING:
     from typing import Self
@@ -91,6 +92,7 @@ class ArchivePipeline:
 
     def flush(self) -> None:
         if self.pending and self.archive is not None and self.run_id is not None:
+            self.sync_captures()
             try:
                 outcomes = self.archive.record_fetches(self.run_id, self.pending)
             except sqlite3.Error:  # one bad fetch must not cost the batch its good ones
@@ -104,6 +106,18 @@ class ArchivePipeline:
                     self.crawler.stats.inc_value(f"blog_archive/error_kind/{fetch.error_kind}")
         self.pending = []
         self.last_flush = time.monotonic()
+
+    def sync_captures(self) -> None:
+        """Put the WARC records the batch points at on disk before the batch is committed;
+        a fetch whose record could not be written (a full disk) loses its pointer, so no row
+        points at bytes that are not there."""
+        writer = WarcWriter.of(self.crawler)
+        if writer is None:
+            return
+        writer.sync()
+        for fetch in self.pending:
+            if fetch.capture is not None and not writer.is_durable(fetch.capture):
+                fetch.capture = None
 
     def record_one_by_one(self, fetches: list[Fetch]) -> list[str]:
         """Each fetch of a refused batch on its own. A fetch the archive refuses (a
@@ -129,7 +143,8 @@ class ArchivePipeline:
         except _ROW_ERRORS as error:
             refused = Fetch(url=fetch.url, final_url=fetch.final_url, status=fetch.status,
                             error_kind="archive", error=f"could not be archived: {error}",
-                            elapsed_ms=fetch.elapsed_ms, bytes=fetch.bytes)
+                            elapsed_ms=fetch.elapsed_ms, bytes=fetch.bytes,
+                            capture=fetch.capture)
         try:
             return self.archive.record_fetches(self.run_id, [refused])[0]
         except _ROW_ERRORS as error:

@@ -77,6 +77,8 @@ EXTENSIONS = {
     "scraper.progress.ProgressLine": 500,
     # What earlier runs learnt, read once for the spider and the middlewares.
     "scraper.archive_state.ArchiveState": 0,
+    # The run's WARC file (scraper/warc_writer.py); WARC_ENABLED = False leaves it out.
+    "scraper.warc_writer.WarcWriter": 10,
 }
 # The live progress line; the CLI turns it on when stderr is a terminal.
 PROGRESS_ENABLED = False
@@ -90,6 +92,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's robots.txt middleware, but one that cannot be fetched at all forbids everything.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "scraper.robots.FailClosedRobotsTxtMiddleware": 100,
+    # Closest to the downloader: every answer, robots.txt and retries included, is captured
+    # as the server sent it, before decompression and the redirect and retry middlewares.
+    "scraper.warc_capture.WarcCaptureMiddleware": 950,
 }
 ITEM_PIPELINES = {
     "scraper.pipelines.ArchivePipeline": 300,
@@ -103,6 +108,12 @@ ARCHIVE_BATCH_SIZE = 50
 #: Skip archived articles whose sitemap lastmod predates the last successful run. Turn off for
 #: a blog whose sitemap lags behind its pages: every article then gets a conditional request.
 TRUST_SITEMAP_LASTMOD = True
+#: Keep every HTTP exchange as WARC 1.1 records, one file per run (scraper/warc_writer.py).
+#: --no-warc.
+WARC_ENABLED = True
+#: Where the WARC files go; empty: the folder <archive stem>.warc beside the archive
+#: (archive.warc/ for archive.db). --warc-dir.
+WARC_DIR = ""
 # Set by the CLI when it already holds the archive's lock for this crawl.
 ARCHIVE_LOCK_HELD = False
 # Label stored on the crawl_runs row: cli, cron, scrapyd, demo, test ...

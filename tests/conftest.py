@@ -31,7 +31,7 @@ FAST_CRAWL = ("-s", "AUTOTHROTTLE_START_DELAY=0.01", "-s", "AUTOTHROTTLE_MAX_DEL
 HOSTILE_FETCH_ROWS = 18
 HOSTILE_CRAWL_ROWS = 7
 #: Rows the reliability tests record when they all run: the report is written only then.
-RELIABILITY_ROWS = len(CASES) + len(SITE_CASES) + 3 + HOSTILE_FETCH_ROWS + HOSTILE_CRAWL_ROWS
+RELIABILITY_ROWS = len(CASES) + len(SITE_CASES) + 4 + HOSTILE_FETCH_ROWS + HOSTILE_CRAWL_ROWS
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -43,6 +43,12 @@ def run_blog_archive(*args: str | Path, cwd: Path | None = None,
         [sys.executable, "-m", "scraper", *map(str, args)],
         capture_output=True, text=True, timeout=timeout, cwd=cwd,
     )
+
+
+def tool(name: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    """A console script installed beside this Python (``warcio``, ``cdxj-indexer``)."""
+    return subprocess.run([str(Path(sys.executable).parent / name), *map(str, args)],
+                          capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture(scope="session")

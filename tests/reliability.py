@@ -18,7 +18,7 @@ ROWS_DIR = ROOT / ".pytest_cache" / "reliability"
 SECTIONS = {
     "Faults": "Faults on single pages (the rest of the blog healthy)",
     "Site": "Hostile sitemaps and robots.txt",
-    "Crash": "Crash safety (SIGKILL during a crawl)",
+    "Crash": "Crash safety (SIGKILL, a full disk)",
     "Concurrency": "Readers during a crawl",
     "Content": "Hostile content",
     "Traps": "Crawl traps (every healthy article archived, the run ended by a bound)",

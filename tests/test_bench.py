@@ -39,6 +39,9 @@ FIGURES_WITH_TARGETS = (
     "publish date, exact day, without the URL",
     "undated pages given no date",
     "extraction speed-up over trafilatura bare_extraction, ScrapingHub set",
+    "re-extraction (read WARC + extract + write versions) / extract() alone",
+    "WARC capture: crawl pages/s, on ÷ off",
+    "WARC bytes per article, unchanged re-crawl",
 )
 
 
@@ -67,7 +70,7 @@ def quick_bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     corpora = small_corpora(tmp_path_factory.mktemp("corpora"))
     result = subprocess.run([sys.executable, "-m", "bench", "--quick", "--out", str(out),
                              "--corpora", str(corpora)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=240)
+                            cwd=ROOT, capture_output=True, text=True, timeout=420)
     assert result.returncode == 0, result.stderr
     return result.stdout, out
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import sqlite_utils
 
 from scraper.bundled_blog import BundledBlog
-from tests.conftest import RunCli
+from tests.conftest import RunCli, tool
 
 
 def test_demo_archives_every_article_and_exports_it(run_cli: RunCli, tmp_path: Path) -> None:
@@ -31,6 +31,16 @@ def test_demo_archives_every_article_and_exports_it(run_cli: RunCli, tmp_path: P
 
     archive = sqlite_utils.Database(out / "archive.db")
     assert archive["articles"].count == total
+    # the run's WARC file, read back as a replay tool reads it
+    warc = out / "archive.warc" / "run-000001.warc.gz"
+    assert f"Kept every answer as WARC records in {Path('demo') / 'archive.warc' / warc.name}" \
+        in summary
+    checked = tool("warcio", "check", warc)
+    assert checked.returncode == 0, checked.stdout
+    indexed = {json.loads(line.split(" ", 2)[2])["url"]
+               for line in tool("cdxj-indexer", warc).stdout.splitlines()}
+    assert {row["url"] for row in archive["fetches"].rows_where("status is not null")} \
+        <= indexed
     assert len(json.loads((out / "articles.json").read_text(encoding="utf-8"))) == total
     assert len((out / "articles.jsonl").read_text(encoding="utf-8").splitlines()) == total
     with (out / "articles.csv").open(encoding="utf-8", newline="") as handle:
@@ -45,3 +55,5 @@ def test_demo_run_twice_starts_from_scratch(run_cli: RunCli, tmp_path: Path) -> 
         assert result.returncode == 0, result.stderr
     archive = sqlite_utils.Database(tmp_path / "demo" / "archive.db")
     assert archive["crawl_runs"].count == 1
+    assert [path.name for path in (tmp_path / "demo" / "archive.warc").iterdir()] == [
+        "run-000001.warc.gz"]

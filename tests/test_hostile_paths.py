@@ -151,7 +151,10 @@ def test_a_finished_crawl_leaves_nothing_beside_the_archive(
     Path(f"{db}.lock").write_text("4242")  # an older release's lock file
     crawl = crawl_blog(blog_server, db, "--max-pages", "3")
     assert crawl.result.returncode in (0, 1), crawl.result.stderr
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["archive.db"]
+    # the run's WARC file is the only thing kept beside it, on purpose (docs/operations.md)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["archive.db", "archive.warc"]
+    assert [path.name for path in (tmp_path / "archive.warc").iterdir()] == [
+        "run-000001.warc.gz"]
 
 
 def test_a_stale_run_is_closed_as_killed_only_when_no_process_holds_the_lock(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +15,7 @@ import sqlite_utils
 from scraper import settings
 from scraper.bounds import BOUND_SETTINGS
 from scraper.bundled_blog.server import BlogServer
-from tests.conftest import FAST_CRAWL
+from tests.conftest import FAST_CRAWL, Crawl
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "operations.md"
 DOC_ROOT = "/srv/blog-archive"
@@ -73,8 +75,59 @@ def test_systemd_service_runs_and_its_exit_status_counts_as_success(
 
 
 
+def test_reextract_example_runs_as_written(english_crawl: Crawl, tmp_path: Path) -> None:
+    """The documented commands, run in a folder holding a crawled archive and its WARC files:
+    each prints its summary and exits 0; the archive gains one reextract run per real one."""
+    section = DOC.read_text().split("## Re-extraction", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"```bash\n(.*?)```", section, flags=re.DOTALL)
+    shutil.copyfile(english_crawl.db_path, tmp_path / "archive.db")
+    shutil.copytree(english_crawl.db_path.parent / "archive.warc", tmp_path / "archive.warc")
+    path = f"{Path(sys.executable).parent}:{os.environ['PATH']}"
+    for command in block.strip().splitlines():
+        result = subprocess.run(["/bin/sh", "-c", command], cwd=tmp_path, capture_output=True,
+                                text=True, timeout=180, env={**os.environ, "PATH": path})
+        assert result.returncode == 0, (command, result.stderr)
+        assert result.stdout.startswith("reextract, "), command
+    runs = sqlite_utils.Database(tmp_path / "archive.db")["crawl_runs"]
+    assert [run["trigger"] for run in runs.rows_where("trigger = 'reextract'")] == \
+        ["reextract"] * sum("--dry-run" not in line for line in block.strip().splitlines())
+
+
 def test_bounds_table_gives_every_bound_and_its_default() -> None:
     section = DOC.read_text().split("## Bounds", 1)[1].split("\n## ", 1)[0]
     rows = re.findall(r"^\| [^|]+ \| ([\d,]+) \| [^|]*-s (\w+)=", section, flags=re.MULTILINE)
     documented = {name: int(default.replace(",", "")) for default, name in rows}
     assert documented == {name: getattr(settings, name) for name in BOUND_SETTINGS}
+
+
+def test_warc_recipes_read_a_page_and_prune_a_run_the_archive_no_longer_needs(
+        blog_server: BlogServer, tmp_path: Path) -> None:
+    """The Python snippet reads an article's stored answer; the pruning queries name the
+    first run's file as the one to keep after an unchanged re-crawl, and once the second
+    run's file is deleted as they say, the next crawl and the WACZ export still work."""
+    for _ in range(2):
+        subprocess.run([sys.executable, "-m", "scraper", "crawl", "--db", "archive.db",
+                        *shlex.split(bundled_site(blog_server))],
+                       cwd=tmp_path, capture_output=True, timeout=180)
+    (snippet,) = code_blocks("python")
+    path = "/en/how-to-roll-your-back-exercises-for-back-pain/"
+    snippet = re.sub(r'url = "[^"]+"', f'url = "{blog_server.base_url}{path}"', snippet)
+    read = subprocess.run([sys.executable, "-c", snippet], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60)
+    body = blog_server.blog.resolve(path, blog_server.base_url).body
+    assert read.stdout == f"200 text/html; charset=UTF-8 {len(body)} bytes\n", read.stderr
+    keep_query, forget = code_blocks("sql")
+    db = sqlite_utils.Database(tmp_path / "archive.db")
+    assert [row["warc_path"] for row in db.query(keep_query)] == [
+        "archive.warc/run-000001.warc.gz"]
+    (tmp_path / "archive.warc" / "run-000002.warc.gz").unlink()
+    db.execute(forget.replace("run-000041", "run-000002"))
+    db.conn.commit()
+    assert db.execute("select count(*) from fetches where warc_path like '%run-000002%'"
+                      ).fetchone()[0] == 0
+    db.close()
+    for command in (["crawl", "--db", "archive.db", *shlex.split(bundled_site(blog_server))],
+                    ["export", "--format", "wacz", "--db", "archive.db", "--out", "a.wacz"]):
+        result = subprocess.run([sys.executable, "-m", "scraper", *command], cwd=tmp_path,
+                                capture_output=True, text=True, timeout=180)
+        assert result.returncode == 0, result.stderr

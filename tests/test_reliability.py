@@ -12,16 +12,20 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
+from collections.abc import Iterator
+from io import BytesIO
 from pathlib import Path
 
 import pytest
 import sqlite_utils
 from datasette.app import Datasette
+from warcio.archiveiterator import ArchiveIterator
 
 from archive import Archive
 from scraper.bundled_blog import BlogServer
 from scraper.bundled_blog.content import Post
-from tests.conftest import FAST_CRAWL, Crawl, RunCli, crawl_blog
+from tests.conftest import FAST_CRAWL, Crawl, RunCli, crawl_blog, tool
 from tests.reliability import record
 
 pytestmark = pytest.mark.xdist_group("reliability")
@@ -89,6 +93,51 @@ def assert_consistent(db_path: Path) -> None:
     db.close()
 
 
+def complete_members(data: bytes) -> tuple[list[int], int]:
+    """Where each complete gzip member of a WARC file starts, and where the last one ends:
+    a killed crawl may leave a torn member after them, never a torn one before."""
+    offsets: list[int] = []
+    at = 0
+    view = memoryview(data)
+    while at < len(data):
+        inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        try:
+            inflater.decompress(view[at:])
+        except zlib.error:
+            break
+        if not inflater.eof:
+            break
+        offsets.append(at)
+        at = len(data) - len(inflater.unused_data)
+    return offsets, at
+
+
+def assert_warc_readable(db_path: Path, warc_dir: Path | None = None) -> set[Path]:
+    """Every complete record of every WARC file the archive points at reads back with
+    warcio's ArchiveIterator, and every fetch points at one of them (its own record id at
+    its offset, wholly within the complete records): no row points at bytes not written.
+    The files, for the caller to count."""
+    db = sqlite_utils.Database(db_path)
+    rows = list(db.query("select * from fetches where warc_path is not null"))
+    files = {db_path.parent / row["warc_path"] for row in rows}
+    files |= set((warc_dir or db_path.parent / "archive.warc").glob("*.warc.gz"))
+    db.close()
+    complete = {}
+    for path in files:
+        data = path.read_bytes()
+        offsets, end = complete_members(data)
+        read = [(record.rec_type, record.rec_headers.get_header("WARC-Record-ID"))
+                for record in ArchiveIterator(BytesIO(data[:end]))]
+        assert len(read) == len(offsets), path
+        assert not read or read[0][0] == "warcinfo", path  # empty: killed before a sync
+        complete[path] = dict(zip(offsets, read, strict=True)), end
+    for row in rows:
+        records, end = complete[db_path.parent / row["warc_path"]]
+        assert records[row["warc_offset"]][1] == row["warc_record_id"], row["url"]
+        assert row["warc_offset"] + row["warc_length"] <= end, row["url"]
+    return files
+
+
 def test_sigkill_at_any_point_leaves_a_consistent_archive(fresh_blog_server: BlogServer,
                                                          tmp_path: Path) -> None:
     db = tmp_path / "archive.db"
@@ -97,6 +146,7 @@ def test_sigkill_at_any_point_leaves_a_consistent_archive(fresh_blog_server: Blo
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         assert kill_when(process, db, written), f"crawl ended before {written} fetches"
         assert_consistent(db)
+        assert_warc_readable(db)
     final = crawl_blog(fresh_blog_server, db)
     assert final.result.returncode in (0, 1), final.result.stderr
     missing_404 = final.url(fresh_blog_server.blog.awkward["missing_404"])
@@ -109,10 +159,58 @@ def test_sigkill_at_any_point_leaves_a_consistent_archive(fresh_blog_server: Blo
     assert final.db["article_versions"].count == len(expected)  # nothing re-versioned
     statuses = [row["status"] for row in final.db["crawl_runs"].rows_where(order_by="id")]
     assert statuses == ["killed"] * (len(statuses) - 1) + ["finished"]
+    # a file per run (none for a run killed before it opened one), each whole: the next run
+    # cut any record a kill tore off the end, or no WARC reader could read the folder
+    files = assert_warc_readable(db)
+    assert f"run-{len(statuses):06d}.warc.gz" in {path.name for path in files} <= {
+        f"run-{run:06d}.warc.gz" for run in range(1, len(statuses) + 1)}
+    for path in files:
+        checked = tool("warcio", "check", path)
+        assert checked.returncode == 0, (path, checked.stdout, checked.stderr)
     points = ", ".join(map(str, KILL_POINTS))
     record("Crash", f"SIGKILL at {len(KILL_POINTS)} points: after {points} fetches written",
-           "integrity_check ok each time, no torn article; the next run "
-           "completed the archive with no duplicates; killed runs closed as 'killed'", lost=0)
+           "integrity_check ok each time, no torn article; every complete WARC record "
+           "readable and every fetch pointing at one; the next run completed the archive "
+           "with no duplicates, in a WARC file of its own; killed runs closed as 'killed'",
+           lost=0)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 64 KiB file system (tmpfs; the tests run as root, in CI too): a crawl's WARC file
+    outgrows it within a dozen pages, while the archive beside it has room."""
+    mount = tmp_path / "small-disk"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)],
+                   check=True, capture_output=True, text=True)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=True)
+
+
+def test_a_full_disk_stops_capture_with_one_line_and_no_row_points_past_it(
+        fresh_blog_server: BlogServer, small_disk: Path, tmp_path: Path) -> None:
+    db = tmp_path / "archive.db"
+    full = crawl_blog(fresh_blog_server, db, "--warc-dir", str(small_disk),
+                      "-s", "ARCHIVE_BATCH_SIZE=4")
+    lines = full.result.stderr.splitlines()
+    assert full.result.returncode == 4, full.result.stderr
+    assert len(lines) == 1 and lines[0].startswith(
+        "blog-archive: error: WARC capture stopped: cannot write "
+        f"{small_disk}/run-000001.warc.gz: No space left on device"), lines
+    assert_consistent(db)
+    (path,) = assert_warc_readable(db, small_disk)
+    pointed = full.db.execute(
+        "select count(*) from fetches where warc_path is not null").fetchone()[0]
+    assert pointed > 0
+    run = next(full.db["crawl_runs"].rows)
+    assert (run["status"], run["finish_reason"]) == ("failed", "warc_write_failed")
+    checked = tool("warcio", "check", path)
+    assert checked.returncode == 0, checked.stdout  # cut back to its last whole record
+    record("Crash", "the WARC folder's disk fills up mid-crawl (a 64 KiB tmpfs)",
+           f"one line, exit 4, the crawl stopped; {pointed} fetches point at whole records, "
+           "none past them; the file ends with its last whole record", lost=0)
 
 
 def test_readers_never_see_a_lock_or_a_torn_row(fresh_blog_server: BlogServer,

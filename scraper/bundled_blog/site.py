@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import unquote
 
@@ -75,6 +75,9 @@ class BundledBlog:
     posts: dict[str, Post] = field(default_factory=dict)
     redirects: dict[str, str] = field(default_factory=dict)
     awkward: dict[str, str] = field(default_factory=lambda: dict(AWKWARD))
+    #: The words and read-time markup each edition's posts show: a test redesigns the theme
+    #: by replacing an edition's labels.
+    labels: dict[str, theme.Labels] = field(default_factory=lambda: dict(theme.LABELS))
 
     def __post_init__(self) -> None:
         posts = build_posts()
@@ -150,6 +153,11 @@ class BundledBlog:
         del self.posts[old.path]
         self.redirects[old.path] = self.post(new_slug).path
 
+    def redesign_read_time(self, language: str = "en") -> None:
+        """Update the theme as :data:`theme.REDESIGNED_READ_TIME` says, for one edition. A
+        theme change touches no post, so no modification time moves."""
+        self.labels[language] = replace(self.labels[language], **theme.REDESIGNED_READ_TIME)
+
     # --- pages -------------------------------------------------------------------------------
 
     def resolve(self, path: str, base: str) -> Page:
@@ -166,7 +174,8 @@ class BundledBlog:
             return self._xml(path, base)
         if path in self.posts:
             post = self.posts[path]
-            return self._html(theme.render_post(post, self._related(post), base),
+            return self._html(theme.render_post(post, self._related(post), base,
+                                                 self.labels[post.language]),
                               post.last_modified)
         if path in _STATIC_PAGES:
             language, title, text = _STATIC_PAGES[path]

@@ -42,6 +42,8 @@ class Labels:
     privacy_path: str
     contact_path: str
     cart_path: str
+    #: The class of the meta line's read-time item: a redesign may rename it.
+    read_time_class: str = "post-meta__read-time"
 
 
 LABELS = {
@@ -64,6 +66,15 @@ LABELS = {
         privacy_path="/polityka-prywatnosci/", contact_path="/kontakt/", cart_path="/koszyk/",
     ),
 }
+
+#: A theme update that renames the English read-time item and rewords it ("Takes 6 minutes"):
+#: the extractor's tables read it no more, so the archive's read times go missing until a
+#: profile learns the words (:data:`REDESIGNED_READ_TIME_LABELS`). Re-extraction is tested
+#: and measured on it.
+REDESIGNED_READ_TIME = {"read_time": "Takes <strong>{n}</strong> minutes",
+                        "read_time_class": "post-meta__duration"}
+#: The site labels (``SiteProfile.labels``) that read the redesigned read time.
+REDESIGNED_READ_TIME_LABELS = {"read_time_labels": ("takes",), "read_time_keywords": ("takes",)}
 
 _STYLE = """<link rel='stylesheet' id='wp-block-library-css'
  href='/wp-includes/css/dist/block-library/style.min.css?ver=6.3.1' media='all' />
@@ -180,9 +191,11 @@ def json_ld(data: dict) -> str:
     return f'<script type="application/ld+json" class="yoast-schema-graph">{text}</script>'
 
 
-def render_post(post: Post, related: list[tuple[str, Post | None]], base: str) -> str:
-    """A single post. ``related`` pairs each teaser's path with its post (None: a dead link)."""
-    labels = LABELS[post.language]
+def render_post(post: Post, related: list[tuple[str, Post | None]], base: str,
+                labels: Labels | None = None) -> str:
+    """A single post. ``related`` pairs each teaser's path with its post (None: a dead link).
+    ``labels`` are the edition's words, :data:`LABELS` unless the theme was redesigned."""
+    labels = labels or LABELS[post.language]
     url = f"{base}{post.path}"
     image = f"{base}/wp-content/uploads/2023/08/{post.slug}.jpg"
     graph: dict = {
@@ -208,7 +221,7 @@ def render_post(post: Post, related: list[tuple[str, Post | None]], base: str) -
                     f'{post.published.isoformat()}">{_date(post.published)}</time></span>')
     if post.show_read_time:
         minutes = labels.read_time.format(n=read_minutes(post))
-        meta.append(f'<span class="post-meta__read-time">{minutes}</span>')
+        meta.append(f'<span class="{labels.read_time_class}">{minutes}</span>')
     meta.append(f'<span class="post-meta__author">{escape(post.author)}</span>')
     meta.append(f'<span class="post-meta__categories"><a href="{base}{category_path(post)}" '
                 f'rel="category tag">{escape(post.category)}</a></span>')

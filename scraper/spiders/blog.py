@@ -37,6 +37,7 @@ from scraper.extraction.page import extract_with_page
 from scraper.failures import classify_failure
 from scraper.links import followable, followed_links
 from scraper.profiles import SiteProfile, resolve_profile
+from scraper.warc_capture import CAPTURE_META
 
 #: Request priorities, before Scrapy's DepthMiddleware subtracts the depth (DEPTH_PRIORITY):
 #: sitemaps first, then the pages a sitemap lists and the related posts an article links to
@@ -303,8 +304,10 @@ class BlogSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         skipped = kind == "robots_txt" and request.callback != self.parse_sitemap \
             and request.url not in self.archive_state.known_articles
+        # an answer the middlewares refused after it arrived (a body that cannot be
+        # decompressed) is captured all the same
         yield Fetch(url=request.url, outcome="skipped" if skipped else "error", error=message,
-                    error_kind=kind)
+                    error_kind=kind, capture=request.meta.get(CAPTURE_META))
 
     def fetch_record(self, response: Response, *, outcome: str, **fields: Any) -> Fetch:
         headers = response.headers
@@ -317,6 +320,7 @@ class BlogSpider(scrapy.Spider):
             last_modified=_header(headers, "Last-Modified"),
             elapsed_ms=round(response.meta.get("download_latency", 0) * 1000),
             bytes=len(response.body),
+            capture=response.meta.get(CAPTURE_META),
             **fields,
         )
 
