@@ -21,7 +21,6 @@ from sqlite_utils import Database
 from warcio.recordloader import ArchiveLoadFailed
 
 from archive.errors import ArchiveError
-from archive.records import Capture
 from archive.warc import StoredResponse, read_response
 
 #: The fetch outcomes whose answer holds the article's content (fetched whole, or confirmed
@@ -37,11 +36,10 @@ class CaptureError(ArchiveError):
 
 @dataclass(frozen=True)
 class Stored:
-    """A stored response, its body decoded as the spider parsed it, and its record."""
+    """A stored response, and its body decoded as the spider parsed it."""
 
     response: StoredResponse
     body: bytes
-    capture: Capture
 
 
 def stored_response(db: Database, archive_path: Path, fetch: dict[str, Any]) -> Stored:
@@ -70,10 +68,7 @@ def stored_response(db: Database, archive_path: Path, fetch: dict[str, Any]) -> 
     except _UNREADABLE as error:
         raise CaptureError(f"{path} holds no readable response at offset "
                            f"{row['warc_offset']}: {' '.join(str(error).split())}") from None
-    return Stored(response, body, Capture(
-        path=row["warc_path"], offset=row["warc_offset"], length=row["warc_length"],
-        record_id=row["warc_record_id"], date=row["warc_date"],
-        payload_digest=row["payload_digest"]))
+    return Stored(response, body)
 
 
 def _latest_capture(column: str) -> str:

@@ -226,9 +226,11 @@ class _SiteRun:
         if not changed and (_stored(captured.field_sources), _stored(captured.missing)) == (
                 article.field_sources, article.missing):
             return None
+        # No WARC pointer: the run received nothing, and a run's fetches point only into its
+        # own file (what a killed run's recovery and ``export --format wacz`` rely on).
         return Fetch(url=url, final_url=response.url, status=response.status, outcome="new",
                      article=article, field_sources=article.field_sources,
-                     missing=article.missing, capture=stored.capture)
+                     missing=article.missing)
 
     def profile_for(self, url: str) -> SiteProfile:
         """The site's profile, served from the article's host as the crawl that stored it

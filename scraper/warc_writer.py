@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import logging
 import os
 import tempfile
 import zlib
@@ -55,6 +56,8 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
+logger = logging.getLogger(__name__)
+
 WARC_VERSION = "1.1"
 SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 IDENTICAL_PAYLOAD = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
@@ -65,6 +68,10 @@ IDENTICAL_PAYLOAD = "http://netpreserve.org/warc/1.1/revisit/identical-payload-d
 GZIP_LEVEL = 6
 #: Buffer of the open WARC file: records reach the disk at each batch's sync, not one by one.
 _BUFFER_BYTES = 1 << 20
+#: At most what a run that never committed a fetch can have put on disk: its records reach
+#: the disk at the first batch's sync (within seconds) or when the buffer fills. A larger
+#: file of that name is another archive's, left in the folder: never cut.
+_UNCOMMITTED_BYTES = 4 * _BUFFER_BYTES
 #: The stats a failed write leaves for the command to report (it exits 4).
 ERROR_STAT = "blog_archive/warc_error"
 FILE_STAT = "blog_archive/warc_file"
@@ -203,8 +210,11 @@ class WarcWriter:
             path = self.archive_dir / relative if relative else \
                 self.directory / f"run-{run_id:06d}.warc.gz"
             with contextlib.suppress(OSError):  # gone (pruned) or unreadable: leave it
+                size = path.stat().st_size
+                if relative is None and size > _UNCOMMITTED_BYTES:
+                    continue  # not that run's: it never synced more than a buffer or two
                 whole = end + _whole_members(path, end)
-                if whole < path.stat().st_size:
+                if whole < size:
                     os.truncate(path, whole)
 
     def spider_closed(self, spider: Spider) -> None:
@@ -240,6 +250,8 @@ class WarcWriter:
         self.failed = error
         where = self.path or self.directory
         self.crawler.stats.set_value(ERROR_STAT, f"{where}: {error.strerror or error}")
+        logger.error("WARC capture stopped, and the crawl with it: cannot write %s: %s",
+                     where, error.strerror or error)
         if self.file is not None:
             with contextlib.suppress(OSError):  # flushing its buffer may fail again
                 self.file.close()
