@@ -424,3 +424,17 @@ def test_text_in_a_box_named_the_articles_body_is_an_article_without_a_headline(
     article = extract(html, URL)
     assert article.is_article, article.missing
     assert article.body_text == TEXT
+
+
+def test_a_title_classed_paragraph_naming_the_pages_title_is_a_headline() -> None:
+    """Some CMSs print the headline as a paragraph classed as a title, in the site's language
+    (``<p class="titulo">``): it says what the ``<title>`` says, over the story's text, so the
+    page is an article as with an h2 headline."""
+    html = page(SITE_HEADER + "<div class='col-md-9'><p class='titulo'>River cleanup sets a "
+                f"record</p><div class='texto'>{PARAGRAPH_HTML}</div></div>" + SITE_FOOTER)
+    article = extract(html, URL)
+    assert article.is_article, article.missing
+    assert article.body_text == TEXT
+    # A title-classed block saying something else than the page's title decides nothing.
+    other = html.replace("River cleanup sets a record - City News", "About us - City News")
+    assert extract(other, URL).is_article is False

@@ -9,6 +9,7 @@ article" is explained.
 from __future__ import annotations
 
 import re
+from itertools import chain
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
@@ -45,6 +46,9 @@ MIN_LISTING_CARDS = 3
 #: An article found by structure alone needs at least this much text.
 MIN_ARTICLE_WORDS = 50
 _ARTICLE_BODY_CLASS = word_pattern(VOCABULARY.words("article_body_classes"))
+_TITLE_CLASS = word_pattern(VOCABULARY.words("title_classes"))
+#: Blocks a CMS prints a headline in when it is no heading: ``<p class="titulo">``.
+_TITLE_BLOCKS = ("p", "div", "span", "strong", "h4", "h5", "h6")
 #: A heading this many words long or more may be a headline; shorter ones are sections.
 _HEADLINE_WORDS = 3
 
@@ -127,14 +131,16 @@ def _says_article_body(el: HtmlElement) -> bool:
 
 
 def _titled_heading(page: Page) -> bool:
-    """True when an ``h2``/``h3`` outside noise says what the page's ``<title>`` (or
+    """True when an ``h2``/``h3``, or a block classed as a title (``<p class="titulo">``, as
+    some CMSs print the headline), outside noise says what the page's ``<title>`` (or
     ``og:title``) says before the site's name ("Headline - Site"): a headline that is no h1.
     A section heading never opens the page's title."""
     titles = [normalize_space(t).casefold() for t in (page.head_title,
                                                        page.meta_value("og:title")) if t]
     if not titles:
         return False
-    for heading in page.root.iter("h2", "h3"):
+    for heading in chain(page.root.iter("h2", "h3"),
+                         with_class(page.root, _TITLE_BLOCKS, _TITLE_CLASS)):
         text = normalize_space(heading.text_content()).casefold()
         if len(text.split()) >= _HEADLINE_WORDS and not page.in_noise(heading) and \
                 any(title == text or (title.startswith(text) and

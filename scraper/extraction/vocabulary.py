@@ -209,6 +209,7 @@ GERMAN = Language(
 )
 FRENCH = Language(
     ad_labels=("publicit[ée]",),
+    title_classes=("titre",),
     months=(("janvier", "janv"), ("février", "fevrier", "févr", "fév"), ("mars",),
             ("avril", "avr"), ("mai",), ("juin",), ("juillet", "juil"), ("août", "aout"),
             ("septembre",), ("octobre",), ("novembre",), ("décembre", "decembre", "déc")),
@@ -219,6 +220,7 @@ FRENCH = Language(
 )
 SPANISH = Language(
     date_classes=("fecha",),
+    title_classes=("titulo", "titular"),
     ad_labels=("publicidad",),
     months=(("enero", "ene"), ("febrero",), ("marzo",), ("abril", "abr"), ("mayo",), ("junio",),
             ("julio",), ("agosto", "ago"), ("septiembre", "setiembre"), ("octubre",),
@@ -230,10 +232,11 @@ SPANISH = Language(
 #: Languages known by their month names only (after htmldate 1.11's list, Apache-2.0);
 #: those whose names clash with another's (Croatian ``listopad`` is October, Polish and
 #: Czech November) are left out.
-PORTUGUESE = Language(months=(("janeiro",), ("fevereiro", "fev"), ("março", "marco"), ("abril",),
+PORTUGUESE = Language(title_classes=("titulo",),
+                      months=(("janeiro",), ("fevereiro", "fev"), ("março", "marco"), ("abril",),
                               ("maio",), ("junho",), ("julho",), ("agosto",), ("setembro", "set"),
                               ("outubro", "out"), ("novembro",), ("dezembro", "dez")))
-ITALIAN = Language(ad_labels=("pubblicit[àa]",),
+ITALIAN = Language(ad_labels=("pubblicit[àa]",), title_classes=("titolo",),
                    months=(("gennaio", "gen"), ("febbraio",), ("marzo",), ("aprile",),
                            ("maggio", "mag"), ("giugno", "giu"), ("luglio", "lug"), ("agosto",),
                            ("settembre",), ("ottobre", "ott"), ("novembre",), ("dicembre",)))
