@@ -270,6 +270,15 @@ def test_og_types_that_name_a_post_make_an_article() -> None:
         assert article.body_text == TEXT
 
 
+def test_an_og_type_that_is_a_media_type_decides_nothing() -> None:
+    """``og:type`` written as a media type (``text/html``) names no OpenGraph type: the
+    page's structure decides, as with no og:type at all."""
+    html = _static_like("<meta property='og:type' content='text/html'>")
+    article = extract(html, URL)
+    assert article.is_article, article.missing
+    assert article.body_text == TEXT
+
+
 def test_only_a_sitemap_of_posts_is_evidence_of_articles() -> None:
     """The crawl passes ``linked_as="sitemap"`` for pages a posts sitemap lists; a sitemap of
     pages or terms (the bundled blog's ``page-sitemap.xml``) or a generic one is none."""

@@ -104,7 +104,9 @@ def article_kind(page: Page, word_count: int, linked_as: str | None = None) -> K
     if types & _LISTING_TYPES:
         return Kind(False, f"listing page (JSON-LD {sorted(types & _LISTING_TYPES)[0]})")
 
-    og_type = (page.meta_value("og:type") or "").lower()
+    og_type = (page.meta_value("og:type") or "").strip().lower()
+    if "/" in og_type:
+        og_type = ""  # a media type ("text/html") written where a type belongs says nothing
     if og_type in _ARTICLE_OG_TYPES:
         return Kind(True, f"og:type {og_type}")
     if og_type and og_type not in _SITEWIDE_OG_TYPES and not linked:
