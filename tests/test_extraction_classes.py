@@ -210,6 +210,20 @@ def test_a_featured_card_with_an_h1_below_the_story_is_not_the_article() -> None
     assert_story(html)
 
 
+def test_a_news_brief_beside_two_cards_is_no_listing() -> None:
+    """A news brief (one short paragraph) in the ``<article>`` holding the headline, two
+    story cards beside it: the story's own element is no card, so two cards make no
+    listing."""
+    rail = "<div class='extra'>" + "".join(_card(n) for n in range(1, 3)) + "</div>"
+    html = page(SITE_HEADER + "<div class='row'><article><header><h1>River cleanup sets a "
+                f"record</h1></header><div class='news-txt'><p>{PARAGRAPHS[0]}</p></div>"
+                f"</article>{rail}</div>" + SITE_FOOTER,
+                "<meta property='og:type' content='article'>")
+    article = extract(html, URL)
+    assert article.is_article, article.missing
+    assert article.body_text == PARAGRAPHS[0]
+
+
 def test_a_listing_of_cards_with_excerpts_stays_a_listing() -> None:
     """The rail rule never makes a listing an article: there the cards hold the text."""
     cards = "".join(

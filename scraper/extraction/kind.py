@@ -91,7 +91,7 @@ def article_kind(page: Page, word_count: int, linked_as: str | None = None) -> K
         return Kind(True, lone)
     cards = [el for el in (*page.doc.iter("article"), *with_class(page.doc, ("div", "p"),
                                                                   _EXCERPT_CLASS))
-             if not page.in_noise(el)]
+             if not page.in_noise(el) and not _holds_headline(page, el)]
     if len(cards) >= MIN_LISTING_CARDS and not _beside_the_text(page, cards, word_count):
         return Kind(False, f"listing page ({len(cards)} post cards)")
     # Pagination is noise for the body, so only where it sits is checked (not in comments).
@@ -124,6 +124,14 @@ def article_kind(page: Page, word_count: int, linked_as: str | None = None) -> K
                           "article-length text")
     return Kind(False, "no article signal (no JSON-LD Article, og:type article or headline "
                        "with body text)")
+
+
+def _holds_headline(page: Page, el: HtmlElement) -> bool:
+    """True for the article element that is the page's article and holds its h1: the
+    story's own element, never one of a listing's cards (their titles are h2s, and a
+    listing wrapped in an article element keeps its nested cards)."""
+    return el is page.root and el.tag == "article" and page.headline is not None and \
+        within(page.headline, el)
 
 
 def _says_article_body(el: HtmlElement) -> bool:
