@@ -224,6 +224,26 @@ def test_a_news_brief_beside_two_cards_is_no_listing() -> None:
     assert article.body_text == PARAGRAPHS[0]
 
 
+def test_a_story_stream_is_the_story_its_title_names() -> None:
+    """A story stream: the page's story, then the next stories loaded under it, each a whole
+    ``<article>`` with an h2 headline and its text, and no h1 anywhere. The article element
+    whose headline says the page's title is the article; the others are no listing."""
+    others = "".join(
+        f"<article class='story'><h2><a href='/2024/05/story-{n}/'>Another story number {n}"
+        f"</a></h2><div class='story-text'><p>{PARAGRAPHS[n % 3]}</p></div></article>"
+        for n in range(1, 4))
+    html = page(SITE_HEADER + "<div class='stream'><article class='story'><h2><a href="
+                "'/2024/05/river-cleanup-volunteers/'>River cleanup sets a record</a></h2>"
+                f"<div class='story-text'>{PARAGRAPH_HTML}</div></article>{others}</div>"
+                + SITE_FOOTER, "<meta property='og:type' content='article'>")
+    article = extract(html, URL)
+    assert article.is_article, article.missing
+    assert article.body_text == TEXT
+    # Titled after none of the stories, the same page is a listing.
+    listing = html.replace("River cleanup sets a record - City News", "Latest - City News")
+    assert not extract(listing, "https://news.example/latest/").is_article
+
+
 def test_a_listing_of_cards_with_excerpts_stays_a_listing() -> None:
     """The rail rule never makes a listing an article: there the cards hold the text."""
     cards = "".join(

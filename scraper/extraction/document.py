@@ -58,6 +58,8 @@ _PAGE_LEVEL_SELECTORS = frozenset({"teasers", "teaser_link"})
 TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·•»:]\s+")
 #: Paragraph text (characters) that is plainly an article's, a few sentences.
 _PLAIN_TEXT_CHARS = 400
+#: A heading this many words long or more may be a headline; shorter ones are sections.
+_HEADLINE_WORDS = 3
 #: How many of the densest paragraph boxes are tried for the page's text core.
 _CORE_CANDIDATES = 5
 #: Climbing from a label's text node to the element holding its value stops after this many.
@@ -321,9 +323,15 @@ class Page:
 
     def _headless_root(self, articles: list[HtmlElement]) -> HtmlElement:
         """The root when no article element holds an h1: the one article element, the one
+        article element whose heading says the page's title (a story stream: the page's
+        story, then the next ones loaded under it, each in its own element), the one
         microdata article, the main content area, else ``<body>``."""
         if len(articles) == 1:
             return articles[0]
+        titled = [a for a in articles if any(self.says_title(h.text_content())
+                                             for h in a.iter("h2", "h3"))]
+        if len(titled) == 1:
+            return titled[0]
         marked = [el for el in self._microdata_articles() if not in_noise(el, self._is_chrome)]
         if len(marked) == 1:
             return marked[0]
@@ -331,6 +339,21 @@ class Page:
         if mains:
             return next((el for el in mains if self._holds_core(el)), mains[0])
         return self._body if self._body is not None else self.doc
+
+    @cached_property
+    def _titles(self) -> tuple[str, ...]:
+        """The page's ``<title>`` and ``og:title``, spaced and case-folded."""
+        return tuple(normalize_space(t).casefold() for t in (self.head_title,
+                                                               self.meta_value("og:title")) if t)
+
+    def says_title(self, text: str) -> bool:
+        """True when ``text`` (a heading) of a few words is what the page's ``<title>`` or
+        ``og:title`` says, whole or before the site's name ("Headline - Site"): the headline,
+        whatever element holds it. A section heading never opens the page's title."""
+        text = normalize_space(text).casefold()
+        return len(text.split()) >= _HEADLINE_WORDS and any(
+            title == text or (title.startswith(text) and TITLE_SEPARATORS.match(title, len(text)))
+            for title in self._titles)
 
     @cached_property
     def post_header(self) -> HtmlElement | None:

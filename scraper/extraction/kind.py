@@ -15,10 +15,10 @@ from urllib.parse import parse_qsl, urlsplit
 
 from lxml.html import HtmlElement
 
-from scraper.extraction.document import ARTICLE_ITEMTYPES, TITLE_SEPARATORS, Page
+from scraper.extraction.document import ARTICLE_ITEMTYPES, Page
 from scraper.extraction.jsonld import node_types
 from scraper.extraction.selectors import within
-from scraper.extraction.text import has_class_word, normalize_space, with_class, word_pattern
+from scraper.extraction.text import has_class_word, with_class, word_pattern
 from scraper.extraction.urls import ARCHIVE_PATH, SEARCH_SEGMENTS
 from scraper.extraction.vocabulary import VOCABULARY
 
@@ -49,8 +49,6 @@ _ARTICLE_BODY_CLASS = word_pattern(VOCABULARY.words("article_body_classes"))
 _TITLE_CLASS = word_pattern(VOCABULARY.words("title_classes"))
 #: Blocks a CMS prints a headline in when it is no heading: ``<p class="titulo">``.
 _TITLE_BLOCKS = ("p", "div", "span", "strong", "h4", "h5", "h6")
-#: A heading this many words long or more may be a headline; shorter ones are sections.
-_HEADLINE_WORDS = 3
 
 
 class Kind(NamedTuple):
@@ -91,7 +89,7 @@ def article_kind(page: Page, word_count: int, linked_as: str | None = None) -> K
         return Kind(True, lone)
     cards = [el for el in (*page.doc.iter("article"), *with_class(page.doc, ("div", "p"),
                                                                   _EXCERPT_CLASS))
-             if not page.in_noise(el) and not _holds_headline(page, el)]
+             if not page.in_noise(el) and not _is_the_story(page, el)]
     if len(cards) >= MIN_LISTING_CARDS and not _beside_the_text(page, cards, word_count):
         return Kind(False, f"listing page ({len(cards)} post cards)")
     # Pagination is noise for the body, so only where it sits is checked (not in comments).
@@ -126,12 +124,14 @@ def article_kind(page: Page, word_count: int, linked_as: str | None = None) -> K
                        "with body text)")
 
 
-def _holds_headline(page: Page, el: HtmlElement) -> bool:
-    """True for the article element that is the page's article and holds its h1: the
-    story's own element, never one of a listing's cards (their titles are h2s, and a
-    listing wrapped in an article element keeps its nested cards)."""
-    return el is page.root and el.tag == "article" and page.headline is not None and \
-        within(page.headline, el)
+def _is_the_story(page: Page, el: HtmlElement) -> bool:
+    """True for the article element that is the page's article, holding its h1 or a heading
+    that says the page's title (a story stream's first story): the story's own element,
+    never one of a listing's cards (a listing wrapped in an article element keeps its
+    nested cards)."""
+    return el is page.root and el.tag == "article" and (
+        page.headline is not None or
+        any(page.says_title(h.text_content()) for h in el.iter("h2", "h3")))
 
 
 def _says_article_body(el: HtmlElement) -> bool:
@@ -142,22 +142,11 @@ def _says_article_body(el: HtmlElement) -> bool:
 
 def _titled_heading(page: Page) -> bool:
     """True when an ``h2``/``h3``, or a block classed as a title (``<p class="titulo">``, as
-    some CMSs print the headline), outside noise says what the page's ``<title>`` (or
-    ``og:title``) says before the site's name ("Headline - Site"): a headline that is no h1.
-    A section heading never opens the page's title."""
-    titles = [normalize_space(t).casefold() for t in (page.head_title,
-                                                       page.meta_value("og:title")) if t]
-    if not titles:
-        return False
-    for heading in chain(page.root.iter("h2", "h3"),
-                         with_class(page.root, _TITLE_BLOCKS, _TITLE_CLASS)):
-        text = normalize_space(heading.text_content()).casefold()
-        if len(text.split()) >= _HEADLINE_WORDS and not page.in_noise(heading) and \
-                any(title == text or (title.startswith(text) and
-                                      TITLE_SEPARATORS.match(title, len(text)))
-                    for title in titles):
-            return True
-    return False
+    some CMSs print the headline), outside noise says the page's title: a headline that is
+    no h1 (:meth:`Page.says_title`)."""
+    return any(page.says_title(heading.text_content()) and not page.in_noise(heading)
+               for heading in chain(page.root.iter("h2", "h3"),
+                                    with_class(page.root, _TITLE_BLOCKS, _TITLE_CLASS)))
 
 
 def _beside_the_text(page: Page, cards: list[HtmlElement], word_count: int) -> bool:
