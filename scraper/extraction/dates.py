@@ -40,6 +40,9 @@ _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 #: 2020" (Spanish, Portuguese), "5. Juli 2020", "July 5th, 2020", "le 1er juin 2020".
 _DAY_SUFFIX = r"(?:st|nd|rd|th|er)?\.?"
 _DE = r"(?:\s+de)?"
+#: The same month in a second set of names after a slash: "24 نيسان / أبريل 2020" (Arabic
+#: prints its Levantine and its Egyptian name side by side).
+_ALSO_NAMED = rf"(?:\s*/\s*(?:{_MONTH})\b)?"
 _DATE = re.compile(
     rf"""
     (?<![\d.])(?P<iso_y>\d{{4}})-(?P<iso_m>\d{{1,2}})-(?P<iso_d>\d{{1,2}})
@@ -50,7 +53,7 @@ _DATE = re.compile(
   | (?<![\d.])(?P<dmy_d>\d{{1,2}})(?P<dmy_sep>[./-])(?P<dmy_m>\d{{1,2}})(?P=dmy_sep)
         (?P<dmy_y>\d{{4}})(?!\d)
   | (?<!\w)(?P<dn_d>\d{{1,2}}){_DAY_SUFFIX}\s*{_DE}\s+(?:of\s+)?(?P<dn_m>{_MONTH})\b\.?,?
-        {_DE}\s+(?P<dn_y>\d{{4}})(?!\d)
+        {_ALSO_NAMED}{_DE}\s+(?P<dn_y>\d{{4}})(?!\d)
   | (?<!\w)(?P<nd_m>{_MONTH})\b\.?\s+(?P<nd_d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+
         (?P<nd_y>\d{{4}})(?!\d)
   | (?<!\d)(?P<yn_y>\d{{4}})\.\s+(?P<yn_m>{_MONTH})\b\.?\s+(?P<yn_d>\d{{1,2}})(?!\d)
