@@ -131,6 +131,18 @@ def test_date_line_under_the_headline(header: str) -> None:
     assert extract(page(body=BODY + header), URL).published is None
 
 
+@pytest.mark.parametrize("title", ["City News :: Council votes on the bridge",
+                                   "Council votes on the bridge - City News"])
+def test_date_line_under_a_headline_that_is_no_h1(title: str) -> None:
+    """The headline is an h2 saying the page's title (the site's name before or after it),
+    outside the article element; the byline and date line opens the article."""
+    html = (f'<html><head><title>{title}</title><meta property="og:type" content="article">'
+            '</head><body><h2 class="sub_tit">Council votes on the bridge</h2><article><div>'
+            '<div><span>Jane Roe | </span> 2020-03-04 16:52:59</div>'
+            f"{BODY}</div></article></body></html>")
+    assert extract(html, URL).published == "2020-03-04T16:52:59"
+
+
 @pytest.mark.parametrize("header", [
     '<div class="entry-top-info"><span class="entry-top-info-time">2020年07月03日</span></div>',
     '<h2 class="date-header"><span>Friday, July 3, 2020</span></h2>',

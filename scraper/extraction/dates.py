@@ -464,12 +464,16 @@ def _heuristic_dates(page: Page) -> Iterator[Found[str]]:
 def _dateline(page: Page) -> str | None:
     """The date opening a short element among the first few after the headline, before
     the text starts (a long paragraph): news sites print "22/11/2020 - 04:30 - Source"
-    or a bare "January 18, 2020" there, with no class or label to say so."""
-    headline = page.headline
+    or a bare "January 18, 2020" there, with no class or label to say so. With no h1, the
+    headline is the heading that says the page's title, perhaps above the article element."""
+    headline, scope = page.headline, page.root
     if headline is None:
-        return None
+        scope = page.content_area
+        headline = page.titled_heading(scope)
+        if headline is None:
+            return None
     passed, looked = False, 0
-    for el in page.root.iter(*_DATELINE_TAGS, "h1"):
+    for el in scope.iter(*_DATELINE_TAGS, "h1"):
         if not passed:
             passed = el is headline
             continue

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain
 from typing import Generic, NamedTuple, TypeVar
 
 import lxml.html
@@ -29,6 +30,8 @@ from scraper.extraction.text import (
     paragraph_scores,
     text_nodes_containing,
     text_of,
+    with_class,
+    word_pattern,
 )
 from scraper.extraction.vocabulary import VOCABULARY, Vocabulary
 from scraper.profiles import SiteProfile
@@ -55,11 +58,16 @@ ARTICLE_ITEMTYPES = ("BlogPosting", "schema.org/Article", "NewsArticle")
 _PAGE_LEVEL_SELECTORS = frozenset({"teasers", "teaser_link"})
 #: Between a headline and the site's name in a ``<title>`` ("Post - Site", "Site | Post"),
 #: and between the site's name and the feed's in a feed link's title ("Site » Feed").
-TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·•»:]\s+")
+TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·•»:]{1,2}\s+")
+#: A separator ending a title's head: "Site :: Headline", the site's name first.
+_SEPARATOR_AT_END = re.compile(TITLE_SEPARATORS.pattern + "$")
 #: Paragraph text (characters) that is plainly an article's, a few sentences.
 _PLAIN_TEXT_CHARS = 400
 #: A heading this many words long or more may be a headline; shorter ones are sections.
 _HEADLINE_WORDS = 3
+_TITLE_CLASS = word_pattern(VOCABULARY.words("title_classes"))
+#: Blocks a CMS prints a headline in when it is no heading: ``<p class="titulo">``.
+_TITLE_BLOCKS = ("p", "div", "span", "strong", "h4", "h5", "h6")
 #: How many of the densest paragraph boxes are tried for the page's text core.
 _CORE_CANDIDATES = 5
 #: Climbing from a label's text node to the element holding its value stops after this many.
@@ -348,12 +356,23 @@ class Page:
 
     def says_title(self, text: str) -> bool:
         """True when ``text`` (a heading) of a few words is what the page's ``<title>`` or
-        ``og:title`` says, whole or before the site's name ("Headline - Site"): the headline,
-        whatever element holds it. A section heading never opens the page's title."""
+        ``og:title`` says, whole or beside the site's name ("Headline - Site", "Site ::
+        Headline"): the headline, whatever element holds it. A section heading never opens
+        or ends the page's title."""
         text = normalize_space(text).casefold()
         return len(text.split()) >= _HEADLINE_WORDS and any(
-            title == text or (title.startswith(text) and TITLE_SEPARATORS.match(title, len(text)))
+            title == text or
+            (title.startswith(text) and TITLE_SEPARATORS.match(title, len(text))) or
+            (title.endswith(text) and _SEPARATOR_AT_END.search(title, 0, len(title) - len(text)))
             for title in self._titles)
+
+    def titled_heading(self, scope: HtmlElement) -> HtmlElement | None:
+        """The first ``h2``/``h3``, or block classed as a title (``<p class="titulo">``, as
+        some CMSs print the headline), under ``scope`` and outside noise that says the page's
+        title: a headline that is no h1."""
+        return next((heading for heading in chain(
+            scope.iter("h2", "h3"), with_class(scope, _TITLE_BLOCKS, _TITLE_CLASS))
+            if self.says_title(heading.text_content()) and not self.in_noise(heading)), None)
 
     @cached_property
     def post_header(self) -> HtmlElement | None:

@@ -9,7 +9,6 @@ article" is explained.
 from __future__ import annotations
 
 import re
-from itertools import chain
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
@@ -46,9 +45,6 @@ MIN_LISTING_CARDS = 3
 #: An article found by structure alone needs at least this much text.
 MIN_ARTICLE_WORDS = 50
 _ARTICLE_BODY_CLASS = word_pattern(VOCABULARY.words("article_body_classes"))
-_TITLE_CLASS = word_pattern(VOCABULARY.words("title_classes"))
-#: Blocks a CMS prints a headline in when it is no heading: ``<p class="titulo">``.
-_TITLE_BLOCKS = ("p", "div", "span", "strong", "h4", "h5", "h6")
 
 
 class Kind(NamedTuple):
@@ -111,7 +107,7 @@ def article_kind(page: Page, word_count: int, linked_as: str | None = None) -> K
         return Kind(False, f"og:type {og_type!r}")
     if page.headline is not None and word_count >= MIN_ARTICLE_WORDS:
         return Kind(True, "an article element with a headline and a body")
-    if word_count >= MIN_ARTICLE_WORDS and _titled_heading(page):
+    if word_count >= MIN_ARTICLE_WORDS and page.titled_heading(page.root) is not None:
         return Kind(True, "a heading saying the page's title, with a body")
     if word_count >= MIN_ARTICLE_WORDS and _says_article_body(page.body.value):
         return Kind(True, "the text's box says it is an article's body")
@@ -138,15 +134,6 @@ def _says_article_body(el: HtmlElement) -> bool:
     """True for a box marked as an article's body (``itemprop=articleBody``, a class such as
     ``article-body``): a template for articles, where ``entry-content`` serves every page."""
     return el.get("itemprop") == "articleBody" or has_class_word(el, _ARTICLE_BODY_CLASS)
-
-
-def _titled_heading(page: Page) -> bool:
-    """True when an ``h2``/``h3``, or a block classed as a title (``<p class="titulo">``, as
-    some CMSs print the headline), outside noise says the page's title: a headline that is
-    no h1 (:meth:`Page.says_title`)."""
-    return any(page.says_title(heading.text_content()) and not page.in_noise(heading)
-               for heading in chain(page.root.iter("h2", "h3"),
-                                    with_class(page.root, _TITLE_BLOCKS, _TITLE_CLASS)))
 
 
 def _beside_the_text(page: Page, cards: list[HtmlElement], word_count: int) -> bool:
