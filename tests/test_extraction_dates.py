@@ -131,6 +131,17 @@ def test_date_line_under_the_headline(header: str) -> None:
     assert extract(page(body=BODY + header), URL).published is None
 
 
+def test_date_line_in_a_list_classed_both_as_navigation_and_as_the_meta_line() -> None:
+    """Bootstrap's ``nav`` class lays out any inline list: under the headline, a list that
+    its class also names the meta line (``nav meta``) is the meta line, not a menu. A list
+    classed ``nav`` alone stays a menu."""
+    meta_line = ('<ul class="nav meta"><li><a href="/time/2020-10-13" title="13 Oct 2020 18:29">'
+                 '13 Oct 2020 18:29</a></li><li><span>1479</span></li></ul>')
+    assert extract(page(header=meta_line), URL).published == "2020-10-13"
+    menu = meta_line.replace("nav meta", "nav")
+    assert extract(page(header=menu), URL).published is None
+
+
 @pytest.mark.parametrize("title", ["City News :: Council votes on the bridge",
                                    "Council votes on the bridge - City News"])
 def test_date_line_under_a_headline_that_is_no_h1(title: str) -> None:

@@ -461,6 +461,18 @@ def _heuristic_dates(page: Page) -> Iterator[Found[str]]:
         yield Found(value, "heuristic")
 
 
+def _meta_line(page: Page, el: HtmlElement) -> bool:
+    """True when ``el`` or its parent is classed as the meta line as well as noise, under
+    no other noise: Bootstrap's ``nav`` lays out any inline list (``<ul class="nav meta">``),
+    and the meta word says which list this is."""
+    for node in (el, el.getparent()):
+        parent = node.getparent() if node is not None else None
+        if parent is not None and has_class_word(node, _PUBLISHED_CLASS) and \
+                not page.in_noise(parent):
+            return True
+    return False
+
+
 def _dateline(page: Page) -> str | None:
     """The date opening a short element among the first few after the headline, before
     the text starts (a long paragraph): news sites print "22/11/2020 - 04:30 - Source"
@@ -483,8 +495,8 @@ def _dateline(page: Page) -> str | None:
         looked += 1
         if looked > _DATELINE_ELEMENTS:
             return None
-        if len(text) > _DATELINE_CHARS or page.in_noise(el) or \
-                next(el.iterancestors("figure"), None) is not None:
+        if len(text) > _DATELINE_CHARS or (page.in_noise(el) and not _meta_line(page, el)) \
+                or next(el.iterancestors("figure"), None) is not None:
             continue  # a caption dates the picture
         found = search_date(text)
         if found is not None and found.start <= _DATELINE_OPENING and \
