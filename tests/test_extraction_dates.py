@@ -188,3 +188,12 @@ def test_utc_stamp_takes_the_day_the_page_shows(header: str, expected: str) -> N
                          (UTC_STAMP.replace("02:18:11Z", "00:16:15+03:00"), header)):
         stated = extract(page(head=stamp, header=shown), URL).published
         assert stated == parse_date(stamp)
+
+
+def test_a_stamp_with_unpadded_seconds_keeps_its_zone() -> None:
+    """Some CMSs write the seconds unpadded (``23:15:0Z``): the stamp is still UTC, and the
+    day the page shows decides the publisher's day."""
+    assert parse_date("2020-12-05T23:15:0Z") == "2020-12-05T23:15:00+00:00"
+    stamp = UTC_STAMP.replace("2020-02-18T02:18:11Z", "2020-12-05T23:15:0Z")
+    html = page(head=stamp, header="<p itemprop='datePublished'>06 Dicembre 2020</p>")
+    assert extract(html, URL).published == "2020-12-06"

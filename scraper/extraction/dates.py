@@ -46,7 +46,7 @@ _ALSO_NAMED = rf"(?:\s*/\s*(?:{_MONTH})\b)?"
 _DATE = re.compile(
     rf"""
     (?<![\d.])(?P<iso_y>\d{{4}})-(?P<iso_m>\d{{1,2}})-(?P<iso_d>\d{{1,2}})
-        (?:[T\s](?P<hour>\d{{1,2}}):(?P<minute>\d{{2}})(?::(?P<second>\d{{2}})(?:[.,]\d+)?)?
+        (?:[T\s](?P<hour>\d{{1,2}}):(?P<minute>\d{{2}})(?::(?P<second>\d{{1,2}})(?:[.,]\d+)?)?
            \s*(?P<tz>Z|[+-]\d{{2}}(?::?\d{{2}})?)?)?(?![\d-])
   | (?<![\d.])(?P<ymd_y>\d{{4}})(?P<ymd_sep>[./])(?P<ymd_m>\d{{1,2}})(?P=ymd_sep)
         (?P<ymd_d>\d{{1,2}})(?!\d)
@@ -121,7 +121,8 @@ def _iso(year: str, month: str, day: str, time: re.Match[str] | None = None) -> 
         zone += ":00"
     elif len(zone) == 5:
         zone = f"{zone[:3]}:{zone[3:]}"
-    stamp = f"{day_value}T{int(time['hour']):02}:{time['minute']}:{time['second'] or '00'}{zone}"
+    second = int(time["second"] or 0)  # unpadded by some CMSs: "23:15:0Z"
+    stamp = f"{day_value}T{int(time['hour']):02}:{time['minute']}:{second:02}{zone}"
     try:
         return datetime.fromisoformat(stamp).isoformat()
     except ValueError:
