@@ -413,6 +413,23 @@ def test_a_story_in_spans_beside_a_paragraph_of_disclosure_is_found() -> None:
     assert extract(html, URL).body_text.startswith(PARAGRAPHS[0])
 
 
+def test_a_story_beside_big_scripts_and_link_menus_is_no_sliver_of_the_page() -> None:
+    """No article element: the story's paragraphs are measured against all of ``<body>``,
+    where an inline script and menus of links are most of the characters but none of the
+    prose. The story is no sliver of the page, so no wider block (the story with the menus
+    and a ticker beside it) is taken for the text."""
+    script = "<script>var state = {" + ", ".join(f'"k{n}": {n}' for n in range(3000)) + "};"
+    menu = "".join(f"<li><a href='/topics/{n}/'>Topic number {n} of the site</a></li>"
+                   for n in range(60))
+    ticker = "".join(f"<span>Bus lane {n} closes for works on Monday morning. </span>"
+                     for n in range(10))
+    html = page(SITE_HEADER + script + "</script><div class='wrap'><div class='col-3'><ul>"
+                f"{menu}</ul><div class='ticker'>{ticker}</div></div><div class='col-9'>"
+                f"<h1>River cleanup sets a record</h1>{PARAGRAPH_HTML}</div></div>"
+                + SITE_FOOTER)
+    assert extract(html, URL).body_text == TEXT
+
+
 # -- teaser cards: one link holding the title and the excerpt ------------------------------
 
 

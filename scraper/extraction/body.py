@@ -53,6 +53,9 @@ _PAGER_LINK = re.compile(rf"[←«‹]?\s*{VOCABULARY.alternation('pager_words')
                          rf"(?:\s+{VOCABULARY.alternation('pager_nouns')})?\s*[→»›]?",
                          re.IGNORECASE)
 
+#: The page's prose: text outside links (menus, link lists), scripts and styles.
+_PROSE = etree.XPath(".//text()[normalize-space()][not(ancestor::a or ancestor::script "
+                     "or ancestor::style or ancestor::noscript or ancestor::template)]")
 _TEXT_NODES = etree.XPath(".//text()[normalize-space()][not(parent::script or parent::style "
                           "or parent::noscript or parent::template)]")
 
@@ -64,9 +67,12 @@ _MAX_FURNITURE_CHARS = 120
 #: paragraphs is looked for (:func:`_loose_text`); it wins with at least as many and
 #: twice the words (not a short post widened to its meta lines).
 FEW_WORDS = 50
-#: A body with under one part in this many of the article element's text is a sliver of it:
-#: rare enough that the dearer loose-text search runs on few pages.
-_SLIVER = 25
+#: A body with under one part in this many of the article element's prose (its text outside
+#: links, scripts and styles) is a sliver of it: rare enough that the dearer loose-text
+#: search runs on few pages. Prose, not every character: with no article element the page's
+#: inline scripts and link menus are most of its characters, and a story among them is no
+#: sliver.
+_SLIVER = 10
 #: A block that says only that an ad or a picture's credit stands there, or a widget's button
 #: (a gallery's "Close", a share bar's "Share this on WhatsApp"), the page's own address or
 #: its "Updated 5:27 am, Nov. 20" line: page furniture left in the
@@ -109,9 +115,9 @@ def body(page: Page) -> Body:
 
 
 def _dwarfed(page: Page, found: Body) -> bool:
-    """True when the body found is a sliver of the article element's text (a meta line or a
-    disclosure in ``<p>``s, the story itself in ``<span>``s): then the story was missed."""
-    return len(found.text) * _SLIVER < len(page.root.text_content())
+    """True when the body found is a sliver of the article element's prose (a meta line or
+    a disclosure in ``<p>``s, the story itself in ``<span>``s): then the story was missed."""
+    return len(found.text) * _SLIVER < sum(len(text.strip()) for text in _PROSE(page.root))
 
 
 def _body_of(page: Page, element: HtmlElement, source: str) -> Body:
