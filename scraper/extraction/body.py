@@ -38,13 +38,13 @@ _ARTICLE_META = word_pattern((*VOCABULARY.words("meta_line_classes"), "metadata"
 #: sidebar's text widgets beside a post (a third of the paragraphs) do not widen it to the
 #: page.
 _MOST = 2 / 3
-_HEADLINE_CLASS = word_pattern(("entry-title", "post-title", "article-title"))
+_HEADLINE_CLASS = word_pattern(VOCABULARY.words("headline_classes"))
 #: Headings that, so classed, are the post's title above the text (Porto's h2.entry-title).
 _TITLED_TAGS = ("h2", "h3")
 #: Plugin output inside the text's box that is never text, though it stays a signal (a
 #: read time, a date): read-time and star-rating widgets, TOC plugins, page links.
-_NEVER_TEXT = word_pattern((*VOCABULARY.words("read_time_classes"), "kk-star-ratings",
-                            "star-rating", "star-ratings", "lwptoc", "page-links"))
+_NEVER_TEXT = word_pattern((*VOCABULARY.words("read_time_classes"),
+                            *VOCABULARY.words("never_text_classes")))
 #: Never the article's text: image captions (the headline is left out apart).
 _NOT_TEXT_TAGS = frozenset({"figcaption"})
 #: A link to the previous or next post ("← Previous Post", "Następny wpis »"): the pager

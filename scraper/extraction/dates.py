@@ -136,7 +136,7 @@ _UPDATED = re.compile("|".join(VOCABULARY.words("updated_words")), re.I)
 _UPDATED_CLASS = word_pattern(VOCABULARY.words("updated_classes"))
 #: Classes that say "published" outright: WordPress marks the publication ``<time
 #: class="entry-date published updated">`` while it was never updated.
-_PUBLISHED_TIME_CLASS = word_pattern(("published", "entry-date", "date-published"))
+_PUBLISHED_TIME_CLASS = word_pattern(VOCABULARY.words("published_time_classes"))
 #: Class words of the element holding the article's date line; htmldate's cues (``datum``,
 #: ``fecha``, ``dateline``, ``submitted``...) are among them.
 _PUBLISHED_CLASS = word_pattern((*VOCABULARY.words("date_classes"), "meta", "byline",

@@ -22,13 +22,11 @@ from scraper.extraction.urls import ARCHIVE_PATH, SEARCH_SEGMENTS
 from scraper.extraction.vocabulary import VOCABULARY
 
 #: WordPress body classes of pages that are not one post.
-_LISTING_BODY = ("error404", "search", "search-results", "archive", "category", "tag",
-                 "author", "date", "blog", "paged", "post-type-archive")
+_LISTING_BODY = VOCABULARY.words("listing_body_classes")
 _LISTING_TYPES = frozenset({"CollectionPage", "SearchResultsPage", "ItemList"})
 #: WooCommerce's product, cart, checkout and account pages: the shop beside the blog.
-_SHOP_BODY = ("single-product", "woocommerce-cart", "woocommerce-checkout",
-              "woocommerce-account")
-_EXCERPT_CLASS = word_pattern(("entry-summary", "post-excerpt"))
+_SHOP_BODY = VOCABULARY.words("shop_body_classes")
+_EXCERPT_CLASS = word_pattern(VOCABULARY.words("listing_excerpt_classes"))
 _PAGINATION_CLASS = word_pattern(VOCABULARY.words("pagination_classes"))
 _PAGE_NUMBER_LINK = re.compile(r"/page/\d+|[?&](?:page|paged)=\d+")
 _NOT_FOUND = re.compile(rf"\b404\b|{VOCABULARY.alternation('not_found')}", re.IGNORECASE)

@@ -50,7 +50,7 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGN
 META_LINE = word_pattern(VOCABULARY.words("meta_line_classes"))
 _META_SEPARATOR = re.compile(r"\s*[·•|]\s*")
 #: Visually hidden text: kept for labels ("Posted on" for screen readers) but not body text.
-_HIDDEN_CLASS = word_pattern(("screen-reader-text", "sr-only", "visually-hidden"))
+_HIDDEN_CLASS = word_pattern(VOCABULARY.words("hidden_classes"))
 
 #: Elements that start a new line of text; everything else is inline and joins its neighbours.
 BLOCK_TAGS = frozenset({

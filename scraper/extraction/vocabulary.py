@@ -89,6 +89,29 @@ class Language:
     #: A text block that is a widget's button or a gallery's control left in the text's box
     #: ("Close", "Back to gallery", "Report an error"), as regex fragments.
     widget_words: tuple[str, ...] = ()
+    #: WordPress ``<body>`` classes of a page that is no post: a listing, a search, a 404.
+    listing_body_classes: tuple[str, ...] = ()
+    #: WooCommerce's ``<body>`` classes of the shop beside the blog: product, cart, checkout.
+    shop_body_classes: tuple[str, ...] = ()
+    #: Classes of a post card's excerpt on a listing (``entry-summary``): such a card counts.
+    listing_excerpt_classes: tuple[str, ...] = ()
+    #: Classes of a related-post card's excerpt.
+    teaser_excerpt_classes: tuple[str, ...] = ()
+    #: Classes of a slider's cloned slides (Swiper, Slick, Glide, Splide): each post once.
+    clone_classes: tuple[str, ...] = ()
+    #: Classes of the post's title as a heading above its text (``h2.entry-title``).
+    headline_classes: tuple[str, ...] = ()
+    #: Classes that say a ``<time>`` is the publication's outright, even beside ``updated``.
+    published_time_classes: tuple[str, ...] = ()
+    #: Plugin output in the text's box that is never text (star ratings, TOC, page links);
+    #: read-time widgets are left out by ``read_time_classes`` too.
+    never_text_classes: tuple[str, ...] = ()
+    #: Visually hidden text: read for labels, never body text.
+    hidden_classes: tuple[str, ...] = ()
+    #: WordPress's featured image, wherever the theme puts it.
+    featured_image_classes: tuple[str, ...] = ()
+    #: Images that are no picture of the post: avatars, icons, logos.
+    not_picture_classes: tuple[str, ...] = ()
 
 
 ENGLISH = Language(
@@ -152,6 +175,20 @@ ENGLISH = Language(
     ad_labels=("advertisement", "advertising", "advert", "ad", "ads", "sponsored"),
     widget_words=("close", "caption", r"back\s+to\s+gallery", r"continue\s+reading\s+below",
                   r"report\s+(?:an\s+)?error"),
+    listing_body_classes=("error404", "search", "search-results", "archive", "category", "tag",
+                          "author", "date", "blog", "paged", "post-type-archive"),
+    shop_body_classes=("single-product", "woocommerce-cart", "woocommerce-checkout",
+                       "woocommerce-account"),
+    listing_excerpt_classes=("entry-summary", "post-excerpt"),
+    teaser_excerpt_classes=("excerpt", "summary", "desc", "description"),
+    clone_classes=("swiper-slide-duplicate", "slick-cloned", "cloned", "clone",
+                   "glide__slide--clone", "splide__slide--clone"),
+    headline_classes=("entry-title", "post-title", "article-title"),
+    published_time_classes=("published", "entry-date", "date-published"),
+    never_text_classes=("kk-star-ratings", "star-rating", "star-ratings", "lwptoc", "page-links"),
+    hidden_classes=("screen-reader-text", "sr-only", "visually-hidden"),
+    featured_image_classes=("wp-post-image",),
+    not_picture_classes=("avatar", "gravatar", "icon", "logo", "emoji", "author-image"),
 )
 POLISH = Language(
     read_time_labels=(r"czas\s+(?:czytania|lektury)",
