@@ -330,6 +330,22 @@ def test_only_a_sitemap_of_posts_is_evidence_of_articles() -> None:
 # -- body: text written without paragraphs, a content box named with a noise word -------------
 
 
+def test_the_text_box_beside_an_article_element_holding_only_the_headline() -> None:
+    """The ``<article>`` holds the headline and a share bar only; the story, one block with
+    no paragraph, sits in its box (``itemprop=articleBody``) beside it, over a ticker of
+    links to other stories. The box is the text, not the page around it."""
+    ticker = "".join(f"<li><a href='/2024/05/story-{n}/'>Other story number {n} of the day</a>"
+                     "</li>" for n in range(40))
+    html = page(SITE_HEADER + "<main><article><h1>River cleanup sets a record</h1><div "
+                "class='share-buttons'><a href='#'>Mail</a></div></article><div class='row'>"
+                f"<div itemprop='articleBody'>{PARAGRAPHS[0]}</div></div><div class='row'>"
+                f"<ul class='ticker'>{ticker}</ul></div></main>" + SITE_FOOTER,
+                "<meta property='og:type' content='article'>")
+    article = extract(html, URL)
+    assert article.is_article, article.missing
+    assert article.body_text == PARAGRAPHS[0]
+
+
 def test_a_text_written_in_divs_without_paragraphs_is_found() -> None:
     """Each paragraph a ``<div>`` of its own, beside an empty ``<article>`` shell: nothing
     counted as paragraph text, and the body came out empty."""
