@@ -514,3 +514,37 @@ def test_a_title_classed_paragraph_naming_the_pages_title_is_a_headline() -> Non
     # A title-classed block saying something else than the page's title decides nothing.
     other = html.replace("River cleanup sets a record - City News", "About us - City News")
     assert extract(other, URL).is_article is False
+
+
+# -- noise: class names that name no block -------------------------------------------------
+
+
+def test_atomic_css_utility_classes_name_no_block() -> None:
+    """Atomic CSS writes styles as classes (``Ff($ff-secondary)``, ``modal-open_Op(1)``):
+    a font called 'secondary' or a style for an open modal says nothing of the block, so
+    the story's box is no sidebar and no modal."""
+    html = page(SITE_HEADER + "<div class='render-target Pos(a) modal-open_Op(1)'><div "
+                "class='Pos(r)'><header class='canvas-header'><h1>River cleanup sets a record"
+                "</h1></header></div><article><div class='canvas-body Mb(20px) "
+                f"Ff($ff-secondary) D(i)'>{PARAGRAPH_HTML}</div></article></div>" + SITE_FOOTER,
+                "<meta property='og:type' content='article'>")
+    article = extract(html, URL)
+    assert article.is_article, article.missing
+    assert article.body_text == TEXT
+    # A real class word still counts: a secondary column stays out of the text.
+    aside = html.replace("</article>", "<div class='secondary'><p>Most read: Bus lanes "
+                         "closed all week.</p></div></article>")
+    assert extract(aside, URL).body_text == TEXT
+
+
+def test_a_site_header_left_open_around_the_article_is_no_chrome() -> None:
+    """A site header left unclosed swallows the page: the parser puts the article inside
+    ``<header id="site-header">``. A header around the article with the headline is the
+    page's layout, not its chrome."""
+    html = page("<header id='site-header'><a href='/'>City News</a><nav><a href='/news/'>News"
+                "</a></nav><main id='site-content'><article><h1>A record haul on the river</h1>"
+                f"<div class='post-text'>{PARAGRAPH_HTML}</div></article></main></header>"
+                + SITE_FOOTER, "<meta property='og:type' content='article'>")
+    article = extract(html, URL)
+    assert article.is_article, article.missing
+    assert article.body_text == TEXT

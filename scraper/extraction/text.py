@@ -42,8 +42,11 @@ def word_pattern(words: tuple[str, ...]) -> ClassPattern:
 
 
 #: Tokens that name no block: WordPress puts the post's taxonomy slugs in its class
-#: (``tag-newsletter``) and layout wrappers say what they sit beside (``has-sidebar``).
-_IGNORED_TOKEN = re.compile(r"^(?:category|tag|format|status|type|has|no|with|without)-|^post-\d+$")
+#: (``tag-newsletter``), layout wrappers say what they sit beside (``has-sidebar``), and
+#: Atomic CSS writes a style as a class with its value in parentheses (``Ff($ff-secondary)``,
+#: ``modal-open_Op(1)``).
+_IGNORED_TOKEN = re.compile(
+    r"^(?:category|tag|format|status|type|has|no|with|without)-|^post-\d+$|\(")
 
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 #: The article's meta line, where date, read time and author stand side by side.
