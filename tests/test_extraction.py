@@ -415,6 +415,23 @@ def test_utf8_bytes_under_a_wrong_charset_are_read_as_utf8(declared: str) -> Non
     assert "성금을 잇달아 기탁하고" in article.body_text
 
 
+@pytest.mark.parametrize("declared", ['<meta charset="windows-1252">',
+                                      '<meta charset="iso-8859-2">'])
+def test_utf8_bytes_under_a_single_byte_charset_are_read_as_utf8(declared: str) -> None:
+    """UTF-8 bytes under a single-byte charset decode without an error, into mojibake ("FÃ¼r
+    die BrÃ¼cke"): bytes that are valid UTF-8 and hold non-ASCII characters are UTF-8, since
+    text in a code page almost never forms valid UTF-8 sequences. Real windows-1252 bytes
+    under their label stay as they are."""
+    story = "Für die Brücke über den Fluß stimmten die Räte am Montag. " * 10
+    html = page_text("astra_gutenberg").replace('<meta charset="UTF-8">', declared).replace(
+        "<p>Repeat the session", f"<p>{story}</p><p>Repeat the session")
+    assert "Für die Brücke über den Fluß" in extract(html.encode("utf-8"),
+                                                     "https://x.example/").body_text
+    latin = html.replace('<meta charset="iso-8859-2">', '<meta charset="windows-1252">')
+    assert "Für die Brücke über den Fluß" in extract(latin.encode("cp1252"),
+                                                     "https://x.example/").body_text
+
+
 # -- nesting -----------------------------------------------------------------------------------
 
 

@@ -210,6 +210,40 @@ def test_a_featured_card_with_an_h1_below_the_story_is_not_the_article() -> None
     assert_story(html)
 
 
+def test_a_news_brief_beside_two_cards_is_no_listing() -> None:
+    """A news brief (one short paragraph) in the ``<article>`` holding the headline, two
+    story cards beside it: the story's own element is no card, so two cards make no
+    listing."""
+    rail = "<div class='extra'>" + "".join(_card(n) for n in range(1, 3)) + "</div>"
+    html = page(SITE_HEADER + "<div class='row'><article><header><h1>River cleanup sets a "
+                f"record</h1></header><div class='news-txt'><p>{PARAGRAPHS[0]}</p></div>"
+                f"</article>{rail}</div>" + SITE_FOOTER,
+                "<meta property='og:type' content='article'>")
+    article = extract(html, URL)
+    assert article.is_article, article.missing
+    assert article.body_text == PARAGRAPHS[0]
+
+
+def test_a_story_stream_is_the_story_its_title_names() -> None:
+    """A story stream: the page's story, then the next stories loaded under it, each a whole
+    ``<article>`` with an h2 headline and its text, and no h1 anywhere. The article element
+    whose headline says the page's title is the article; the others are no listing."""
+    others = "".join(
+        f"<article class='story'><h2><a href='/2024/05/story-{n}/'>Another story number {n}"
+        f"</a></h2><div class='story-text'><p>{PARAGRAPHS[n % 3]}</p></div></article>"
+        for n in range(1, 4))
+    html = page(SITE_HEADER + "<div class='stream'><article class='story'><h2><a href="
+                "'/2024/05/river-cleanup-volunteers/'>River cleanup sets a record</a></h2>"
+                f"<div class='story-text'>{PARAGRAPH_HTML}</div></article>{others}</div>"
+                + SITE_FOOTER, "<meta property='og:type' content='article'>")
+    article = extract(html, URL)
+    assert article.is_article, article.missing
+    assert article.body_text == TEXT
+    # Titled after none of the stories, the same page is a listing.
+    listing = html.replace("River cleanup sets a record - City News", "Latest - City News")
+    assert not extract(listing, "https://news.example/latest/").is_article
+
+
 def test_a_listing_of_cards_with_excerpts_stays_a_listing() -> None:
     """The rail rule never makes a listing an article: there the cards hold the text."""
     cards = "".join(
@@ -270,6 +304,15 @@ def test_og_types_that_name_a_post_make_an_article() -> None:
         assert article.body_text == TEXT
 
 
+def test_an_og_type_that_is_a_media_type_decides_nothing() -> None:
+    """``og:type`` written as a media type (``text/html``) names no OpenGraph type: the
+    page's structure decides, as with no og:type at all."""
+    html = _static_like("<meta property='og:type' content='text/html'>")
+    article = extract(html, URL)
+    assert article.is_article, article.missing
+    assert article.body_text == TEXT
+
+
 def test_only_a_sitemap_of_posts_is_evidence_of_articles() -> None:
     """The crawl passes ``linked_as="sitemap"`` for pages a posts sitemap lists; a sitemap of
     pages or terms (the bundled blog's ``page-sitemap.xml``) or a generic one is none."""
@@ -285,6 +328,22 @@ def test_only_a_sitemap_of_posts_is_evidence_of_articles() -> None:
 
 
 # -- body: text written without paragraphs, a content box named with a noise word -------------
+
+
+def test_the_text_box_beside_an_article_element_holding_only_the_headline() -> None:
+    """The ``<article>`` holds the headline and a share bar only; the story, one block with
+    no paragraph, sits in its box (``itemprop=articleBody``) beside it, over a ticker of
+    links to other stories. The box is the text, not the page around it."""
+    ticker = "".join(f"<li><a href='/2024/05/story-{n}/'>Other story number {n} of the day</a>"
+                     "</li>" for n in range(40))
+    html = page(SITE_HEADER + "<main><article><h1>River cleanup sets a record</h1><div "
+                "class='share-buttons'><a href='#'>Mail</a></div></article><div class='row'>"
+                f"<div itemprop='articleBody'>{PARAGRAPHS[0]}</div></div><div class='row'>"
+                f"<ul class='ticker'>{ticker}</ul></div></main>" + SITE_FOOTER,
+                "<meta property='og:type' content='article'>")
+    article = extract(html, URL)
+    assert article.is_article, article.missing
+    assert article.body_text == PARAGRAPHS[0]
 
 
 def test_a_text_written_in_divs_without_paragraphs_is_found() -> None:
@@ -370,6 +429,23 @@ def test_a_story_in_spans_beside_a_paragraph_of_disclosure_is_found() -> None:
     assert extract(html, URL).body_text.startswith(PARAGRAPHS[0])
 
 
+def test_a_story_beside_big_scripts_and_link_menus_is_no_sliver_of_the_page() -> None:
+    """No article element: the story's paragraphs are measured against all of ``<body>``,
+    where an inline script and menus of links are most of the characters but none of the
+    prose. The story is no sliver of the page, so no wider block (the story with the menus
+    and a ticker beside it) is taken for the text."""
+    script = "<script>var state = {" + ", ".join(f'"k{n}": {n}' for n in range(3000)) + "};"
+    menu = "".join(f"<li><a href='/topics/{n}/'>Topic number {n} of the site</a></li>"
+                   for n in range(60))
+    ticker = "".join(f"<span>Bus lane {n} closes for works on Monday morning. </span>"
+                     for n in range(10))
+    html = page(SITE_HEADER + script + "</script><div class='wrap'><div class='col-3'><ul>"
+                f"{menu}</ul><div class='ticker'>{ticker}</div></div><div class='col-9'>"
+                f"<h1>River cleanup sets a record</h1>{PARAGRAPH_HTML}</div></div>"
+                + SITE_FOOTER)
+    assert extract(html, URL).body_text == TEXT
+
+
 # -- teaser cards: one link holding the title and the excerpt ------------------------------
 
 
@@ -421,6 +497,54 @@ def test_text_in_a_box_named_the_articles_body_is_an_article_without_a_headline(
     thing (tests/pages/unseen/reviewer3_hugo_category_one.html stays a listing)."""
     html = page(SITE_HEADER + f"<section class='article'><div class='article-body'>"
                 f"{PARAGRAPH_HTML}</div></section>" + SITE_FOOTER)
+    article = extract(html, URL)
+    assert article.is_article, article.missing
+    assert article.body_text == TEXT
+
+
+def test_a_title_classed_paragraph_naming_the_pages_title_is_a_headline() -> None:
+    """Some CMSs print the headline as a paragraph classed as a title, in the site's language
+    (``<p class="titulo">``): it says what the ``<title>`` says, over the story's text, so the
+    page is an article as with an h2 headline."""
+    html = page(SITE_HEADER + "<div class='col-md-9'><p class='titulo'>River cleanup sets a "
+                f"record</p><div class='texto'>{PARAGRAPH_HTML}</div></div>" + SITE_FOOTER)
+    article = extract(html, URL)
+    assert article.is_article, article.missing
+    assert article.body_text == TEXT
+    # A title-classed block saying something else than the page's title decides nothing.
+    other = html.replace("River cleanup sets a record - City News", "About us - City News")
+    assert extract(other, URL).is_article is False
+
+
+# -- noise: class names that name no block -------------------------------------------------
+
+
+def test_atomic_css_utility_classes_name_no_block() -> None:
+    """Atomic CSS writes styles as classes (``Ff($ff-secondary)``, ``modal-open_Op(1)``):
+    a font called 'secondary' or a style for an open modal says nothing of the block, so
+    the story's box is no sidebar and no modal."""
+    html = page(SITE_HEADER + "<div class='render-target Pos(a) modal-open_Op(1)'><div "
+                "class='Pos(r)'><header class='canvas-header'><h1>River cleanup sets a record"
+                "</h1></header></div><article><div class='canvas-body Mb(20px) "
+                f"Ff($ff-secondary) D(i)'>{PARAGRAPH_HTML}</div></article></div>" + SITE_FOOTER,
+                "<meta property='og:type' content='article'>")
+    article = extract(html, URL)
+    assert article.is_article, article.missing
+    assert article.body_text == TEXT
+    # A real class word still counts: a secondary column stays out of the text.
+    aside = html.replace("</article>", "<div class='secondary'><p>Most read: Bus lanes "
+                         "closed all week.</p></div></article>")
+    assert extract(aside, URL).body_text == TEXT
+
+
+def test_a_site_header_left_open_around_the_article_is_no_chrome() -> None:
+    """A site header left unclosed swallows the page: the parser puts the article inside
+    ``<header id="site-header">``. A header around the article with the headline is the
+    page's layout, not its chrome."""
+    html = page("<header id='site-header'><a href='/'>City News</a><nav><a href='/news/'>News"
+                "</a></nav><main id='site-content'><article><h1>A record haul on the river</h1>"
+                f"<div class='post-text'>{PARAGRAPH_HTML}</div></article></main></header>"
+                + SITE_FOOTER, "<meta property='og:type' content='article'>")
     article = extract(html, URL)
     assert article.is_article, article.missing
     assert article.body_text == TEXT

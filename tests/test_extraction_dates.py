@@ -109,6 +109,8 @@ def test_date_in_the_pages_own_canonical_address(head: str) -> None:
     ("18 февраля 2020", "2020-02-18"),
     ("12 Ekim 2020", "2020-10-12"),
     ("07 أكتوبر 2020", "2020-10-07"),
+    ("5 تموز 2020", "2020-07-05"),  # the Levantine names
+    ("الجمعة 24 نيسان / أبريل 2020", "2020-04-24"),  # both names, one after the other
     ("2020年07月03日", "2020-07-03"),
     ("2020년 7월 3일", "2020-07-03"),
 ])
@@ -127,6 +129,29 @@ def test_date_line_under_the_headline(header: str) -> None:
     assert extract(page(header=header), URL).published == "2020-11-22"
     # Below the first long paragraph the text has started: a date there is the text's.
     assert extract(page(body=BODY + header), URL).published is None
+
+
+def test_date_line_in_a_list_classed_both_as_navigation_and_as_the_meta_line() -> None:
+    """Bootstrap's ``nav`` class lays out any inline list: under the headline, a list that
+    its class also names the meta line (``nav meta``) is the meta line, not a menu. A list
+    classed ``nav`` alone stays a menu."""
+    meta_line = ('<ul class="nav meta"><li><a href="/time/2020-10-13" title="13 Oct 2020 18:29">'
+                 '13 Oct 2020 18:29</a></li><li><span>1479</span></li></ul>')
+    assert extract(page(header=meta_line), URL).published == "2020-10-13"
+    menu = meta_line.replace("nav meta", "nav")
+    assert extract(page(header=menu), URL).published is None
+
+
+@pytest.mark.parametrize("title", ["City News :: Council votes on the bridge",
+                                   "Council votes on the bridge - City News"])
+def test_date_line_under_a_headline_that_is_no_h1(title: str) -> None:
+    """The headline is an h2 saying the page's title (the site's name before or after it),
+    outside the article element; the byline and date line opens the article."""
+    html = (f'<html><head><title>{title}</title><meta property="og:type" content="article">'
+            '</head><body><h2 class="sub_tit">Council votes on the bridge</h2><article><div>'
+            '<div><span>Jane Roe | </span> 2020-03-04 16:52:59</div>'
+            f"{BODY}</div></article></body></html>")
+    assert extract(html, URL).published == "2020-03-04T16:52:59"
 
 
 @pytest.mark.parametrize("header", [
@@ -163,3 +188,12 @@ def test_utc_stamp_takes_the_day_the_page_shows(header: str, expected: str) -> N
                          (UTC_STAMP.replace("02:18:11Z", "00:16:15+03:00"), header)):
         stated = extract(page(head=stamp, header=shown), URL).published
         assert stated == parse_date(stamp)
+
+
+def test_a_stamp_with_unpadded_seconds_keeps_its_zone() -> None:
+    """Some CMSs write the seconds unpadded (``23:15:0Z``): the stamp is still UTC, and the
+    day the page shows decides the publisher's day."""
+    assert parse_date("2020-12-05T23:15:0Z") == "2020-12-05T23:15:00+00:00"
+    stamp = UTC_STAMP.replace("2020-02-18T02:18:11Z", "2020-12-05T23:15:0Z")
+    html = page(head=stamp, header="<p itemprop='datePublished'>06 Dicembre 2020</p>")
+    assert extract(html, URL).published == "2020-12-06"

@@ -38,13 +38,13 @@ _ARTICLE_META = word_pattern((*VOCABULARY.words("meta_line_classes"), "metadata"
 #: sidebar's text widgets beside a post (a third of the paragraphs) do not widen it to the
 #: page.
 _MOST = 2 / 3
-_HEADLINE_CLASS = word_pattern(("entry-title", "post-title", "article-title"))
+_HEADLINE_CLASS = word_pattern(VOCABULARY.words("headline_classes"))
 #: Headings that, so classed, are the post's title above the text (Porto's h2.entry-title).
 _TITLED_TAGS = ("h2", "h3")
 #: Plugin output inside the text's box that is never text, though it stays a signal (a
 #: read time, a date): read-time and star-rating widgets, TOC plugins, page links.
-_NEVER_TEXT = word_pattern((*VOCABULARY.words("read_time_classes"), "kk-star-ratings",
-                            "star-rating", "star-ratings", "lwptoc", "page-links"))
+_NEVER_TEXT = word_pattern((*VOCABULARY.words("read_time_classes"),
+                            *VOCABULARY.words("never_text_classes")))
 #: Never the article's text: image captions (the headline is left out apart).
 _NOT_TEXT_TAGS = frozenset({"figcaption"})
 #: A link to the previous or next post ("← Previous Post", "Następny wpis »"): the pager
@@ -53,6 +53,9 @@ _PAGER_LINK = re.compile(rf"[←«‹]?\s*{VOCABULARY.alternation('pager_words')
                          rf"(?:\s+{VOCABULARY.alternation('pager_nouns')})?\s*[→»›]?",
                          re.IGNORECASE)
 
+#: The page's prose: text outside links (menus, link lists), scripts and styles.
+_PROSE = etree.XPath(".//text()[normalize-space()][not(ancestor::a or ancestor::script "
+                     "or ancestor::style or ancestor::noscript or ancestor::template)]")
 _TEXT_NODES = etree.XPath(".//text()[normalize-space()][not(parent::script or parent::style "
                           "or parent::noscript or parent::template)]")
 
@@ -64,9 +67,12 @@ _MAX_FURNITURE_CHARS = 120
 #: paragraphs is looked for (:func:`_loose_text`); it wins with at least as many and
 #: twice the words (not a short post widened to its meta lines).
 FEW_WORDS = 50
-#: A body with under one part in this many of the article element's text is a sliver of it:
-#: rare enough that the dearer loose-text search runs on few pages.
-_SLIVER = 25
+#: A body with under one part in this many of the article element's prose (its text outside
+#: links, scripts and styles) is a sliver of it: rare enough that the dearer loose-text
+#: search runs on few pages. Prose, not every character: with no article element the page's
+#: inline scripts and link menus are most of its characters, and a story among them is no
+#: sliver.
+_SLIVER = 10
 #: A block that says only that an ad or a picture's credit stands there, or a widget's button
 #: (a gallery's "Close", a share bar's "Share this on WhatsApp"), the page's own address or
 #: its "Updated 5:27 am, Nov. 20" line: page furniture left in the
@@ -109,9 +115,9 @@ def body(page: Page) -> Body:
 
 
 def _dwarfed(page: Page, found: Body) -> bool:
-    """True when the body found is a sliver of the article element's text (a meta line or a
-    disclosure in ``<p>``s, the story itself in ``<span>``s): then the story was missed."""
-    return len(found.text) * _SLIVER < len(page.root.text_content())
+    """True when the body found is a sliver of the article element's prose (a meta line or
+    a disclosure in ``<p>``s, the story itself in ``<span>``s): then the story was missed."""
+    return len(found.text) * _SLIVER < sum(len(text.strip()) for text in _PROSE(page.root))
 
 
 def _body_of(page: Page, element: HtmlElement, source: str) -> Body:
@@ -142,8 +148,20 @@ def body_element(page: Page) -> Found[HtmlElement]:
     boxes = [el for el in page.root.iter("div", "section", "article")
              if is_text_box(el) and not page.in_noise(el)]
     filled = [el for el in boxes if el.text_content().strip()]
+    if not filled and not _has_paragraphs(page.root):
+        # An article element with the headline and no text of its own: the text's box (a
+        # known class, ``itemprop=articleBody``) sits beside it, in the main area.
+        beside = [el for el in page.content_area.iter("div", "section")
+                  if is_text_box(el) and el.text_content().strip() and not page.in_noise(el)]
+        if len(beside) == 1:
+            return Found(beside[0], "heuristic")
     content = _spanning(page, filled or boxes)
     return Found(content if content is not None else _densest(page), "heuristic")
+
+
+def _has_paragraphs(el: HtmlElement) -> bool:
+    """True when ``el`` holds a paragraph with text."""
+    return any(p.text_content().strip() for p in el.iter("p"))
 
 
 def _spanning(page: Page, boxes: list[HtmlElement]) -> HtmlElement | None:

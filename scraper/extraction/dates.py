@@ -40,17 +40,20 @@ _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 #: 2020" (Spanish, Portuguese), "5. Juli 2020", "July 5th, 2020", "le 1er juin 2020".
 _DAY_SUFFIX = r"(?:st|nd|rd|th|er)?\.?"
 _DE = r"(?:\s+de)?"
+#: The same month in a second set of names after a slash: "24 نيسان / أبريل 2020" (Arabic
+#: prints its Levantine and its Egyptian name side by side).
+_ALSO_NAMED = rf"(?:\s*/\s*(?:{_MONTH})\b)?"
 _DATE = re.compile(
     rf"""
     (?<![\d.])(?P<iso_y>\d{{4}})-(?P<iso_m>\d{{1,2}})-(?P<iso_d>\d{{1,2}})
-        (?:[T\s](?P<hour>\d{{1,2}}):(?P<minute>\d{{2}})(?::(?P<second>\d{{2}})(?:[.,]\d+)?)?
+        (?:[T\s](?P<hour>\d{{1,2}}):(?P<minute>\d{{2}})(?::(?P<second>\d{{1,2}})(?:[.,]\d+)?)?
            \s*(?P<tz>Z|[+-]\d{{2}}(?::?\d{{2}})?)?)?(?![\d-])
   | (?<![\d.])(?P<ymd_y>\d{{4}})(?P<ymd_sep>[./])(?P<ymd_m>\d{{1,2}})(?P=ymd_sep)
         (?P<ymd_d>\d{{1,2}})(?!\d)
   | (?<![\d.])(?P<dmy_d>\d{{1,2}})(?P<dmy_sep>[./-])(?P<dmy_m>\d{{1,2}})(?P=dmy_sep)
         (?P<dmy_y>\d{{4}})(?!\d)
   | (?<!\w)(?P<dn_d>\d{{1,2}}){_DAY_SUFFIX}\s*{_DE}\s+(?:of\s+)?(?P<dn_m>{_MONTH})\b\.?,?
-        {_DE}\s+(?P<dn_y>\d{{4}})(?!\d)
+        {_ALSO_NAMED}{_DE}\s+(?P<dn_y>\d{{4}})(?!\d)
   | (?<!\w)(?P<nd_m>{_MONTH})\b\.?\s+(?P<nd_d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+
         (?P<nd_y>\d{{4}})(?!\d)
   | (?<!\d)(?P<yn_y>\d{{4}})\.\s+(?P<yn_m>{_MONTH})\b\.?\s+(?P<yn_d>\d{{1,2}})(?!\d)
@@ -118,7 +121,8 @@ def _iso(year: str, month: str, day: str, time: re.Match[str] | None = None) -> 
         zone += ":00"
     elif len(zone) == 5:
         zone = f"{zone[:3]}:{zone[3:]}"
-    stamp = f"{day_value}T{int(time['hour']):02}:{time['minute']}:{time['second'] or '00'}{zone}"
+    second = int(time["second"] or 0)  # unpadded by some CMSs: "23:15:0Z"
+    stamp = f"{day_value}T{int(time['hour']):02}:{time['minute']}:{second:02}{zone}"
     try:
         return datetime.fromisoformat(stamp).isoformat()
     except ValueError:
@@ -132,7 +136,7 @@ _UPDATED = re.compile("|".join(VOCABULARY.words("updated_words")), re.I)
 _UPDATED_CLASS = word_pattern(VOCABULARY.words("updated_classes"))
 #: Classes that say "published" outright: WordPress marks the publication ``<time
 #: class="entry-date published updated">`` while it was never updated.
-_PUBLISHED_TIME_CLASS = word_pattern(("published", "entry-date", "date-published"))
+_PUBLISHED_TIME_CLASS = word_pattern(VOCABULARY.words("published_time_classes"))
 #: Class words of the element holding the article's date line; htmldate's cues (``datum``,
 #: ``fecha``, ``dateline``, ``submitted``...) are among them.
 _PUBLISHED_CLASS = word_pattern((*VOCABULARY.words("date_classes"), "meta", "byline",
@@ -458,15 +462,31 @@ def _heuristic_dates(page: Page) -> Iterator[Found[str]]:
         yield Found(value, "heuristic")
 
 
+def _meta_line(page: Page, el: HtmlElement) -> bool:
+    """True when ``el`` or its parent is classed as the meta line as well as noise, under
+    no other noise: Bootstrap's ``nav`` lays out any inline list (``<ul class="nav meta">``),
+    and the meta word says which list this is."""
+    for node in (el, el.getparent()):
+        parent = node.getparent() if node is not None else None
+        if parent is not None and has_class_word(node, _PUBLISHED_CLASS) and \
+                not page.in_noise(parent):
+            return True
+    return False
+
+
 def _dateline(page: Page) -> str | None:
     """The date opening a short element among the first few after the headline, before
     the text starts (a long paragraph): news sites print "22/11/2020 - 04:30 - Source"
-    or a bare "January 18, 2020" there, with no class or label to say so."""
-    headline = page.headline
+    or a bare "January 18, 2020" there, with no class or label to say so. With no h1, the
+    headline is the heading that says the page's title, perhaps above the article element."""
+    headline, scope = page.headline, page.root
     if headline is None:
-        return None
+        scope = page.content_area
+        headline = page.titled_heading(scope)
+        if headline is None:
+            return None
     passed, looked = False, 0
-    for el in page.root.iter(*_DATELINE_TAGS, "h1"):
+    for el in scope.iter(*_DATELINE_TAGS, "h1"):
         if not passed:
             passed = el is headline
             continue
@@ -476,8 +496,8 @@ def _dateline(page: Page) -> str | None:
         looked += 1
         if looked > _DATELINE_ELEMENTS:
             return None
-        if len(text) > _DATELINE_CHARS or page.in_noise(el) or \
-                next(el.iterancestors("figure"), None) is not None:
+        if len(text) > _DATELINE_CHARS or (page.in_noise(el) and not _meta_line(page, el)) \
+                or next(el.iterancestors("figure"), None) is not None:
             continue  # a caption dates the picture
         found = search_date(text)
         if found is not None and found.start <= _DATELINE_OPENING and \

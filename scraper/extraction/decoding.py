@@ -34,6 +34,10 @@ _BINARY = "the input is binary data, not HTML"
 #: One undecodable character in this many, or more, and the declared charset is wrong.
 _MISLABELLED_SHARE = 100
 _SNIFF_CHARS = 4096
+#: Single-byte charsets (by codec name): every byte reads as some character, so UTF-8 bytes
+#: under their label give mojibake rather than undecodable characters.
+_SINGLE_BYTE = frozenset({*(f"cp{n}" for n in range(1250, 1259)),
+                          *(f"iso8859-{n}" for n in range(1, 17)), "koi8-r", "koi8-u"})
 
 
 def decode_html(data: bytes, content_type: str | None = None) -> str:
@@ -102,6 +106,8 @@ def to_markup(html: str | bytes, content_type: str | None = None) -> tuple[str, 
     are instead of the text encoded again (a second pass over the page).
     """
     encoding, text = _decode(html, content_type) if isinstance(html, bytes) else (None, html)
+    if isinstance(html, bytes) and _utf8_under_single_byte(html, encoding):
+        encoding, text = "utf-8", html.decode("utf-8")
     reason = not_html_reason(text)
     if isinstance(html, bytes) and (reason == _BINARY or _mislabelled(text)):
         encoding, text = _detected(html, encoding, text)
@@ -113,6 +119,21 @@ def to_markup(html: str | bytes, content_type: str | None = None) -> tuple[str, 
     if isinstance(html, bytes) and not declarations and _is_utf8_of(html, encoding, markup):
         return markup, html
     return markup.replace("\x00", ""), None
+
+
+def _utf8_under_single_byte(data: bytes, encoding: str | None) -> bool:
+    """True for non-ASCII bytes that are valid UTF-8 under a single-byte charset's label
+    (``windows-1252``, ``iso-8859-2``): read as labelled they give mojibake ("FÃ¼r") with no
+    undecodable byte to tell. Text in a code page almost never forms valid UTF-8 sequences
+    (an accented letter is followed by a letter, not by a byte 0x80–0xBF), so such bytes are
+    UTF-8 whatever the label says."""
+    if encoding is None or data.isascii() or codecs.lookup(encoding).name not in _SINGLE_BYTE:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _mislabelled(text: str) -> bool:

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain
 from typing import Generic, NamedTuple, TypeVar
 
 import lxml.html
@@ -29,6 +30,8 @@ from scraper.extraction.text import (
     paragraph_scores,
     text_nodes_containing,
     text_of,
+    with_class,
+    word_pattern,
 )
 from scraper.extraction.vocabulary import VOCABULARY, Vocabulary
 from scraper.profiles import SiteProfile
@@ -55,9 +58,16 @@ ARTICLE_ITEMTYPES = ("BlogPosting", "schema.org/Article", "NewsArticle")
 _PAGE_LEVEL_SELECTORS = frozenset({"teasers", "teaser_link"})
 #: Between a headline and the site's name in a ``<title>`` ("Post - Site", "Site | Post"),
 #: and between the site's name and the feed's in a feed link's title ("Site » Feed").
-TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·•»:]\s+")
+TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·•»:]{1,2}\s+")
+#: A separator ending a title's head: "Site :: Headline", the site's name first.
+_SEPARATOR_AT_END = re.compile(TITLE_SEPARATORS.pattern + "$")
 #: Paragraph text (characters) that is plainly an article's, a few sentences.
 _PLAIN_TEXT_CHARS = 400
+#: A heading this many words long or more may be a headline; shorter ones are sections.
+_HEADLINE_WORDS = 3
+_TITLE_CLASS = word_pattern(VOCABULARY.words("title_classes"))
+#: Blocks a CMS prints a headline in when it is no heading: ``<p class="titulo">``.
+_TITLE_BLOCKS = ("p", "div", "span", "strong", "h4", "h5", "h6")
 #: How many of the densest paragraph boxes are tried for the page's text core.
 _CORE_CANDIDATES = 5
 #: Climbing from a label's text node to the element holding its value stops after this many.
@@ -321,9 +331,15 @@ class Page:
 
     def _headless_root(self, articles: list[HtmlElement]) -> HtmlElement:
         """The root when no article element holds an h1: the one article element, the one
+        article element whose heading says the page's title (a story stream: the page's
+        story, then the next ones loaded under it, each in its own element), the one
         microdata article, the main content area, else ``<body>``."""
         if len(articles) == 1:
             return articles[0]
+        titled = [a for a in articles if any(self.says_title(h.text_content())
+                                             for h in a.iter("h2", "h3"))]
+        if len(titled) == 1:
+            return titled[0]
         marked = [el for el in self._microdata_articles() if not in_noise(el, self._is_chrome)]
         if len(marked) == 1:
             return marked[0]
@@ -331,6 +347,32 @@ class Page:
         if mains:
             return next((el for el in mains if self._holds_core(el)), mains[0])
         return self._body if self._body is not None else self.doc
+
+    @cached_property
+    def _titles(self) -> tuple[str, ...]:
+        """The page's ``<title>`` and ``og:title``, spaced and case-folded."""
+        return tuple(normalize_space(t).casefold() for t in (self.head_title,
+                                                               self.meta_value("og:title")) if t)
+
+    def says_title(self, text: str) -> bool:
+        """True when ``text`` (a heading) of a few words is what the page's ``<title>`` or
+        ``og:title`` says, whole or beside the site's name ("Headline - Site", "Site ::
+        Headline"): the headline, whatever element holds it. A section heading never opens
+        or ends the page's title."""
+        text = normalize_space(text).casefold()
+        return len(text.split()) >= _HEADLINE_WORDS and any(
+            title == text or
+            (title.startswith(text) and TITLE_SEPARATORS.match(title, len(text))) or
+            (title.endswith(text) and _SEPARATOR_AT_END.search(title, 0, len(title) - len(text)))
+            for title in self._titles)
+
+    def titled_heading(self, scope: HtmlElement) -> HtmlElement | None:
+        """The first ``h2``/``h3``, or block classed as a title (``<p class="titulo">``, as
+        some CMSs print the headline), under ``scope`` and outside noise that says the page's
+        title: a headline that is no h1."""
+        return next((heading for heading in chain(
+            scope.iter("h2", "h3"), with_class(scope, _TITLE_BLOCKS, _TITLE_CLASS))
+            if self.says_title(heading.text_content()) and not self.in_noise(heading)), None)
 
     @cached_property
     def post_header(self) -> HtmlElement | None:

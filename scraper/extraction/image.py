@@ -12,12 +12,13 @@ from scraper.extraction.text import (
     has_class_word,
     word_pattern,
 )
+from scraper.extraction.vocabulary import VOCABULARY
 
 #: WordPress's featured image (the post thumbnail), wherever the theme puts it.
-_FEATURED_IMAGE = word_pattern(("wp-post-image",))
+_FEATURED_IMAGE = word_pattern(VOCABULARY.words("featured_image_classes"))
 #: Images narrower or lower than this (by their attributes) are icons, not the post's.
 _MIN_IMAGE_PIXELS = 100
-_NOT_PICTURE = word_pattern(("avatar", "gravatar", "icon", "logo", "emoji", "author-image"))
+_NOT_PICTURE = word_pattern(VOCABULARY.words("not_picture_classes"))
 #: The hero image a post header shows as its CSS background.
 _BACKGROUND_IMAGE = re.compile(
     r"background(?:-image)?\s*:[^;]*url\(\s*(['\"]?)(?P<url>[^'\")]+)\1\s*\)", re.IGNORECASE)

@@ -14,21 +14,19 @@ from urllib.parse import parse_qsl, urlsplit
 
 from lxml.html import HtmlElement
 
-from scraper.extraction.document import ARTICLE_ITEMTYPES, TITLE_SEPARATORS, Page
+from scraper.extraction.document import ARTICLE_ITEMTYPES, Page
 from scraper.extraction.jsonld import node_types
 from scraper.extraction.selectors import within
-from scraper.extraction.text import has_class_word, normalize_space, with_class, word_pattern
+from scraper.extraction.text import has_class_word, with_class, word_pattern
 from scraper.extraction.urls import ARCHIVE_PATH, SEARCH_SEGMENTS
 from scraper.extraction.vocabulary import VOCABULARY
 
 #: WordPress body classes of pages that are not one post.
-_LISTING_BODY = ("error404", "search", "search-results", "archive", "category", "tag",
-                 "author", "date", "blog", "paged", "post-type-archive")
+_LISTING_BODY = VOCABULARY.words("listing_body_classes")
 _LISTING_TYPES = frozenset({"CollectionPage", "SearchResultsPage", "ItemList"})
 #: WooCommerce's product, cart, checkout and account pages: the shop beside the blog.
-_SHOP_BODY = ("single-product", "woocommerce-cart", "woocommerce-checkout",
-              "woocommerce-account")
-_EXCERPT_CLASS = word_pattern(("entry-summary", "post-excerpt"))
+_SHOP_BODY = VOCABULARY.words("shop_body_classes")
+_EXCERPT_CLASS = word_pattern(VOCABULARY.words("listing_excerpt_classes"))
 _PAGINATION_CLASS = word_pattern(VOCABULARY.words("pagination_classes"))
 _PAGE_NUMBER_LINK = re.compile(r"/page/\d+|[?&](?:page|paged)=\d+")
 _NOT_FOUND = re.compile(rf"\b404\b|{VOCABULARY.alternation('not_found')}", re.IGNORECASE)
@@ -45,8 +43,6 @@ MIN_LISTING_CARDS = 3
 #: An article found by structure alone needs at least this much text.
 MIN_ARTICLE_WORDS = 50
 _ARTICLE_BODY_CLASS = word_pattern(VOCABULARY.words("article_body_classes"))
-#: A heading this many words long or more may be a headline; shorter ones are sections.
-_HEADLINE_WORDS = 3
 
 
 class Kind(NamedTuple):
@@ -87,7 +83,7 @@ def article_kind(page: Page, word_count: int, linked_as: str | None = None) -> K
         return Kind(True, lone)
     cards = [el for el in (*page.doc.iter("article"), *with_class(page.doc, ("div", "p"),
                                                                   _EXCERPT_CLASS))
-             if not page.in_noise(el)]
+             if not page.in_noise(el) and not _is_the_story(page, el)]
     if len(cards) >= MIN_LISTING_CARDS and not _beside_the_text(page, cards, word_count):
         return Kind(False, f"listing page ({len(cards)} post cards)")
     # Pagination is noise for the body, so only where it sits is checked (not in comments).
@@ -100,14 +96,16 @@ def article_kind(page: Page, word_count: int, linked_as: str | None = None) -> K
     if types & _LISTING_TYPES:
         return Kind(False, f"listing page (JSON-LD {sorted(types & _LISTING_TYPES)[0]})")
 
-    og_type = (page.meta_value("og:type") or "").lower()
+    og_type = (page.meta_value("og:type") or "").strip().lower()
+    if "/" in og_type:
+        og_type = ""  # a media type ("text/html") written where a type belongs says nothing
     if og_type in _ARTICLE_OG_TYPES:
         return Kind(True, f"og:type {og_type}")
     if og_type and og_type not in _SITEWIDE_OG_TYPES and not linked:
         return Kind(False, f"og:type {og_type!r}")
     if page.headline is not None and word_count >= MIN_ARTICLE_WORDS:
         return Kind(True, "an article element with a headline and a body")
-    if word_count >= MIN_ARTICLE_WORDS and _titled_heading(page):
+    if word_count >= MIN_ARTICLE_WORDS and page.titled_heading(page.root) is not None:
         return Kind(True, "a heading saying the page's title, with a body")
     if word_count >= MIN_ARTICLE_WORDS and _says_article_body(page.body.value):
         return Kind(True, "the text's box says it is an article's body")
@@ -120,28 +118,20 @@ def article_kind(page: Page, word_count: int, linked_as: str | None = None) -> K
                        "with body text)")
 
 
+def _is_the_story(page: Page, el: HtmlElement) -> bool:
+    """True for the article element that is the page's article, holding its h1 or a heading
+    that says the page's title (a story stream's first story): the story's own element,
+    never one of a listing's cards (a listing wrapped in an article element keeps its
+    nested cards)."""
+    return el is page.root and el.tag == "article" and (
+        page.headline is not None or
+        any(page.says_title(h.text_content()) for h in el.iter("h2", "h3")))
+
+
 def _says_article_body(el: HtmlElement) -> bool:
     """True for a box marked as an article's body (``itemprop=articleBody``, a class such as
     ``article-body``): a template for articles, where ``entry-content`` serves every page."""
     return el.get("itemprop") == "articleBody" or has_class_word(el, _ARTICLE_BODY_CLASS)
-
-
-def _titled_heading(page: Page) -> bool:
-    """True when an ``h2``/``h3`` outside noise says what the page's ``<title>`` (or
-    ``og:title``) says before the site's name ("Headline - Site"): a headline that is no h1.
-    A section heading never opens the page's title."""
-    titles = [normalize_space(t).casefold() for t in (page.head_title,
-                                                       page.meta_value("og:title")) if t]
-    if not titles:
-        return False
-    for heading in page.root.iter("h2", "h3"):
-        text = normalize_space(heading.text_content()).casefold()
-        if len(text.split()) >= _HEADLINE_WORDS and not page.in_noise(heading) and \
-                any(title == text or (title.startswith(text) and
-                                      TITLE_SEPARATORS.match(title, len(text)))
-                    for title in titles):
-            return True
-    return False
 
 
 def _beside_the_text(page: Page, cards: list[HtmlElement], word_count: int) -> bool:

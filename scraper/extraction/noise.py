@@ -50,8 +50,9 @@ def is_noise(el: HtmlElement) -> bool:
     tag = el.tag
     if not isinstance(tag, str) or tag in _NOISE_TAGS:
         return True
-    if tag in _CHROME_TAGS and next(el.iterancestors("article", "main"), None) is None:
-        return True
+    if tag in _CHROME_TAGS and next(el.iterancestors("article", "main"), None) is None and \
+            not wraps_content(el):
+        return True  # a header left unclosed, around the main area, is no site header
     # Most elements have no attribute at all: one call answers for the three lookups.
     names = el.keys()
     if "role" in names and el.get("role") in _NOISE_ROLES:

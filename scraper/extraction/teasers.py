@@ -26,10 +26,9 @@ from scraper.extraction.text import (
 from scraper.extraction.urls import NOT_A_POST
 from scraper.extraction.vocabulary import VOCABULARY
 
-_CLONE = word_pattern(("swiper-slide-duplicate", "slick-cloned", "cloned", "clone",
-                       "glide__slide--clone", "splide__slide--clone"))
+_CLONE = word_pattern(VOCABULARY.words("clone_classes"))
 _TITLE_CLASS = word_pattern(VOCABULARY.words("title_classes"))
-_EXCERPT_CLASS = word_pattern(("excerpt", "summary", "desc", "description"))
+_EXCERPT_CLASS = word_pattern(VOCABULARY.words("teaser_excerpt_classes"))
 #: A card's date and byline: the date and meta-line classes, the author's, Drupal Views'.
 _CARD_META_CLASS = word_pattern((*VOCABULARY.words("date_classes"),
                                  *VOCABULARY.words("meta_line_classes"), "author",

@@ -42,15 +42,18 @@ def word_pattern(words: tuple[str, ...]) -> ClassPattern:
 
 
 #: Tokens that name no block: WordPress puts the post's taxonomy slugs in its class
-#: (``tag-newsletter``) and layout wrappers say what they sit beside (``has-sidebar``).
-_IGNORED_TOKEN = re.compile(r"^(?:category|tag|format|status|type|has|no|with|without)-|^post-\d+$")
+#: (``tag-newsletter``), layout wrappers say what they sit beside (``has-sidebar``), and
+#: Atomic CSS writes a style as a class with its value in parentheses (``Ff($ff-secondary)``,
+#: ``modal-open_Op(1)``).
+_IGNORED_TOKEN = re.compile(
+    r"^(?:category|tag|format|status|type|has|no|with|without)-|^post-\d+$|\(")
 
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 #: The article's meta line, where date, read time and author stand side by side.
 META_LINE = word_pattern(VOCABULARY.words("meta_line_classes"))
 _META_SEPARATOR = re.compile(r"\s*[·•|]\s*")
 #: Visually hidden text: kept for labels ("Posted on" for screen readers) but not body text.
-_HIDDEN_CLASS = word_pattern(("screen-reader-text", "sr-only", "visually-hidden"))
+_HIDDEN_CLASS = word_pattern(VOCABULARY.words("hidden_classes"))
 
 #: Elements that start a new line of text; everything else is inline and joins its neighbours.
 BLOCK_TAGS = frozenset({

@@ -89,6 +89,29 @@ class Language:
     #: A text block that is a widget's button or a gallery's control left in the text's box
     #: ("Close", "Back to gallery", "Report an error"), as regex fragments.
     widget_words: tuple[str, ...] = ()
+    #: WordPress ``<body>`` classes of a page that is no post: a listing, a search, a 404.
+    listing_body_classes: tuple[str, ...] = ()
+    #: WooCommerce's ``<body>`` classes of the shop beside the blog: product, cart, checkout.
+    shop_body_classes: tuple[str, ...] = ()
+    #: Classes of a post card's excerpt on a listing (``entry-summary``): such a card counts.
+    listing_excerpt_classes: tuple[str, ...] = ()
+    #: Classes of a related-post card's excerpt.
+    teaser_excerpt_classes: tuple[str, ...] = ()
+    #: Classes of a slider's cloned slides (Swiper, Slick, Glide, Splide): each post once.
+    clone_classes: tuple[str, ...] = ()
+    #: Classes of the post's title as a heading above its text (``h2.entry-title``).
+    headline_classes: tuple[str, ...] = ()
+    #: Classes that say a ``<time>`` is the publication's outright, even beside ``updated``.
+    published_time_classes: tuple[str, ...] = ()
+    #: Plugin output in the text's box that is never text (star ratings, TOC, page links);
+    #: read-time widgets are left out by ``read_time_classes`` too.
+    never_text_classes: tuple[str, ...] = ()
+    #: Visually hidden text: read for labels, never body text.
+    hidden_classes: tuple[str, ...] = ()
+    #: WordPress's featured image, wherever the theme puts it.
+    featured_image_classes: tuple[str, ...] = ()
+    #: Images that are no picture of the post: avatars, icons, logos.
+    not_picture_classes: tuple[str, ...] = ()
 
 
 ENGLISH = Language(
@@ -152,6 +175,20 @@ ENGLISH = Language(
     ad_labels=("advertisement", "advertising", "advert", "ad", "ads", "sponsored"),
     widget_words=("close", "caption", r"back\s+to\s+gallery", r"continue\s+reading\s+below",
                   r"report\s+(?:an\s+)?error"),
+    listing_body_classes=("error404", "search", "search-results", "archive", "category", "tag",
+                          "author", "date", "blog", "paged", "post-type-archive"),
+    shop_body_classes=("single-product", "woocommerce-cart", "woocommerce-checkout",
+                       "woocommerce-account"),
+    listing_excerpt_classes=("entry-summary", "post-excerpt"),
+    teaser_excerpt_classes=("excerpt", "summary", "desc", "description"),
+    clone_classes=("swiper-slide-duplicate", "slick-cloned", "cloned", "clone",
+                   "glide__slide--clone", "splide__slide--clone"),
+    headline_classes=("entry-title", "post-title", "article-title"),
+    published_time_classes=("published", "entry-date", "date-published"),
+    never_text_classes=("kk-star-ratings", "star-rating", "star-ratings", "lwptoc", "page-links"),
+    hidden_classes=("screen-reader-text", "sr-only", "visually-hidden"),
+    featured_image_classes=("wp-post-image",),
+    not_picture_classes=("avatar", "gravatar", "icon", "logo", "emoji", "author-image"),
 )
 POLISH = Language(
     read_time_labels=(r"czas\s+(?:czytania|lektury)",
@@ -209,6 +246,7 @@ GERMAN = Language(
 )
 FRENCH = Language(
     ad_labels=("publicit[ée]",),
+    title_classes=("titre",),
     months=(("janvier", "janv"), ("février", "fevrier", "févr", "fév"), ("mars",),
             ("avril", "avr"), ("mai",), ("juin",), ("juillet", "juil"), ("août", "aout"),
             ("septembre",), ("octobre",), ("novembre",), ("décembre", "decembre", "déc")),
@@ -219,6 +257,7 @@ FRENCH = Language(
 )
 SPANISH = Language(
     date_classes=("fecha",),
+    title_classes=("titulo", "titular"),
     ad_labels=("publicidad",),
     months=(("enero", "ene"), ("febrero",), ("marzo",), ("abril", "abr"), ("mayo",), ("junio",),
             ("julio",), ("agosto", "ago"), ("septiembre", "setiembre"), ("octubre",),
@@ -230,10 +269,11 @@ SPANISH = Language(
 #: Languages known by their month names only (after htmldate 1.11's list, Apache-2.0);
 #: those whose names clash with another's (Croatian ``listopad`` is October, Polish and
 #: Czech November) are left out.
-PORTUGUESE = Language(months=(("janeiro",), ("fevereiro", "fev"), ("março", "marco"), ("abril",),
+PORTUGUESE = Language(title_classes=("titulo",),
+                      months=(("janeiro",), ("fevereiro", "fev"), ("março", "marco"), ("abril",),
                               ("maio",), ("junho",), ("julho",), ("agosto",), ("setembro", "set"),
                               ("outubro", "out"), ("novembro",), ("dezembro", "dez")))
-ITALIAN = Language(ad_labels=("pubblicit[àa]",),
+ITALIAN = Language(ad_labels=("pubblicit[àa]",), title_classes=("titolo",),
                    months=(("gennaio", "gen"), ("febbraio",), ("marzo",), ("aprile",),
                            ("maggio", "mag"), ("giugno", "giu"), ("luglio", "lug"), ("agosto",),
                            ("settembre",), ("ottobre", "ott"), ("novembre",), ("dicembre",)))
@@ -261,9 +301,13 @@ RUSSIAN = Language(months=(("января", "январь"), ("февраля", 
                            ("апреля", "апрель"), ("мая", "май"), ("июня", "июнь"),
                            ("июля", "июль"), ("августа", "август"), ("сентября", "сентябрь"),
                            ("октября", "октябрь"), ("ноября", "ноябрь"), ("декабря", "декабрь")))
-ARABIC = Language(months=(("يناير",), ("فبراير",), ("مارس",), ("أبريل", "ابريل"), ("مايو",),
-                          ("يونيو",), ("يوليو",), ("أغسطس", "اغسطس"), ("سبتمبر",),
-                          ("أكتوبر", "اكتوبر"), ("نوفمبر",), ("ديسمبر",)))
+#: Arabic has two sets of month names: the Egyptian and Gulf ``يناير``... and the Levantine and
+#: Iraqi ``كانون الثاني``...; many sites print both ("24 نيسان / أبريل 2020").
+ARABIC = Language(months=(("يناير", "كانون الثاني"), ("فبراير", "شباط"), ("مارس", "آذار"),
+                          ("أبريل", "ابريل", "نيسان"), ("مايو", "أيار", "ايار"),
+                          ("يونيو", "حزيران"), ("يوليو", "تموز"), ("أغسطس", "اغسطس", "آب"),
+                          ("سبتمبر", "أيلول", "ايلول"), ("أكتوبر", "اكتوبر", "تشرين الأول"),
+                          ("نوفمبر", "تشرين الثاني"), ("ديسمبر", "كانون الأول")))
 
 #: Every language the rules know, English first (the order alternatives are tried in).
 LANGUAGES: dict[str, Language] = {"en": ENGLISH, "pl": POLISH, "de": GERMAN, "fr": FRENCH,
