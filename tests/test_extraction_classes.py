@@ -164,11 +164,11 @@ def test_gallery_captions_and_credits_in_the_text_box_are_not_text() -> None:
 # -- article or not: post cards beside the story ---------------------------------------------
 
 
-def assert_story(html: str) -> None:
+def assert_story(html: str, text: str = TEXT) -> None:
     """The page is an article whose body is the story's text."""
     article = extract(html, URL)
     assert article.is_article, article.missing
-    assert article.body_text == TEXT
+    assert article.body_text == text
 
 
 def _card(n: int, tag: str = "article", heading: str = "h3") -> str:
@@ -219,9 +219,7 @@ def test_a_news_brief_beside_two_cards_is_no_listing() -> None:
                 f"record</h1></header><div class='news-txt'><p>{PARAGRAPHS[0]}</p></div>"
                 f"</article>{rail}</div>" + SITE_FOOTER,
                 "<meta property='og:type' content='article'>")
-    article = extract(html, URL)
-    assert article.is_article, article.missing
-    assert article.body_text == PARAGRAPHS[0]
+    assert_story(html, PARAGRAPHS[0])
 
 
 def test_a_story_stream_is_the_story_its_title_names() -> None:
@@ -308,9 +306,7 @@ def test_an_og_type_that_is_a_media_type_decides_nothing() -> None:
     """``og:type`` written as a media type (``text/html``) names no OpenGraph type: the
     page's structure decides, as with no og:type at all."""
     html = _static_like("<meta property='og:type' content='text/html'>")
-    article = extract(html, URL)
-    assert article.is_article, article.missing
-    assert article.body_text == TEXT
+    assert_story(html)
 
 
 def test_only_a_sitemap_of_posts_is_evidence_of_articles() -> None:
@@ -341,9 +337,7 @@ def test_the_text_box_beside_an_article_element_holding_only_the_headline() -> N
                 f"<div itemprop='articleBody'>{PARAGRAPHS[0]}</div></div><div class='row'>"
                 f"<ul class='ticker'>{ticker}</ul></div></main>" + SITE_FOOTER,
                 "<meta property='og:type' content='article'>")
-    article = extract(html, URL)
-    assert article.is_article, article.missing
-    assert article.body_text == PARAGRAPHS[0]
+    assert_story(html, PARAGRAPHS[0])
 
 
 def test_a_text_written_in_divs_without_paragraphs_is_found() -> None:
@@ -477,9 +471,7 @@ def test_a_heading_naming_the_pages_title_over_article_text_is_an_article() -> N
     ``<title>`` says (before the site's name), above the story's text. That is an article."""
     html = page(SITE_HEADER + "<div class='main'><h2>River cleanup sets a record</h2>"
                 f"<div class='story'>{PARAGRAPH_HTML}</div></div>" + SITE_FOOTER)
-    article = extract(html, URL)
-    assert article.is_article, article.missing
-    assert article.body_text == TEXT
+    assert_story(html)
 
 
 def test_a_heading_that_is_not_the_pages_title_makes_no_article() -> None:
@@ -497,9 +489,7 @@ def test_text_in_a_box_named_the_articles_body_is_an_article_without_a_headline(
     thing (tests/pages/unseen/reviewer3_hugo_category_one.html stays a listing)."""
     html = page(SITE_HEADER + f"<section class='article'><div class='article-body'>"
                 f"{PARAGRAPH_HTML}</div></section>" + SITE_FOOTER)
-    article = extract(html, URL)
-    assert article.is_article, article.missing
-    assert article.body_text == TEXT
+    assert_story(html)
 
 
 def test_a_title_classed_paragraph_naming_the_pages_title_is_a_headline() -> None:
@@ -545,6 +535,4 @@ def test_a_site_header_left_open_around_the_article_is_no_chrome() -> None:
                 "</a></nav><main id='site-content'><article><h1>A record haul on the river</h1>"
                 f"<div class='post-text'>{PARAGRAPH_HTML}</div></article></main></header>"
                 + SITE_FOOTER, "<meta property='og:type' content='article'>")
-    article = extract(html, URL)
-    assert article.is_article, article.missing
-    assert article.body_text == TEXT
+    assert_story(html)

@@ -41,12 +41,12 @@ def word_pattern(words: tuple[str, ...]) -> ClassPattern:
         r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, words)) + r")(?![a-z0-9])"))
 
 
-#: Tokens that name no block: WordPress puts the post's taxonomy slugs in its class
-#: (``tag-newsletter``), layout wrappers say what they sit beside (``has-sidebar``), and
-#: Atomic CSS writes a style as a class with its value in parentheses (``Ff($ff-secondary)``,
-#: ``modal-open_Op(1)``).
+#: Tokens that name no block: the vocabulary's nameless prefixes, WordPress's ``post-123``,
+#: and Atomic CSS, which writes a style as a class with its value in parentheses
+#: (``Ff($ff-secondary)``, ``modal-open_Op(1)``).
 _IGNORED_TOKEN = re.compile(
-    r"^(?:category|tag|format|status|type|has|no|with|without)-|^post-\d+$|\(")
+    "^(?:" + "|".join(map(re.escape, VOCABULARY.words("nameless_class_prefixes")))
+    + r")-|^post-\d+$|\(")
 
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 #: The article's meta line, where date, read time and author stand side by side.

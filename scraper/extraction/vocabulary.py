@@ -99,6 +99,9 @@ class Language:
     teaser_excerpt_classes: tuple[str, ...] = ()
     #: Classes of a slider's cloned slides (Swiper, Slick, Glide, Splide): each post once.
     clone_classes: tuple[str, ...] = ()
+    #: Prefixes of class tokens that name no block: WordPress's taxonomy slugs
+    #: (``tag-newsletter``), layout wrappers saying what they sit beside (``has-sidebar``).
+    nameless_class_prefixes: tuple[str, ...] = ()
     #: Classes of the post's title as a heading above its text (``h2.entry-title``).
     headline_classes: tuple[str, ...] = ()
     #: Classes that say a ``<time>`` is the publication's outright, even beside ``updated``.
@@ -183,6 +186,8 @@ ENGLISH = Language(
     teaser_excerpt_classes=("excerpt", "summary", "desc", "description"),
     clone_classes=("swiper-slide-duplicate", "slick-cloned", "cloned", "clone",
                    "glide__slide--clone", "splide__slide--clone"),
+    nameless_class_prefixes=("category", "tag", "format", "status", "type", "has", "no", "with",
+                             "without"),
     headline_classes=("entry-title", "post-title", "article-title"),
     published_time_classes=("published", "entry-date", "date-published"),
     never_text_classes=("kk-star-ratings", "star-rating", "star-ratings", "lwptoc", "page-links"),
