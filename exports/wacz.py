@@ -26,7 +26,7 @@ from contextlib import closing
 from pathlib import Path
 
 from exports.tables import ExportError, UnreadableArchiveError
-from exports.writer import _output, _unreadable, _upgrade_if_older
+from exports.writer import output, unreadable_error, upgrade_if_older
 
 #: The WARC files of a run (or of all runs), and those holding the responses its revisit
 #: records refer to.
@@ -65,7 +65,7 @@ def write_wacz(db_path: str | Path, out: str | Path, *, run: int | None = None) 
     db_path = Path(db_path)
     if not db_path.is_file():
         raise ExportError(f"no archive at {db_path}")
-    _upgrade_if_older(db_path)
+    upgrade_if_older(db_path)
     try:
         with closing(sqlite3.connect(db_path)) as db:
             if run is not None and not db.execute(
@@ -75,7 +75,7 @@ def write_wacz(db_path: str | Path, out: str | Path, *, run: int | None = None) 
                      db.execute(_FILES_SQL, {"run": run})]
             pages = db.execute(_PAGES_SQL, {"run": run}).fetchall()
     except sqlite3.DatabaseError as error:
-        raise _unreadable(db_path, error) from None
+        raise unreadable_error(db_path, error) from None
     if not files:
         raise ExportError(f"no WARC records in {db_path}"
                           + (f" for run {run}" if run is not None else "")
@@ -101,7 +101,7 @@ def write_wacz(db_path: str | Path, out: str | Path, *, run: int | None = None) 
         if failed:
             last = said.getvalue().strip().splitlines()[-1:] or ["no reason given"]
             raise ExportError(f"py-wacz could not package the WARC files: {last[0]}")
-        with package.open("rb") as built, _output(out, compress=False) as stream:
+        with package.open("rb") as built, output(out, compress=False) as stream:
             while chunk := built.read(1 << 20):
                 stream.write(chunk)
     return len(pages)

@@ -60,10 +60,10 @@ def write_export(db_path: str | Path, out: str | Path, format: str, *,
         raise ExportError(f"no archive at {db_path}")
     if str(out) != "-":
         _refuse_database_files(Path(out), Path(db_path))
-    _upgrade_if_older(db_path)
+    upgrade_if_older(db_path)
     db = sqlite3.connect(db_path)
     try:
-        with _output(out, compress) as stream:
+        with output(out, compress) as stream:
             if format == "csv":
                 return _write_csv(db, spec, since_text, site, stream, escape_formulas)
             lines = _json_lines(db, spec, since_text, site)
@@ -72,7 +72,7 @@ def write_export(db_path: str | Path, out: str | Path, format: str, *,
             finally:
                 lines.close()
     except sqlite3.DatabaseError as error:
-        raise _unreadable(db_path, error) from None
+        raise unreadable_error(db_path, error) from None
     except BrokenPipeError:
         raise  # the reader of stdout stopped (``| head``): the command ends quietly
     except OSError as error:  # a full disk, a file-size limit: the target is left untouched
@@ -87,7 +87,7 @@ def write_export(db_path: str | Path, out: str | Path, format: str, *,
 _NEWEST_COLUMN = ("fetches", "warc_path")
 
 
-def _upgrade_if_older(db_path: str | Path) -> None:
+def upgrade_if_older(db_path: str | Path) -> None:
     """Bring an archive written by an older release up to date in place, as every other
     command does when it opens one, before SQL that reads its newest columns runs. Only
     then are sqlite-utils and the migrations imported: a current archive costs one PRAGMA."""
@@ -97,7 +97,7 @@ def _upgrade_if_older(db_path: str | Path) -> None:
             names = {name for (name,) in db.execute(
                 "select name from pragma_table_info(?)", [table])}
     except sqlite3.DatabaseError as error:
-        raise _unreadable(db_path, error) from None
+        raise unreadable_error(db_path, error) from None
     if not names or column in names:
         return  # current, or not an archive at all (the export says so)
     from archive import Archive, ArchiveError, NotAnArchiveError
@@ -110,7 +110,7 @@ def _upgrade_if_older(db_path: str | Path) -> None:
         raise UnreadableArchiveError(str(error)) from None
 
 
-def _unreadable(db_path: str | Path, error: sqlite3.DatabaseError) -> ExportError:
+def unreadable_error(db_path: str | Path, error: sqlite3.DatabaseError) -> ExportError:
     """A file that is no SQLite database is the wrong ``--db``; any other database error
     (a damaged page, a lock, an I/O error) means the archive cannot be read."""
     if error.sqlite_errorname == "SQLITE_NOTADB":
@@ -228,7 +228,7 @@ def _csv_field(expression: str, escape_formulas: bool) -> str:
 
 
 @contextmanager
-def _output(out: str | Path, compress: bool) -> Iterator[IO[bytes]]:
+def output(out: str | Path, compress: bool) -> Iterator[IO[bytes]]:
     """A byte stream onto ``out``: stdout for ``-``; the stream itself for a FIFO, a
     character device or a descriptor of this process; else a temporary file in the target's
     folder, renamed over the target only when the whole export was written."""
