@@ -77,7 +77,23 @@ EXTENSIONS = {
     "scraper.progress.ProgressLine": 500,
     # What earlier runs learnt, read once for the spider and the middlewares.
     "scraper.archive_state.ArchiveState": 0,
+    # One run across the processes of a shared frontier (REDIS_URL set; else off).
+    "scraper.frontier_run.FrontierRun": 10,
 }
+
+# The shared frontier (scraper/frontier.py): set REDIS_URL (redis://HOST:PORT/DB) and every
+# process started with it joins the same crawl; unset, the crawl is local, as it always was.
+ADDONS = {"scraper.frontier.SharedFrontier": 0}
+REDIS_URL = ""
+#: Prefix of the frontier's Redis keys: two prefixes, two independent frontiers on one server.
+FRONTIER_KEY = "blog-archive:frontier"
+#: Requests in flight to one site across every process (0: CONCURRENT_REQUESTS_PER_DOMAIN).
+FRONTIER_SITE_CONCURRENCY = 0
+#: A process silent this long is dead, and its requests go back on the frontier.
+FRONTIER_PROCESS_TIMEOUT = 30.0
+FRONTIER_HEARTBEAT_INTERVAL = 1.0
+# The add-on sets CRAWL_RUN_TOKEN (the run this process joined) and FRONTIER_RUN_STARTED (it
+# started the run); not defined here, where the project's priority would override the add-on's.
 # The live progress line; the CLI turns it on when stderr is a terminal.
 PROGRESS_ENABLED = False
 

@@ -82,7 +82,8 @@ class BlogSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.bounds = CrawlBounds.from_crawler(crawler, spider.max_pages)
         crawler.signals.connect(spider.on_robots_parsed, signal=signals.robots_parsed)
-        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        if not crawler.settings.get("REDIS_URL"):  # shared: once per run (frontier_run.py)
+            crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         return spider
 
     @property
@@ -107,6 +108,12 @@ class BlogSpider(scrapy.Spider):
         if self.rechecked_known:
             return
         self.rechecked_known = True
+        if self.recheck_known():  # none when the page budget refused them all
+            raise DontCloseSpider
+
+    def recheck_known(self) -> bool:
+        """Schedule the archived articles this process did not ask for; True if any. On a
+        shared frontier, the duplicate filter drops those another process asked for."""
         unvisited = sorted(
             url for url in self.archive_state.known_articles
             if url not in self.requested and url not in self.skipped_by_lastmod
@@ -115,8 +122,7 @@ class BlogSpider(scrapy.Spider):
         requests = [request for request in map(self.page_request, unvisited) if request]
         for request in requests:
             self.schedule(request)
-        if requests:  # none when the page budget refused them all: nothing to wait for
-            raise DontCloseSpider
+        return bool(requests)
 
     def schedule(self, request: Request | None) -> None:
         if request is not None:

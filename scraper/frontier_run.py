@@ -1,0 +1,190 @@
+"""One run across every crawler process of the shared frontier: joined, kept alive, ended once.
+
+The first process of a run creates its token (scraper/frontier.py, ``SharedFrontier``); the
+others join it. Each process then, through this extension:
+
+* renews a heartbeat in Redis every ``FRONTIER_HEARTBEAT_INTERVAL`` seconds; one silent for
+  ``FRONTIER_PROCESS_TIMEOUT`` seconds is dead, and the first process to find it so, when it has
+  nothing to do itself, puts the dead one's leased requests back on the frontier (its slots
+  freed): a SIGKILLed crawler loses no request, and the rest of the run fetches what it had
+  taken. A request fetched by it and recorded, whose lease it had not yet ended, is fetched
+  again: never lost, at worst fetched twice, and the writer keeps one version of it;
+* frees a request's site slot as soon as the request leaves the downloader (the politeness
+  count is of requests in flight), and ends its lease once the request's fetch record has passed
+  the item pipelines, in batches on the heartbeat (a record not yet out of the process when it
+  dies is fetched again, never lost);
+* when idle, marks itself so and asks Redis for the run's state: the run is over only when the
+  frontier is empty and every live process is idle. Then, once per run, one process re-checks
+  the known articles nothing linked to (the spider's ``recheck_known``), which may fill the
+  frontier again; the next time all are idle, every process closes;
+* on close, puts back whatever it had taken and not finished (a time bound, Ctrl-C), and the
+  last live process of a finished run ends it, once, so the next crawl starts a new one.
+
+A run stopped before its frontier emptied (every process interrupted, Redis lost) stays in
+Redis: the next ``crawl --redis`` joins it and finishes it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import redis
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.http import Request, Response
+from scrapy.utils.defer import deferred_from_coro
+from twisted.internet.task import LoopingCall
+
+from archive.records import Fetch
+from scraper.frontier import LEASE_META, SLOT_META, FrontierStore, own_process_id
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+#: The close reason of a process that lost Redis: the CLI reports it, the run stays open.
+LOST_REASON = "frontier_lost"
+#: The stat holding why Redis was lost, for the command's one line.
+LOST_STAT = "blog_archive/frontier_lost"
+#: The recheck of known articles: not begun (no flag), being scheduled, done.
+_RECHECK = "rechecked"
+
+
+class FrontierRun:
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        settings = crawler.settings
+        self.store = FrontierStore.from_settings(settings)
+        self.process = own_process_id()
+        self.timeout = settings.getfloat("FRONTIER_PROCESS_TIMEOUT")
+        self.interval = settings.getfloat("FRONTIER_HEARTBEAT_INTERVAL")
+        self.token: str = settings["CRAWL_RUN_TOKEN"]
+        #: Leases of requests whose records have passed the pipelines, ended on the next beat.
+        self.done: list[str] = []
+        self.heartbeat = LoopingCall(self.beat)
+        #: True once this process saw the run over: it closes, and may end the run.
+        self.finished = False
+        self.lost_error: str | None = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(self.request_left_downloader,
+                                signal=signals.request_left_downloader)
+        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(self.item_done, signal=signal)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.get("REDIS_URL"):
+            raise NotConfigured("no shared frontier without REDIS_URL")
+        return cls(crawler)
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> FrontierRun:
+        run = crawler.get_extension(cls)
+        if run is None:
+            raise RuntimeError(f"{cls.__module__}.{cls.__name__} is not in EXTENSIONS")
+        return run
+
+    def spider_opened(self, spider: Spider) -> None:
+        try:
+            self.store.join(self.process, self.timeout)
+        except redis.RedisError as error:
+            self.lost(error)
+            return
+        self.crawler.stats.set_value("blog_archive/run_token", self.token)
+        self.heartbeat.start(self.interval, now=False)
+
+    def beat(self) -> None:
+        try:
+            self.store.beat(self.process, self.timeout)
+            self.end_leases()
+        except redis.RedisError as error:
+            self.lost(error)
+
+    def request_left_downloader(self, request: Request, spider: Spider) -> None:
+        if request.meta.pop(SLOT_META, False):
+            try:
+                self.store.free_slot(self.process, request.meta[LEASE_META][1])
+            except redis.RedisError as error:
+                self.lost(error)
+
+    def item_done(self, item: Any, response: Response | Any, spider: Spider,
+                  **_: Any) -> None:
+        """A fetch record has passed the pipelines (or was dropped, or failed there: nothing
+        fetching it again would change): its request is done. A request refused before the
+        downloader (robots.txt) frees its slot here."""
+        if not isinstance(item, Fetch):
+            return
+        request = response.request if isinstance(response, Response) \
+            else getattr(response, "request", None)
+        if request is None or LEASE_META not in request.meta:
+            return
+        self.request_left_downloader(request, spider)
+        self.done.append(request.meta[LEASE_META][0])
+
+    def end_leases(self) -> None:
+        self.store.release(self.process, self.done)
+        self.done = []
+
+    def spider_idle(self, spider: Spider) -> None:
+        if self.lost_error is not None:
+            return  # let the process close
+        try:
+            self.end_leases()
+            self.store.mark_idle(self.process)
+            if not self.run_over(spider):
+                raise DontCloseSpider
+        except redis.RedisError as error:
+            self.lost(error)
+
+    def run_over(self, spider: Spider) -> bool:
+        """True when the run is over for every process; may first take back a dead process's
+        requests or start the run's one re-check of known articles."""
+        state, dead = self.store.state()
+        for process in dead:
+            back = self.store.reclaim(process)
+            logger.warning("crawler process %s stopped answering: %d of its requests are back "
+                           "on the frontier", process, back)
+        if state != "idle":
+            return False
+        if self.store.set_flag(_RECHECK, "scheduling", only_new=True):
+            spider.recheck_known()
+            self.store.set_flag(_RECHECK, "done")
+            return False
+        self.finished = self.store.flag(_RECHECK) == "done"
+        return self.finished
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.heartbeat.running:
+            self.heartbeat.stop()
+        if self.lost_error is not None:
+            return
+        try:
+            self.end_leases()
+            back = self.store.reclaim(self.process)
+            if back:
+                logger.info("%d unfinished requests are back on the frontier", back)
+            if self.finished and self.store.alive() == 0 \
+                    and self.store.set_flag(f"ended:{self.token}", "1", only_new=True):
+                self.store.end_run()
+        except redis.RedisError as error:
+            self.lost(error)
+
+    def lost(self, error: redis.RedisError) -> None:
+        """Redis is gone: stop this process cleanly, once, with its reason in the stats. Its
+        leases stay in Redis, for whichever process or run comes next."""
+        if self.lost_error is not None:
+            return
+        self.lost_error = f"{type(error).__name__}: {error}"
+        logger.error("lost the shared frontier: %s", self.lost_error)
+        self.crawler.stats.set_value(LOST_STAT, self.lost_error)
+        if self.heartbeat.running:
+            self.heartbeat.stop()
+        if self.crawler.engine is not None and self.crawler.engine.spider is not None:
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=LOST_REASON))
