@@ -3,7 +3,8 @@
 The first process of a run creates its token (scraper/frontier.py, ``SharedFrontier``); the
 others join it. Each process then, through this extension:
 
-* renews a heartbeat in Redis every ``FRONTIER_HEARTBEAT_INTERVAL`` seconds; one silent for
+* renews a heartbeat in Redis every ``FRONTIER_HEARTBEAT_INTERVAL`` seconds (and wakes its
+  engine when the frontier holds work); one silent for
   ``FRONTIER_PROCESS_TIMEOUT`` seconds is dead, and the first process to find it so, when it has
   nothing to do itself, puts the dead one's leased requests back on the frontier (its slots
   freed): a SIGKILLed crawler loses no request, and the rest of the run fetches what it had
@@ -104,8 +105,21 @@ class FrontierRun:
         try:
             self.store.beat(self.process, self.timeout)
             self.end_leases()
+            if self.store.queued():
+                self.wake_engine()
         except redis.RedisError as error:
             self.lost(error)
+
+    def wake_engine(self) -> None:
+        """Ask the engine for its next requests now. Scrapy polls its scheduler when one of its
+        own requests finishes, else only every 5 s (``ExecutionEngine._SLOT_HEARTBEAT_INTERVAL``):
+        work queued by another process, or a site slot another process freed, is an event it
+        cannot see, and an idle process would wait up to 5 s for it. Scrapy has no public call
+        for this; ``engine.crawl`` makes the same one after scheduling a request."""
+        engine = self.crawler.engine
+        slot = getattr(engine, "_slot", None)
+        if slot is not None and not engine.needs_backout():
+            slot.nextcall.schedule()
 
     def request_left_downloader(self, request: Request, spider: Spider) -> None:
         if request.meta.pop(SLOT_META, False):

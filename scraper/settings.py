@@ -91,7 +91,8 @@ FRONTIER_KEY = "blog-archive:frontier"
 FRONTIER_SITE_CONCURRENCY = 0
 #: A process silent this long is dead, and its requests go back on the frontier.
 FRONTIER_PROCESS_TIMEOUT = 30.0
-FRONTIER_HEARTBEAT_INTERVAL = 1.0
+#: How often a process renews its heartbeat and looks for work queued by the others.
+FRONTIER_HEARTBEAT_INTERVAL = 0.5
 # The add-on sets CRAWL_RUN_TOKEN (the run this process joined) and FRONTIER_RUN_STARTED (it
 # started the run); not defined here, where the project's priority would override the add-on's.
 # The live progress line; the CLI turns it on when stderr is a terminal.
