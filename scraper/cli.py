@@ -39,6 +39,7 @@ _COMMANDS_ELSEWHERE = {
     "history": "archive.cli:history",
     "stats": "archive.cli:stats",
     "serve": "archive.cli:serve",
+    "ingest": "archive.cli:ingest",
     "export": "exports.cli:export",
 }
 
