@@ -77,6 +77,8 @@ EXTENSIONS = {
     "scraper.progress.ProgressLine": 500,
     # What earlier runs learnt, read once for the spider and the middlewares.
     "scraper.archive_state.ArchiveState": 0,
+    # The same, published in Redis by `blog-archive ingest`, when REDIS_URL is set.
+    "scraper.redis_archive_state.RedisArchiveState": 0,
 }
 # The live progress line; the CLI turns it on when stderr is a terminal.
 PROGRESS_ENABLED = False
@@ -100,6 +102,15 @@ ITEM_PIPELINES = {
 ARCHIVE_DB = "archive.db"
 # How many fetch records the pipeline writes per transaction.
 ARCHIVE_BATCH_SIZE = 50
+# Where the archive is written (scraper/pipelines.py): "process", a writer process of the
+# crawl's own, leaving the reactor to fetch and parse; or "inline", on the reactor thread.
+# With REDIS_URL set, records go to Redis for `blog-archive ingest` instead.
+ARCHIVE_WRITER = "inline"
+# The Redis server of a crawl on many machines (docs/scaling.md); empty: a local crawl.
+REDIS_URL = ""
+# The token every process of one crawl on many machines shares; empty: this process is the
+# whole run (scraper/record_stream.py).
+CRAWL_RUN_TOKEN = ""
 #: Skip archived articles whose sitemap lastmod predates the last successful run. Turn off for
 #: a blog whose sitemap lags behind its pages: every article then gets a conditional request.
 TRUST_SITEMAP_LASTMOD = True
