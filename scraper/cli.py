@@ -28,7 +28,7 @@ from archive.errors import CommandFailed, ExitCode
 from scraper.profiles import UnknownProfileError, resolve_profile
 
 if TYPE_CHECKING:  # Scrapy loads only for the commands that crawl: the rest start fast
-    from scraper.crawl import CrawlOptions, CrawlResult
+    from scraper.crawl import CrawlOptions, CrawlResult, SharedCrawlResult
 
 
 #: Commands defined beside the code they drive, imported only when run (or listed by
@@ -39,6 +39,7 @@ _COMMANDS_ELSEWHERE = {
     "history": "archive.cli:history",
     "stats": "archive.cli:stats",
     "serve": "archive.cli:serve",
+    "ingest": "archive.cli:ingest",
     "export": "exports.cli:export",
 }
 
@@ -133,14 +134,15 @@ def check_profile(site: str | None, start_url: str | None) -> None:
         raise click.BadParameter(str(error), param_hint="'--site'") from None
 
 
-def execute_crawl(options: CrawlOptions) -> CrawlResult:
-    """Run a crawl, turning the archive's and Scrapy's refusals into exit codes 3 and 4."""
+def execute_crawl(options: CrawlOptions) -> Any:
+    """Run a crawl (local: a ``CrawlResult``; on a shared frontier: a ``SharedCrawlResult``),
+    turning the archive's and Scrapy's refusals into exit codes 3 and 4."""
     from archive import ArchiveError, NotAnArchiveError
     from archive.lock import ArchiveLockedError
-    from scraper.crawl import CrawlFailedError, UnwrittenFetchesError, run_crawl
+    from scraper.crawl import CrawlFailedError, UnwrittenFetchesError, run_crawl, run_shared_crawl
 
     try:
-        return run_crawl(options)
+        return run_shared_crawl(options) if options.redis_url else run_crawl(options)
     except ArchiveLockedError as error:
         raise CommandFailed(str(error), ExitCode.LOCKED) from None
     except NotAnArchiveError as error:  # a wrong --db, as for the read commands
@@ -149,6 +151,24 @@ def execute_crawl(options: CrawlOptions) -> CrawlResult:
         raise CommandFailed(f"could not start: {error}", ExitCode.CANNOT_START) from None
     except UnwrittenFetchesError as error:
         raise CommandFailed(str(error), ExitCode.CANNOT_START) from None
+
+
+def report_shared_crawl(result: SharedCrawlResult, redis_url: str, quiet: bool) -> None:
+    """One line for this process of a shared crawl; exit 1 when Redis was lost mid-crawl or
+    the process was stopped before the run was over (the run stays open in Redis: the next
+    ``crawl --redis`` joins it and finishes it)."""
+    from archive.stream import shown_url
+
+    if result.lost:
+        raise CommandFailed(f"lost the shared frontier at {shown_url(redis_url)} mid-crawl "
+                            f"({result.lost}); what was fetched is on its way to the archive, "
+                            "and the next crawl --redis finishes the run", ExitCode.PAGE_ERRORS)
+    if result.reason != "finished":
+        raise CommandFailed(f"stopped ({result.reason}) before run {result.token} was over; "
+                            "the next crawl --redis finishes it", ExitCode.PAGE_ERRORS)
+    if not quiet:
+        click.echo(f"run {result.token} finished: this process fetched {result.pages} pages "
+                   f"in {result.seconds:.1f}s; blog-archive ingest writes the archive")
 
 
 def report_crawl(result: CrawlResult, start_url: str, quiet: bool) -> None:
@@ -219,11 +239,16 @@ def report_crawl(result: CrawlResult, start_url: str, quiet: bool) -> None:
               help="Label stored with the run (cron, systemd ...).")
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting, as scrapy crawl -s does.")
+@click.option("--redis", "redis_url", metavar="URL",
+              help="Join the crawl on the shared frontier at redis://HOST:PORT/DB with any "
+                   "number of other processes; records go to Redis for `blog-archive ingest`, "
+                   "which writes the archive (--db is then unused).")
 @click.option("--quiet", is_flag=True, help="Print nothing but failures and bounds reached.")
 @click.option("--verbose", is_flag=True, help="Show Scrapy's log.")
 def crawl(site: str | None, start_url: str | None, db: Path, max_pages: int | None,
           max_depth: int | None, max_time: int | None, full: bool, trigger: str,
-          settings: tuple[str, ...], quiet: bool, verbose: bool) -> None:
+          settings: tuple[str, ...], redis_url: str | None, quiet: bool,
+          verbose: bool) -> None:
     """Crawl a blog into the archive, within bounds that end every run (docs/operations.md
     lists them; -s raises any of them)."""
     check_start_url(start_url)
@@ -238,6 +263,10 @@ def crawl(site: str | None, start_url: str | None, db: Path, max_pages: int | No
                   **({"DEPTH_LIMIT": max_depth} if max_depth else {}),
                   **({"CLOSESPIDER_TIMEOUT": max_time} if max_time else {})},
     )
+    if redis_url is not None:
+        options.redis_url = redis_url
+        report_shared_crawl(execute_crawl(options), redis_url, quiet)
+        return
     result = execute_crawl(options)
     report_crawl(result, start_url or resolve_profile(site, None).start_url, quiet)
     if result.failures or result.run["status"] not in ("finished", "bounded"):  # interrupted

@@ -53,11 +53,10 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
 
-#: Where a popped request carries its lease: (lease id, site), ended once it is done.
+    from scraper.frontier_run import FrontierRun
+
+#: Where a popped request carries its lease: (lease id, site).
 LEASE_META = "frontier_lease"
-#: True in a popped request's meta while it holds its site's slot (until it leaves the
-#: downloader).
-SLOT_META = "frontier_slot"
 #: Redis keys of one frontier start with this (``FRONTIER_KEY``).
 DEFAULT_PREFIX = "blog-archive:frontier"
 
@@ -280,8 +279,6 @@ class SiteQueue(Base):
 
     def push(self, request: Request) -> None:
         lease = request.meta.pop(LEASE_META, None)  # ours to end, not to store with it
-        if request.meta.pop(SLOT_META, False):
-            self.store.free_slot(own_process_id(), lease[1])
         self.store.push(site_of(request.url), request.priority, self._encode_request(request),
                         lease[0] if lease else None)
 
@@ -292,7 +289,6 @@ class SiteQueue(Base):
         lease, site, data = popped
         request: Request = self._decode_request(data)
         request.meta[LEASE_META] = (lease, site)
-        request.meta[SLOT_META] = True
         return request
 
     def clear(self) -> None:
@@ -332,6 +328,7 @@ class FrontierScheduler(Scheduler):
             return None
         if request is not None:
             self.crawler.stats.inc_value("scheduler/dequeued/redis")
+            self.run.taken(request)
         return request
 
     def has_pending_requests(self) -> bool:
@@ -341,10 +338,14 @@ class FrontierScheduler(Scheduler):
             self.lost(error)
             return False
 
-    def lost(self, error: redis.RedisError) -> None:
-        from scraper.frontier_run import FrontierRun
+    @property
+    def run(self) -> FrontierRun:
+        from scraper.frontier_run import FrontierRun  # which imports this module
 
-        FrontierRun.of(self.crawler).lost(error)
+        return FrontierRun.of(self.crawler)
+
+    def lost(self, error: redis.RedisError) -> None:
+        self.run.lost(error)
 
 
 class SharedFrontier:

@@ -28,17 +28,21 @@ Redis: the next ``crawl --redis`` joins it and finishes it.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import redis
+import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
-from scrapy.http import Request, Response
+from scrapy.http import Request
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.task import LoopingCall
 
 from archive.records import Fetch
-from scraper.frontier import LEASE_META, SLOT_META, FrontierStore, own_process_id
+from archive.stream import publish_run_end, publish_run_start
+from scraper import __version__
+from scraper.frontier import LEASE_META, FrontierStore, own_process_id
+from scraper.pipelines import records_sent
 
 if TYPE_CHECKING:
     from typing import Self
@@ -65,7 +69,11 @@ class FrontierRun:
         self.timeout = settings.getfloat("FRONTIER_PROCESS_TIMEOUT")
         self.interval = settings.getfloat("FRONTIER_HEARTBEAT_INTERVAL")
         self.token: str = settings["CRAWL_RUN_TOKEN"]
-        #: Leases of requests whose records have passed the pipelines, ended on the next beat.
+        #: url -> lease id of the requests this process took and has not sent a record of.
+        self.leases: dict[str, str] = {}
+        #: lease id -> site, of the requests holding their site's slot.
+        self.holding: dict[str, str] = {}
+        #: Leases of requests whose records were sent, ended on the next beat.
         self.done: list[str] = []
         self.heartbeat = LoopingCall(self.beat)
         #: True once this process saw the run over: it closes, and may end the run.
@@ -75,9 +83,7 @@ class FrontierRun:
         crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(self.request_left_downloader,
                                 signal=signals.request_left_downloader)
-        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
-            crawler.signals.connect(self.item_done, signal=signal)
-        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.records_sent, signal=records_sent)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -93,8 +99,16 @@ class FrontierRun:
         return run
 
     def spider_opened(self, spider: Spider) -> None:
+        # Connected now, after the item pipelines connected theirs: Scrapy calls a signal's
+        # receivers in the order they connected, and the run may end only after this
+        # process's own stats have been sent (the archive pipeline's spider_closed).
+        self.crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         try:
             self.store.join(self.process, self.timeout)
+            if self.crawler.settings.getbool("FRONTIER_RUN_STARTED"):
+                publish_run_start(self.store.client, self.token, spider.profile.name,
+                                  self.crawler.settings["CRAWL_TRIGGER"],
+                                  {"app": __version__, "scrapy": scrapy.__version__})
         except redis.RedisError as error:
             self.lost(error)
             return
@@ -121,26 +135,32 @@ class FrontierRun:
         if slot is not None and not engine.needs_backout():
             slot.nextcall.schedule()
 
+    def taken(self, request: Request) -> None:
+        """The scheduler took ``request`` from the frontier, under a lease, holding a slot."""
+        lease, site = request.meta[LEASE_META]
+        self.leases[request.url] = lease
+        self.holding[lease] = site
+
     def request_left_downloader(self, request: Request, spider: Spider) -> None:
-        if request.meta.pop(SLOT_META, False):
+        lease = request.meta.get(LEASE_META, ("", ""))[0]
+        self.free_slot(lease)
+
+    def free_slot(self, lease: str) -> None:
+        site = self.holding.pop(lease, None)
+        if site is not None:
             try:
-                self.store.free_slot(self.process, request.meta[LEASE_META][1])
+                self.store.free_slot(self.process, site)
             except redis.RedisError as error:
                 self.lost(error)
 
-    def item_done(self, item: Any, response: Response | Any, spider: Spider,
-                  **_: Any) -> None:
-        """A fetch record has passed the pipelines (or was dropped, or failed there: nothing
-        fetching it again would change): its request is done. A request refused before the
-        downloader (robots.txt) frees its slot here."""
-        if not isinstance(item, Fetch):
-            return
-        request = response.request if isinstance(response, Response) \
-            else getattr(response, "request", None)
-        if request is None or LEASE_META not in request.meta:
-            return
-        self.request_left_downloader(request, spider)
-        self.done.append(request.meta[LEASE_META][0])
+    def records_sent(self, fetches: list[Fetch]) -> None:
+        """The records of these fetches have left the process: their requests are done. (A
+        request robots.txt refused never reached the downloader: its slot is freed here.)"""
+        for fetch in fetches:
+            lease = self.leases.pop(fetch.url, None)
+            if lease is not None:
+                self.free_slot(lease)
+                self.done.append(lease)
 
     def end_leases(self) -> None:
         self.store.release(self.process, self.done)
@@ -186,6 +206,8 @@ class FrontierRun:
                 logger.info("%d unfinished requests are back on the frontier", back)
             if self.finished and self.store.alive() == 0 \
                     and self.store.set_flag(f"ended:{self.token}", "1", only_new=True):
+                publish_run_end(self.store.client, self.token, reason,
+                                spider.bounds.reached(reason))
                 self.store.end_run()
         except redis.RedisError as error:
             self.lost(error)

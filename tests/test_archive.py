@@ -24,7 +24,8 @@ MIGRATIONS = ["m001_crawl_runs", "m002_articles", "m003_article_versions", "m004
               "m005_fetches", "m006_articles_fts", "m007_published_month",
               "m008_search_rank", "m009_lean_write_indexes", "m010_teasers_without_rowid",
               "m011_fts_automerge", "m012_status_changed_run",
-              "m013_fetch_field_sources", "m014_article_search", "m015_run_bounds"]
+              "m013_fetch_field_sources", "m014_article_search", "m015_run_bounds",
+              "m016_record_stream"]
 
 
 @pytest.fixture
@@ -696,7 +697,7 @@ def test_archive_of_an_older_schema_is_upgraded_in_place(tmp_path: Path) -> None
         assert [{k: v for k, v in row.items() if k not in added}
                 for row in after["articles"]] == before.pop("articles")
         assert [{k: row[k] for k in added} for row in after.pop("articles")] == [added] * 2
-        extraction = {"field_sources": None, "missing": None}  # m013
+        extraction = {"field_sources": None, "missing": None, "stream_id": None}  # m013, m016
         assert [{k: v for k, v in row.items() if k not in extraction}
                 for row in after["fetches"]] == before.pop("fetches")
         assert [{k: row[k] for k in extraction} for row in after.pop("fetches")] == [
