@@ -113,17 +113,16 @@ redis.call('SREM', KEYS[6], ARGV[2])
 redis.call('SREM', KEYS[7], ARGV[2])
 return #entries / 2
 """
-# The run's state, seen at once: 'busy' while anything is queued or a live process works,
-# 'dead' and the processes whose heartbeat stopped, else 'idle' (every live process idle).
+# The run's state, seen at once: 'busy' while anything is queued, a live process works or a
+# dead one's requests are not yet back (the heartbeat takes them back), else 'idle'.
 _STATE = """
-if tonumber(redis.call('GET', KEYS[3]) or '0') > 0 then return {'busy'} end
-local dead = {'dead'}
+if tonumber(redis.call('GET', KEYS[3]) or '0') > 0 then return 'busy' end
 for _, process in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  if redis.call('EXISTS', ARGV[1] .. process) == 0 then table.insert(dead, process)
-  elseif redis.call('SISMEMBER', KEYS[2], process) == 0 then return {'busy'} end
+  if redis.call('EXISTS', ARGV[1] .. process) == 1 then
+    if redis.call('SISMEMBER', KEYS[2], process) == 0 then return 'busy' end
+  elseif redis.call('HLEN', ARGV[2] .. process) > 0 then return 'busy' end
 end
-if #dead > 1 then return dead end
-return {'idle'}
+return 'idle'
 """
 
 
@@ -217,8 +216,8 @@ class FrontierStore:
                            self.key("queued"))
 
     def join(self, process: str, timeout: float) -> None:
+        self.beat(process, timeout)  # alive first: a member without a heartbeat is dead
         self.client.sadd(self.key("processes"), process)
-        self.beat(process, timeout)
 
     def beat(self, process: str, timeout: float) -> None:
         """The process is alive for ``timeout`` seconds more."""
@@ -228,12 +227,21 @@ class FrontierStore:
         """Idle until its next pop (which unmarks it, in the pop's script)."""
         self.client.sadd(self.key("idle"), process)
 
-    def state(self) -> tuple[str, list[str]]:
-        """'busy', 'idle' (the frontier empty and every live process idle), or 'dead' with the
-        processes whose heartbeat stopped."""
-        state, *dead = self.client.eval(_STATE, 3, self.key("processes"), self.key("idle"),
-                                        self.key("queued"), self.key("alive:"))
-        return state.decode(), [process.decode() for process in dead]
+    def state(self) -> str:
+        """'busy', or 'idle': the frontier empty and every live process idle."""
+        state: bytes = self.client.eval(_STATE, 3, self.key("processes"), self.key("idle"),
+                                        self.key("queued"), self.key("alive:"),
+                                        self.key("leases:"))
+        return state.decode()
+
+    def dead(self) -> list[str]:
+        """The processes of the run whose heartbeat has stopped."""
+        processes = [process.decode() for process in self.client.smembers(self.key("processes"))]
+        with self.client.pipeline(transaction=False) as pipe:
+            for process in processes:
+                pipe.exists(self.key(f"alive:{process}"))
+            alive = pipe.execute()
+        return [process for process, exists in zip(processes, alive, strict=True) if not exists]
 
     def alive(self) -> int:
         """How many processes of the run are alive."""

@@ -3,19 +3,18 @@
 The first process of a run creates its token (scraper/frontier.py, ``SharedFrontier``); the
 others join it. Each process then, through this extension:
 
-* renews a heartbeat in Redis every ``FRONTIER_HEARTBEAT_INTERVAL`` seconds (and wakes its
-  engine when the frontier holds work); one silent for
-  ``FRONTIER_PROCESS_TIMEOUT`` seconds is dead, and the first process to find it so, when it has
-  nothing to do itself, puts the dead one's leased requests back on the frontier (its slots
-  freed): a SIGKILLed crawler loses no request, and the rest of the run fetches what it had
-  taken. A request fetched by it and recorded, whose lease it had not yet ended, is fetched
+* renews a heartbeat in Redis every ``FRONTIER_HEARTBEAT_INTERVAL`` seconds, and wakes its
+  engine when the frontier holds work. A process silent for ``FRONTIER_PROCESS_TIMEOUT``
+  seconds is dead: the next heartbeat of another process puts the dead one's leased requests
+  back on the frontier and frees the site slots it held. A SIGKILLed crawler loses no request;
+  one it had fetched and sent the record of, but whose lease it had not yet ended, is fetched
   again: never lost, at worst fetched twice, and the writer keeps one version of it;
 * frees a request's site slot as soon as the request leaves the downloader (the politeness
-  count is of requests in flight), and ends its lease once the request's fetch record has passed
-  the item pipelines, in batches on the heartbeat (a record not yet out of the process when it
-  dies is fetched again, never lost);
+  count is of requests in flight), and ends its lease once the archive pipeline has sent the
+  request's fetch record to Redis (``records_sent``), in batches on the heartbeat;
 * when idle, marks itself so and asks Redis for the run's state: the run is over only when the
-  frontier is empty and every live process is idle. Then, once per run, one process re-checks
+  frontier is empty, every live process is idle and no dead one's requests wait to come back.
+  Then, once per run, one process re-checks
   the known articles nothing linked to (the spider's ``recheck_known``), which may fill the
   frontier again; the next time all are idle, every process closes;
 * on close, puts back whatever it had taken and not finished (a time bound, Ctrl-C), and the
@@ -56,6 +55,8 @@ logger = logging.getLogger(__name__)
 LOST_REASON = "frontier_lost"
 #: The stat holding why Redis was lost, for the command's one line.
 LOST_STAT = "blog_archive/frontier_lost"
+#: The stat counting requests taken back from dead processes (summed in the run's stats).
+RECLAIMED_STAT = "blog_archive/frontier_reclaimed"
 #: The recheck of known articles: not begun (no flag), being scheduled, done.
 _RECHECK = "rechecked"
 
@@ -119,10 +120,21 @@ class FrontierRun:
         try:
             self.store.beat(self.process, self.timeout)
             self.end_leases()
+            self.take_back_from_dead()
             if self.store.queued():
                 self.wake_engine()
         except redis.RedisError as error:
             self.lost(error)
+
+    def take_back_from_dead(self) -> None:
+        """Put the requests of processes whose heartbeat stopped back on the frontier, with
+        the site slots they held: checked on every beat, not only when idle, since a dead
+        process holding a site's every slot would stop the others from taking its requests."""
+        for process in self.store.dead():
+            back = self.store.reclaim(process)
+            self.crawler.stats.inc_value(RECLAIMED_STAT, back)
+            logger.warning("crawler process %s stopped answering: %d of its requests are back "
+                           "on the frontier", process, back)
 
     def wake_engine(self) -> None:
         """Ask the engine for its next requests now. Scrapy polls its scheduler when one of its
@@ -178,14 +190,9 @@ class FrontierRun:
             self.lost(error)
 
     def run_over(self, spider: Spider) -> bool:
-        """True when the run is over for every process; may first take back a dead process's
-        requests or start the run's one re-check of known articles."""
-        state, dead = self.store.state()
-        for process in dead:
-            back = self.store.reclaim(process)
-            logger.warning("crawler process %s stopped answering: %d of its requests are back "
-                           "on the frontier", process, back)
-        if state != "idle":
+        """True when the run is over for every process; the first process to see the frontier
+        empty and every process idle starts the run's one re-check of known articles instead."""
+        if self.store.state() != "idle":
             return False
         if self.store.set_flag(_RECHECK, "scheduling", only_new=True):
             spider.recheck_known()
