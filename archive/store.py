@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -177,7 +178,7 @@ class Archive:
         start of that run). A sitemap ``lastmod`` older than this is already archived; one
         article failing in a run must not make the next run skip its edit. ``urls`` limits
         it to those articles (what a batch touched, for the writer's state in Redis)."""
-        sql, params = _only(_CONFIRMED_SQL, [site], urls, "and")
+        sql, params = _only(_CONFIRMED_SQL, [site], urls)
         return {url: started_at for url, started_at in self.db.execute(sql, params).fetchall()
                 if started_at}
 
@@ -192,12 +193,30 @@ class Archive:
         site = self.db.execute("select site from crawl_runs where id = ?", [run_id]).fetchone()
         if site is None:
             raise ArchiveError(f"no crawl run {run_id} in {self.path}")
-        with self.db.atomic():
+        with self.write_transaction():
             writer = _BatchWriter(self.db, run_id, site[0], _now(), fetches)
             outcomes = [writer.record(fetch, stream_id) for fetch, stream_id
                         in zip(fetches, stream_ids or [None] * len(fetches), strict=True)]
             writer.flush()
         return outcomes
+
+    @contextmanager
+    def write_transaction(self) -> Iterator[None]:
+        """One transaction that writes, taking the write lock at its start (``BEGIN
+        IMMEDIATE``): a transaction that read first and then wanted to write while another
+        connection held the lock would fail at once, without waiting out the busy timeout
+        (SQLite cannot let it wait: its snapshot might be stale). Nested, a savepoint."""
+        if self.db.conn.in_transaction:
+            with self.db.atomic():
+                yield
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.conn.rollback()
+            raise
+        self.db.execute("COMMIT")
 
     def recorded_stream_ids(self, stream_ids: list[str]) -> set[str]:
         """Those of ``stream_ids`` already written: an entry delivered again after the
@@ -214,9 +233,8 @@ class Archive:
         fetch that carried either and whose content the archive holds (a validator from a
         failed extraction would make the server answer 304 to a page never stored).
         ``urls`` and ``site`` limit it to those articles."""
-        sql, params = (f"{_VALIDATORS_SQL} where a.site = ?", [site]) if site else \
-            (_VALIDATORS_SQL, [])
-        sql, params = _only(sql, params, urls, "and" if site else "where")
+        sql, params = _only(*((f"{_VALIDATORS_SQL} where a.site = ?", [site]) if site
+                              else (_VALIDATORS_SQL, [])), urls)
         return {url: (etag, modified)
                 for url, etag, modified in self.db.execute(sql, params).fetchall()}
 
@@ -237,7 +255,7 @@ class Archive:
         Redirected ones are left out, as their content lives at the redirect's target.
         ``urls`` limits it to those articles."""
         sql, params = _only("select url as url from articles a where a.site = ? "
-                            "and a.status != 'redirected'", [site], urls, "and")
+                            "and a.status != 'redirected'", [site], urls)
         return {row["url"] for row in self.db.query(sql, params)}
 
     def search(self, query: str, *, limit: int = 20, site: str | None = None,
@@ -506,13 +524,14 @@ def _update(db: Database, table: str, row_id: int, values: dict[str, Any]) -> No
     db.execute(f"update {table} set {assignments} where id = ?", [*values.values(), row_id])
 
 
-def _only(sql: str, params: list[Any], urls: Collection[str] | None,
-          joiner: str) -> tuple[str, list[Any]]:
-    """``sql`` (whose articles table is ``a``) limited to the articles at ``urls``, if given."""
+def _only(sql: str, params: list[Any], urls: Collection[str] | None) -> tuple[str, list[Any]]:
+    """``sql`` (whose articles table is ``a``) limited to the articles at ``urls``, if given:
+    found through their URLs' index, never by a walk through every article of the site."""
     if urls is None:
         return sql, params
-    return (f"{sql} {joiner} a.url in (select value from json_each(?))",
-            [*params, _json(list(urls))])
+    limited = sql.replace("from articles a",
+                          "from json_each(?) j cross join articles a on a.url = j.value", 1)
+    return limited, [_json(list(urls)), *params]
 
 
 def _json(value: Any) -> str:

@@ -54,12 +54,8 @@ class Record:
     kind: str
     token: str
     body: dict[str, Any]
-
-    @property
-    def fetch(self) -> Fetch:
-        data = dict(self.body["fetch"])
-        article = data.pop("article", None)
-        return Fetch(**data, article=Article.from_dict(article) if article else None)
+    #: A ``fetch`` record's fetch, rebuilt when the entry is decoded.
+    fetch: Fetch | None = None
 
 
 def connect(url: str) -> redis.Redis:
@@ -137,8 +133,14 @@ def _fetch_dict(fetch: Fetch) -> dict[str, Any]:
 def decode(entry_id: bytes | str, fields: dict[bytes, bytes]) -> Record:
     """A stream entry as the writer reads it."""
     text = {key.decode(): value.decode() for key, value in fields.items()}
+    body = json.loads(text["body"])
+    fetch = None
+    if text["kind"] == "fetch":
+        data = body.pop("fetch")
+        article = data.pop("article", None)
+        fetch = Fetch(**data, article=Article.from_dict(article) if article else None)
     return Record(entry_id=entry_id.decode() if isinstance(entry_id, bytes) else entry_id,
-                  kind=text["kind"], token=text["token"], body=json.loads(text["body"]))
+                  kind=text["kind"], token=text["token"], body=body, fetch=fetch)
 
 
 # --- the archive's state, for the crawlers --------------------------------------------------

@@ -31,6 +31,8 @@ class Plan:
     #: set to take (None: all of them).
     corpus_repeats: int = 3
     corpus_pages: int | None = None
+    #: The blog (one of ``crawl_sizes``) the crawls with a writer process run against.
+    writer_crawl_size: int = 2_000
 
 
 FULL = Plan(name="full", crawl_sizes=(500, 2_000, 10_000), crawl_repeats=(3, 3, 2),
@@ -40,4 +42,4 @@ FULL = Plan(name="full", crawl_sizes=(500, 2_000, 10_000), crawl_repeats=(3, 3, 
 QUICK = Plan(name="quick", crawl_sizes=(20, 60), crawl_repeats=(1, 1), extraction_synthetic=5,
              extraction_repeats=1, upsert_articles=100, upsert_repeats=1,
              archive_sizes=(300, 1_000), queries=20, search_passes=1, export_repeats=1,
-             budget_seconds=50)
+             budget_seconds=50, writer_crawl_size=60)

@@ -16,9 +16,11 @@ holds the archive's lock; the child writes under it (``lock_held``).
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import queue
+import signal
 import uuid
 from collections import deque
 from typing import TYPE_CHECKING, Any
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
 #: Batches sent but not yet written before ``write`` waits for the writer: bounds the memory
 #: a crawl faster than its archive can fill.
 _QUEUED_BATCHES = 64
+#: prctl(2) option: the signal this process gets when its parent dies.
+_PR_SET_PDEATHSIG = 1
 #: Seconds between checks that the other process is still there, while waiting for it.
 _POLL_SECONDS = 1.0
 
@@ -119,6 +123,9 @@ class WriterProcessSink:
 
 def serve(db_path: str, inbox: Queue[Any], outbox: Queue[Any], crawl_pid: int) -> None:
     """The writer process: apply what the crawl sends, in order, answering each message."""
+    _die_with_parent()
+    if os.getppid() != crawl_pid:  # the crawl died before the line above
+        return
     writer: Writer | None = None
     token = site = ""
     while True:
@@ -148,3 +155,14 @@ def serve(db_path: str, inbox: Queue[Any], outbox: Queue[Any], crawl_pid: int) -
             writer.archive.close()
             outbox.put(("finished", None))
             return
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when the crawl dies, as it would be if the writes
+    ran in the crawl itself: a killed crawl's writer must not write on into a run the next
+    crawl closes as killed. Elsewhere the writer notices within a second (see ``serve``)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
