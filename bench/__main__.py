@@ -18,7 +18,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import archive, corpora, crawl, export, extraction, plot, report, synthetic, writer
+from bench import (
+    archive,
+    corpora,
+    crawl,
+    export,
+    extraction,
+    frontier,
+    plot,
+    report,
+    synthetic,
+    writer,
+)
 from bench.harness import Row, text_table
 from bench.plan import FULL, QUICK, Plan
 
@@ -79,6 +90,9 @@ def run(plan: Plan, out: Path, corpora_dir: Path) -> None:
         rows += writer.measure_crawl(
             next(blog for blog in blogs if blog.synthetic == plan.writer_crawl_size), work,
             max(plan.crawl_repeats), deadline)
+        largest = max(blogs, key=lambda blog: blog.synthetic)
+        say(f"shared-frontier crawls at N = {largest.synthetic:,}, and Redis memory")
+        rows += frontier.measure(largest, work, plan)
         notes.growth_exponent = crawl.growth_exponent(crawls)
         notes.crawl_repeats = {result.synthetic: len(result.first) for result in crawls}
     finally:
@@ -117,6 +131,24 @@ def run_writer(plan: Plan, out: Path) -> None:
     print(text_table(rows))
 
 
+def run_frontier(plan: Plan, out: Path) -> None:
+    """Only the shared frontier's figures (bench/frontier.py), against the largest blog: what
+    ``--only frontier`` runs; printed, not written to results.md."""
+    (out / "out").mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="frontier-", dir=out / "out"))
+    size = max(plan.crawl_sizes)
+    say(f"starting the synthetic blog (N = {size:,})")
+    blog = crawl.ServedBlog.start(size, work / "blog.log")
+    try:
+        blog.wait_ready()
+        say(f"shared-frontier crawls at N = {size:,}, and Redis memory")
+        rows = frontier.measure(blog, work, plan)
+    finally:
+        blog.stop()
+    shutil.rmtree(work)
+    print(text_table(rows))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true",
@@ -127,12 +159,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--corpora", type=Path, default=corpora.DEFAULT_CORPORA,
                         help="folder holding the real-page sets aeb/ and dates-mediacloud/ "
                              "(default: ../shared/corpora beside the checkout)")
-    parser.add_argument("--only", choices=["writer"],
+    parser.add_argument("--only", choices=["writer", "frontier"],
                         help="measure only this section's figures and print them")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    if args.only == "writer":
-        run_writer(QUICK if args.quick else FULL, args.out)
+    if args.only is not None:
+        {"writer": run_writer, "frontier": run_frontier}[args.only](
+            QUICK if args.quick else FULL, args.out)
         return
     try:
         corpora.require(args.corpora)

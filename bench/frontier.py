@@ -1,8 +1,8 @@
 """Shared-frontier figures: crawl pages/s with 1, 2 and 4 crawler processes and one writer, and
 what the frontier costs Redis.
 
-``python -m bench.frontier [--posts N] [--processes 1,2,4]`` runs this section alone (the full
-bench takes most of twenty minutes); ``make bench`` runs it as one of its sections.
+``python -m bench --only frontier`` runs this section alone, against the 10,000-post blog (the
+full bench takes most of twenty minutes); ``make bench`` runs it as one of its sections.
 
 Each crawl is ``blog-archive crawl --redis`` run by P processes at once, with politeness relaxed
 as the single-process crawl figures relax it (bench/crawl.py RELAXED), the site's concurrency
@@ -20,26 +20,24 @@ The Redis server is the tests' (tests/redis_server.py): Debian's redis-server, o
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
-from tempfile import TemporaryDirectory
 
 import redis
 from scrapy.http import Request
 from scrapy_redis import picklecompat
 
 from bench.crawl import CONCURRENCY, RELAXED, ServedBlog
-from bench.harness import ROOT, ChildFailed, Row, Sample, text_table
+from bench.harness import ROOT, ChildFailed, Row, Sample
+from bench.plan import Plan
 from scraper.frontier import DEFAULT_PREFIX, FrontierStore, site_of
 from scraper.spiders.blog import BlogSpider
 from tests.redis_server import RedisServer, redis_server
 
-PROCESSES = (1, 2, 4)
 QUEUED = 100_000
 FINGERPRINTS = 1_000_000
 _BATCH = 10_000
@@ -75,7 +73,7 @@ def crawl_seconds(blog: ServedBlog, redis_server_: RedisServer, processes: int,
 
 
 def crawl_rows(blog: ServedBlog, redis_server_: RedisServer, work: Path,
-               processes: tuple[int, ...] = PROCESSES) -> list[Row]:
+               processes: tuple[int, ...]) -> list[Row]:
     """Pages/s per process count, against one process in the same run."""
     measured = {count: crawl_seconds(blog, redis_server_, count, work) for count in processes}
     one = Sample.of([measured[processes[0]][1] / measured[processes[0]][0]])
@@ -88,61 +86,41 @@ def crawl_rows(blog: ServedBlog, redis_server_: RedisServer, work: Path,
     return rows
 
 
-def memory_rows(redis_server_: RedisServer) -> list[Row]:
-    """Redis bytes per 100,000 queued requests and per 1,000,000 fingerprints."""
+def memory_rows(redis_server_: RedisServer, queued: int, fingerprints: int) -> list[Row]:
+    """Redis bytes per 100,000 queued requests and per 1,000,000 fingerprints, from filling
+    ``queued`` and ``fingerprints`` (the full plan: exactly those; the quick one scales a
+    smaller fill linearly, which sets and sorted sets of this size are)."""
     client = redis_server_.client()
     redis_server_.flush()
     store = FrontierStore(client, DEFAULT_PREFIX)
     spider = BlogSpider(site="sbiegacza-en")
     before = used_memory(client)
-    for number in range(QUEUED):
+    for number in range(queued):
         url = f"https://blog-{number % 100}.example/en/2024/05/a-usual-post-title-{number}/"
         request = Request(url, callback=spider.parse, errback=spider.on_error, priority=5,
                           meta={"linked_as": "sitemap", "dont_redirect": True, "depth": 1})
         store.push(site_of(url), request.priority,
                    picklecompat.dumps(request.to_dict(spider=spider)))
-    queued = used_memory(client) - before
+    queue_bytes = used_memory(client) - before
     before = used_memory(client)
-    for start in range(0, FINGERPRINTS, _BATCH):
-        client.sadd(store.fingerprints_key, *(hashlib.sha1(str(number).encode()).hexdigest()
-                                              for number in range(start, start + _BATCH)))
-    fingerprints = used_memory(client) - before
+    for start in range(0, fingerprints, _BATCH):
+        client.sadd(store.fingerprints_key, *(
+            hashlib.sha1(str(number).encode()).hexdigest()
+            for number in range(start, min(start + _BATCH, fingerprints))))
+    fingerprint_bytes = used_memory(client) - before
     redis_server_.flush()
-    return [Row(f"Redis memory per {QUEUED:,} queued requests", Sample.of([queued / 2**20]),
-                "MB"),
-            Row(f"Redis memory per {FINGERPRINTS:,} fingerprints",
-                Sample.of([fingerprints / 2**20]), "MB")]
+    return [Row(f"Redis memory per {QUEUED:,} queued requests (from {queued:,})",
+                Sample.of([queue_bytes * QUEUED / queued / 2**20]), "MB"),
+            Row(f"Redis memory per {FINGERPRINTS:,} fingerprints (from {fingerprints:,})",
+                Sample.of([fingerprint_bytes * FINGERPRINTS / fingerprints / 2**20]), "MB")]
 
 
 def used_memory(client: redis.Redis) -> int:
     return int(client.info("memory")["used_memory"])
 
 
-def measure(blog: ServedBlog, work: Path, processes: tuple[int, ...] = PROCESSES) -> list[Row]:
+def measure(blog: ServedBlog, work: Path, plan: Plan) -> list[Row]:
     """Every figure of this section, against a blog already served and ready."""
     with redis_server() as server:
-        return crawl_rows(blog, server, work, processes) + memory_rows(server)
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.frontier",
-                                     description=__doc__.split("\n")[0])
-    parser.add_argument("--posts", type=int, default=10_000,
-                        help="posts of the synthetic blog (default 10,000)")
-    parser.add_argument("--processes", default=",".join(map(str, PROCESSES)),
-                        help="crawler process counts, comma-separated (default 1,2,4)")
-    args = parser.parse_args(argv)
-    processes = tuple(int(count) for count in args.processes.split(","))
-    with TemporaryDirectory(prefix="bench-frontier-") as scratch:
-        work = Path(scratch)
-        blog = ServedBlog.start(args.posts, work / "blog.log")
-        try:
-            blog.wait_ready()
-            rows = measure(blog, work, processes)
-        finally:
-            blog.stop()
-    print(text_table(rows))
-
-
-if __name__ == "__main__":
-    main()
+        return crawl_rows(blog, server, work, plan.frontier_processes) + memory_rows(
+            server, plan.frontier_queued, plan.frontier_fingerprints)

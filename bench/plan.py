@@ -33,6 +33,11 @@ class Plan:
     corpus_pages: int | None = None
     #: The blog (one of ``crawl_sizes``) the crawls with a writer process run against.
     writer_crawl_size: int = 2_000
+    #: Crawler process counts of the shared-frontier crawls, and the requests queued and
+    #: fingerprints stored to measure Redis memory (bench/frontier.py).
+    frontier_processes: tuple[int, ...] = (1, 2, 4)
+    frontier_queued: int = 100_000
+    frontier_fingerprints: int = 1_000_000
 
 
 FULL = Plan(name="full", crawl_sizes=(500, 2_000, 10_000), crawl_repeats=(3, 3, 2),
@@ -42,4 +47,5 @@ FULL = Plan(name="full", crawl_sizes=(500, 2_000, 10_000), crawl_repeats=(3, 3, 
 QUICK = Plan(name="quick", crawl_sizes=(20, 60), crawl_repeats=(1, 1), extraction_synthetic=5,
              extraction_repeats=1, upsert_articles=100, upsert_repeats=1,
              archive_sizes=(300, 1_000), queries=20, search_passes=1, export_repeats=1,
-             budget_seconds=50, writer_crawl_size=60)
+             budget_seconds=50, writer_crawl_size=60,
+             frontier_processes=(1, 2), frontier_queued=1_000, frontier_fingerprints=10_000)
