@@ -274,6 +274,41 @@ def crawl(site: str | None, start_url: str | None, db: Path, max_pages: int | No
 
 
 @cli.command()
+@click.option("--site", "sites", multiple=True, metavar="NAME", help="A site profile to crawl.")
+@click.option("--start-url", "start_urls", multiple=True, metavar="URL",
+              help="A blog to crawl from this URL (a generic profile, named by its host).")
+@click.option("--file", "site_file", type=click.File(encoding="utf-8"),
+              help="Sites one per line: a profile name or a start URL (# starts a comment).")
+@click.option("--redis", "redis_url", required=True, metavar="URL",
+              help="The shared frontier: redis://HOST:PORT/DB, as crawl --redis.")
+def enqueue(sites: tuple[str, ...], start_urls: tuple[str, ...], site_file: Any,
+            redis_url: str) -> None:
+    """Put sites on the shared frontier: every crawl --redis process crawls them, and one
+    blog-archive ingest writes them all into one archive."""
+    lines = [line.split("#", 1)[0].strip() for line in site_file or ()]
+    entries = [(site, None) for site in sites] + [(None, url) for url in start_urls] + [
+        (None, line) if "://" in line else (line, None) for line in lines if line]
+    if not entries:
+        raise click.UsageError("nothing to enqueue: give --site, --start-url or --file")
+    for site, url in entries:
+        check_start_url(url)
+        check_profile(site, url)
+    import redis
+
+    from archive.stream import shown_url
+    from scraper.enqueue import enqueue_sites, frontier_at
+
+    try:
+        queued = enqueue_sites(frontier_at(redis_url),
+                               [resolve_profile(site, url) for site, url in entries])
+    except redis.RedisError as error:
+        raise CommandFailed(f"could not start: Redis at {shown_url(redis_url)} cannot be "
+                            f"reached: {error}", ExitCode.CANNOT_START) from None
+    click.echo(f"{queued} of {len(entries)} sites queued on the frontier at "
+               f"{shown_url(redis_url)}")
+
+
+@cli.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default="demo",
               show_default=True, help="Folder for the archive and the exports.")
 def demo(out: Path) -> None:

@@ -33,6 +33,7 @@ cluster's single slot), not a sharded cluster.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import uuid
@@ -45,6 +46,8 @@ import redis
 from scrapy.http import Request
 from scrapy_redis.queue import Base
 from scrapy_redis.scheduler import Scheduler
+
+from scraper.profiles import PROFILES, SiteProfile, generic_profile, resolve_profile
 
 if TYPE_CHECKING:
     from typing import Self
@@ -193,6 +196,20 @@ class FrontierStore:
             self.key("rotation"), self.key("queued"), self.key("processes"), self.key("idle"),
             self.key(f"alive:{process}"), self.key(f"slots:{process}"),
             self.key("queue:"), process))
+
+    def register_site(self, profile: SiteProfile) -> None:
+        """Make a site known to every process: its profile, by host (``blog-archive enqueue``)."""
+        self.client.hset(self.key("profiles"), profile.host,
+                         json.dumps({"site": profile.name, "start_url": profile.start_url}))
+
+    def site_profile(self, host: str) -> SiteProfile | None:
+        """The profile of a site enqueued on this frontier, by host; None for any other."""
+        found = self.client.hget(self.key("profiles"), host)
+        if found is None:
+            return None
+        site = json.loads(found)
+        return resolve_profile(site["site"], site["start_url"]) if site["site"] in PROFILES \
+            else generic_profile(site["start_url"])
 
     def queued(self) -> int:
         return int(self.client.get(self.key("queued")) or 0)

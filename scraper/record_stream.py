@@ -13,6 +13,8 @@ decide; here each is only ``published``.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
 from archive.stream import (
@@ -37,8 +39,11 @@ class RecordStreamSink:
     writes_archive = False
     write_error = None
 
-    def __init__(self, redis_url: str, token: str | None):
+    def __init__(self, redis_url: str, token: str | None, site_of: Callable[[str], str]):
         self.redis_url = redis_url
+        #: The site of a fetch by its URL: one crawl on a shared frontier crawls every site
+        #: enqueued on it (the spider's ``site_name``).
+        self.site_of = site_of
         #: Whether this process is the whole run (no CRAWL_RUN_TOKEN was given).
         self.owns_run = token is None
         self.token = token or uuid.uuid4().hex
@@ -48,7 +53,8 @@ class RecordStreamSink:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler.settings["REDIS_URL"], crawler.settings.get("CRAWL_RUN_TOKEN") or None)
+        return cls(crawler.settings["REDIS_URL"], crawler.settings.get("CRAWL_RUN_TOKEN") or None,
+                   lambda url: crawler.spider.site_name(url))
 
     def open(self, site: str, trigger: str, versions: dict[str, str]) -> None:
         self.site = site
@@ -56,7 +62,8 @@ class RecordStreamSink:
             publish_run_start(self.client, self.token, site, trigger, versions)
 
     def write(self, fetches: list[Fetch]) -> list[Written]:
-        publish_fetches(self.client, self.token, self.site, self.process, fetches)
+        for site, group in groupby(fetches, key=lambda fetch: self.site_of(fetch.url)):
+            publish_fetches(self.client, self.token, site, self.process, group)
         return [(fetch, "published") for fetch in fetches]
 
     def drain(self) -> list[Written]:

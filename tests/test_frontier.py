@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import sqlite_utils
@@ -69,9 +70,12 @@ def synthetic_blog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthet
         yield SyntheticBlog(server, single)
 
 
-def start_crawler(redis_url: str, start_url: str, *args: str) -> subprocess.Popen[str]:
+def start_crawler(redis_url: str, start_url: str, *args: str,
+                  site: str | None = "sbiegacza-en") -> subprocess.Popen[str]:
+    """``crawl --redis`` from ``start_url`` with the site's profile (None: a generic one)."""
+    profile = ["--site", site] if site else []
     return subprocess.Popen(
-        [sys.executable, "-m", "scraper", "crawl", "--site", "sbiegacza-en", "--start-url",
+        [sys.executable, "-m", "scraper", "crawl", *profile, "--start-url",
          start_url, "--redis", redis_url, "--trigger", "test", *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -220,3 +224,32 @@ def test_redis_lost_mid_crawl_stops_cleanly_and_the_next_run_completes(
     archive = sqlite_utils.Database(db)
     assert contents(archive)["articles"] == expected
     assert list(archive["crawl_runs"].rows)[-1]["status"] == "finished"
+
+
+def test_two_sites_enqueued_together_land_in_one_archive(
+    redis: RedisServer, tmp_path: Path
+) -> None:
+    """Two bundled blogs on two ports, put on the frontier by ``enqueue``; crawlers started
+    with the first crawl both, each fetch recorded under its own site."""
+    db = tmp_path / "archive.db"
+    with BlogServer() as first, BlogServer() as second:
+        urls = [f"{server.base_url}/en/" for server in (first, second)]
+        queued = run_blog_archive("enqueue", "--start-url", urls[0], "--start-url", urls[1],
+                                  "--redis", redis.url)
+        assert queued.returncode == 0, queued.stderr
+        assert queued.stdout.startswith("2 of 2 sites queued")
+        writer = start_writer(redis.url, db)
+        crawlers = [start_crawler(redis.url, urls[0], *FAST_CRAWL, site=None)
+                    for _ in range(2)]
+        results = [finish(crawler) for crawler in crawlers]
+        code, _, err = finish(writer)
+        both = {urlsplit(url).netloc: server for url, server in zip(urls, (first, second),
+                                                                     strict=True)}
+
+    assert code == 0, err
+    assert [code for code, _, _ in results] == [0, 0], [err for _, _, err in results]
+    archive = sqlite_utils.Database(db)
+    for site, server in both.items():
+        archived = {row["url"] for row in archive["articles"].rows_where("site = ?", [site])}
+        assert archived == {f"{server.base_url}{path}" for path in server.blog.article_paths("en")}
+    assert {row["site"] for row in archive["crawl_runs"].rows} == set(both)
