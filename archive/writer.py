@@ -146,8 +146,11 @@ class Writer:
             if process in counted:
                 continue
             for name, value in stats.items():
-                number = isinstance(value, int | float) and not isinstance(value, bool)
-                summed[name] = summed.get(name, 0) + value if number else value
+                before = summed.get(name, 0)
+                # a stat one process left empty (None) and another counted is not summed
+                number = all(isinstance(part, int | float) and not isinstance(part, bool)
+                             for part in (value, before))
+                summed[name] = before + value if number else value
             summed[PROCESSES_STAT] = [*counted, process]
             self.archive.db.execute("update crawl_runs set stats = ? where id = ?",
                                     [json.dumps(summed, sort_keys=True, default=str), run_id])

@@ -396,5 +396,8 @@ class SharedFrontier:
         # Never flushed by a process that closes: the frontier belongs to the run.
         settings.set("SCHEDULER_PERSIST", True, priority="addon")
         token, started = store.join_run()
+        # Counted in the run from now, not only once the spider opens seconds later: else a
+        # process still starting could find the run over and end it without this one.
+        store.join(own_process_id(), settings.getfloat("FRONTIER_PROCESS_TIMEOUT"))
         settings.set("CRAWL_RUN_TOKEN", token, priority="addon")
         settings.set("FRONTIER_RUN_STARTED", started, priority="addon")

@@ -105,7 +105,7 @@ class FrontierRun:
         # process's own stats have been sent (the archive pipeline's spider_closed).
         self.crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         try:
-            self.store.join(self.process, self.timeout)
+            self.store.join(self.process, self.timeout)  # again: startup may outlast a timeout
             if self.crawler.settings.getbool("FRONTIER_RUN_STARTED"):
                 publish_run_start(self.store.client, self.token, spider.profile.name,
                                   self.crawler.settings["CRAWL_TRIGGER"],
