@@ -20,10 +20,12 @@ What scrapy-redis lacks, :class:`SiteQueue` adds, as atomic Lua scripts on one R
   concurrency across *all* processes, so ten processes ask no more of one blog at once than one
   process does. AutoThrottle's delay and robots.txt stay per process, as without Redis.
 * **Leases**: a request taken from the frontier is moved, in the same script, into its process's
-  lease hash. Its lease is released once the request's fetch record has passed the item
-  pipelines (see scraper/frontier_run.py). A process that dies (SIGKILL, a lost machine) stops
-  renewing its heartbeat, and the first process to find it dead puts its leased requests back
-  on the frontier: scrapy-redis's own pop loses them.
+  lease hash, and ends there once its fetch record has been sent to Redis (see
+  scraper/frontier_run.py). A process that dies (SIGKILL, a lost machine) stops renewing its
+  heartbeat, and the next heartbeat of another process puts its leased requests back on the
+  frontier: scrapy-redis's own pop loses them. (Chosen over re-checking known and sitemap URLs
+  at the end: a lease also brings back listing pages and pages of a first crawl, which no
+  archive knows yet.)
 * **FIFO within a priority**: scrapy-redis orders equal priorities by the pickled bytes; here a
   sequence number keeps Scrapy's first-found-first-asked breadth-first order.
 
