@@ -212,3 +212,39 @@ def serve(db: Path, port: int, host: str, settings: tuple[tuple[str, str], ...],
     server = uvicorn.Server(uvicorn.Config(datasette.app(), log_level="warning", lifespan="on"))
     with listener:
         server.run(sockets=[listener])
+
+
+@click.command()
+@click.option("--redis", "redis_url", required=True, metavar="URL",
+              help="The Redis server the crawler processes push to: redis://HOST:PORT/DB.")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default="archive.db",
+              show_default=True, help="The archive to write.")
+@click.option("--until-run-ends", "until", flag_value="run-ends",
+              help="Stop once every run seen has ended (a scheduled crawl's writer).")
+@click.option("--once", "until", flag_value="once",
+              help="Stop once the records waiting in Redis are written.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=500, show_default=True,
+              help="Records written per transaction.")
+@click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+def ingest(redis_url: str, db: Path, until: str | None, batch_size: int, quiet: bool) -> None:
+    """Write the archive from the records crawler processes push to Redis: the one writer of
+    a crawl on many machines. Runs until stopped (SIGTERM, Ctrl-C) unless told otherwise."""
+    from archive.ingest import Until, UnwritableRecordsError
+    from archive.ingest import ingest as run_ingest
+    from archive.lock import ArchiveLockedError
+    from archive.stream import StreamUnavailableError
+
+    try:
+        report = run_ingest(redis_url, db, Until(until or "forever"), batch_size=batch_size)
+    except ArchiveLockedError as error:
+        raise CommandFailed(str(error), ExitCode.LOCKED) from None
+    except NotAnArchiveError as error:
+        raise CommandFailed(str(error), ExitCode.USAGE) from None
+    except (StreamUnavailableError, ArchiveError) as error:
+        raise CommandFailed(f"could not start: {error}", ExitCode.CANNOT_START) from None
+    except (UnwritableRecordsError, sqlite3.Error) as error:
+        raise CommandFailed(f"could not write {db}: {error}", ExitCode.CANNOT_START) from None
+    if not quiet:
+        click.echo(f"ingested {report.entries} records: {report.fetches} fetches written, "
+                   f"{report.duplicates} delivered again and skipped, {report.runs_ended} "
+                   f"runs ended, in {report.seconds:.1f}s")

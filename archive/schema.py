@@ -366,6 +366,20 @@ def m016_fetch_warc_records(db: Database) -> None:
     """)
 
 
+@migrations()
+def m017_record_stream(db: Database) -> None:
+    """What the single writer of ``blog-archive ingest`` (archive/ingest.py) needs to be
+    idempotent: the run token that names one crawl across many processes, and the Redis
+    stream entry each fetch came from, unique, so an entry delivered twice (the writer died
+    after its commit, before its acknowledgement) is recognised and not archived again."""
+    _execute_script(db, """
+        ALTER TABLE crawl_runs ADD COLUMN run_token TEXT;
+        CREATE INDEX crawl_runs_run_token ON crawl_runs (run_token) WHERE run_token IS NOT NULL;
+        ALTER TABLE fetches ADD COLUMN stream_id TEXT;
+        CREATE UNIQUE INDEX fetches_stream_id ON fetches (stream_id) WHERE stream_id IS NOT NULL;
+    """)
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration; a no-op (and no write) on an up-to-date archive."""
     migrations.apply(db)

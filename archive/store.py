@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -134,20 +136,26 @@ class Archive:
 
     # --- runs ----------------------------------------------------------------------------
 
-    def start_run(self, site: str, trigger: str, app_version: str, scrapy_version: str) -> int:
+    def start_run(self, site: str, trigger: str, app_version: str, scrapy_version: str,
+                  *, run_token: str | None = None, lock_held: bool = False) -> int:
         """Open the run's record first, so even a crawl that dies leaves a trace. A run still
         marked running was killed, and is closed as such, unless another process holds the
         archive's lock (see ``archive.lock``): then that run is alive, whatever path the
-        caller opened the archive by, and is left alone."""
-        running = [] if locked_elsewhere(self.path) else self.db.execute(
-            "select id from crawl_runs where status = 'running'").fetchall()
-        for (run_id,) in running:
-            self.finish_run(run_id, status="killed",
-                            finish_reason="the crawl process ended before the run finished",
-                            stats={})
+        caller opened the archive by, and is left alone. ``lock_held`` says the caller's
+        crawl holds the lock through another process (the crawl that started this writer).
+        A run with a ``run_token`` spans many crawler processes and is closed only by its
+        run's end (see archive/ingest.py), never as killed by another run's start."""
+        running = [] if locked_elsewhere(self.path) and not lock_held else list(self.db.query(
+            "select * from crawl_runs where status = 'running'"))
+        for run in running:
+            if run.get("run_token") is None:
+                self.finish_run(run["id"], status="killed",
+                                finish_reason="the crawl process ended before the run finished",
+                                stats={})
         return _insert(self.db, "crawl_runs", {
             "site": site, "trigger": trigger, "status": "running", "started_at": _now(),
             "app_version": app_version, "scrapy_version": scrapy_version,
+            **({"run_token": run_token} if run_token else {}),
         })
 
     def finish_run(self, run_id: int, status: str, finish_reason: str,
@@ -181,38 +189,75 @@ class Archive:
             "order by id desc limit 1", [site, REEXTRACT_TRIGGER],
         ), None)
 
-    def confirmed_articles(self, site: str) -> dict[str, str]:
+    def confirmed_articles(self, site: str,
+                           urls: Collection[str] | None = None) -> dict[str, str]:
         """url -> when the site's article was last fetched whole or confirmed by a 304 (the
         start of that run). A sitemap ``lastmod`` older than this is already archived; one
-        article failing in a run must not make the next run skip its edit."""
-        return {url: started_at for url, started_at in self.db.execute(
-            _CONFIRMED_SQL, [REEXTRACT_TRIGGER, site]).fetchall() if started_at}
+        article failing in a run must not make the next run skip its edit. ``urls`` limits
+        it to those articles (what a batch touched, for the writer's state in Redis). A
+        re-extraction's run confirms nothing: it fetched nothing."""
+        sql, params = _only(_CONFIRMED_SQL, [site], urls)
+        # The trigger's placeholder stands before the articles (and json_each's) in the SQL.
+        return {url: started_at for url, started_at
+                in self.db.execute(sql, [REEXTRACT_TRIGGER, *params]).fetchall() if started_at}
 
     # --- writing fetches -----------------------------------------------------------------
 
-    def record_fetches(self, run_id: int, fetches: list[Fetch], *,
-                       reread: bool = False) -> list[str]:
+    def record_fetches(self, run_id: int, fetches: list[Fetch], *, reread: bool = False,
+                       stream_ids: list[str] | None = None) -> list[str]:
         """Write a batch of fetches in one transaction and return each one's final outcome
         (an article fetched as ``new`` may turn out ``changed`` or ``unchanged``; a 404 of an
         archived article is ``gone``). ``reread``: the pages were read again from the
-        archive's stored responses, not fetched (see :class:`_BatchWriter`)."""
+        archive's stored responses, not fetched (see :class:`_BatchWriter`). ``stream_ids``,
+        one per fetch, name the Redis stream entries the fetches came from (see
+        :meth:`recorded_stream_ids`)."""
         site = self.db.execute("select site from crawl_runs where id = ?", [run_id]).fetchone()
         if site is None:
             raise ArchiveError(f"no crawl run {run_id} in {self.path}")
-        with self.db.atomic():
+        with self.write_transaction():
             writer = _BatchWriter(self.db, run_id, site[0], _now(), fetches, reread)
-            outcomes = [writer.record(fetch) for fetch in fetches]
+            outcomes = [writer.record(fetch, stream_id) for fetch, stream_id
+                        in zip(fetches, stream_ids or [None] * len(fetches), strict=True)]
             writer.flush()
         return outcomes
 
+    @contextmanager
+    def write_transaction(self) -> Iterator[None]:
+        """One transaction that writes, taking the write lock at its start (``BEGIN
+        IMMEDIATE``): a transaction that read first and then wanted to write while another
+        connection held the lock would fail at once, without waiting out the busy timeout
+        (SQLite cannot let it wait: its snapshot might be stale). Nested, a savepoint."""
+        if self.db.conn.in_transaction:
+            with self.db.atomic():
+                yield
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.conn.rollback()
+            raise
+        self.db.execute("COMMIT")
+
+    def recorded_stream_ids(self, stream_ids: list[str]) -> set[str]:
+        """Those of ``stream_ids`` already written: an entry delivered again after the
+        writer died between its commit and its acknowledgement."""
+        return {stream_id for (stream_id,) in self.db.execute(
+            "select stream_id from fetches where stream_id in (select value from json_each(?))",
+            [_json(stream_ids)])}
+
     # --- reading -------------------------------------------------------------------------
 
-    def validators(self) -> dict[str, tuple[str | None, str | None]]:
+    def validators(self, urls: Collection[str] | None = None, site: str | None = None
+                   ) -> dict[str, tuple[str | None, str | None]]:
         """url -> (ETag, Last-Modified) for conditional requests: from each article's newest
         fetch that carried either and whose content the archive holds (a validator from a
-        failed extraction would make the server answer 304 to a page never stored)."""
+        failed extraction would make the server answer 304 to a page never stored).
+        ``urls`` and ``site`` limit it to those articles."""
+        sql, params = _only(*((f"{_VALIDATORS_SQL} where a.site = ?", [site]) if site
+                              else (_VALIDATORS_SQL, [])), urls)
         return {url: (etag, modified)
-                for url, etag, modified in self.db.execute(_VALIDATORS_SQL).fetchall()}
+                for url, etag, modified in self.db.execute(sql, params).fetchall()}
 
     def page_validators(self, site: str) -> dict[str, tuple[str | None, str | None]]:
         """url -> (ETag, Last-Modified) of the non-article pages (listings, sitemaps) the
@@ -246,11 +291,13 @@ class Archive:
             found[run_id] = (path, end)
         return found
 
-    def article_urls(self, site: str) -> set[str]:
+    def article_urls(self, site: str, urls: Collection[str] | None = None) -> set[str]:
         """URLs of the site's live and gone articles: those a crawl should re-check.
-        Redirected ones are left out, as their content lives at the redirect's target."""
-        return {row["url"] for row in self.db.query(
-            "select url from articles where site = ? and status != 'redirected'", [site])}
+        Redirected ones are left out, as their content lives at the redirect's target.
+        ``urls`` limits it to those articles."""
+        sql, params = _only("select url as url from articles a where a.site = ? "
+                            "and a.status != 'redirected'", [site], urls)
+        return {row["url"] for row in self.db.query(sql, params)}
 
     def search(self, query: str, *, limit: int = 20, site: str | None = None,
                order: Literal["rank", "date"] = "rank") -> list[dict]:
@@ -304,9 +351,10 @@ class _BatchWriter:
             "articles": [], "article_versions": [], "teasers": [], "fetches": []}
         self.arrived: list[str] = []
 
-    def record(self, fetch: Fetch) -> str:
+    def record(self, fetch: Fetch, stream_id: str | None = None) -> str:
         outcome, article_id = self.apply(fetch)
         self.queued["fetches"].append({
+            **({"stream_id": stream_id} if stream_id else {}),
             "crawl_run_id": self.run_id, "url": fetch.url, "final_url": fetch.final_url,
             "status": fetch.status, "outcome": outcome, "error_kind": fetch.error_kind,
             "error": fetch.error, "etag": fetch.etag, "last_modified": fetch.last_modified,
@@ -534,6 +582,16 @@ def _insert_many(db: Database, table: str, rows: list[dict[str, Any]]) -> None:
 def _update(db: Database, table: str, row_id: int, values: dict[str, Any]) -> None:
     assignments = ", ".join(f'"{column}" = ?' for column in values)
     db.execute(f"update {table} set {assignments} where id = ?", [*values.values(), row_id])
+
+
+def _only(sql: str, params: list[Any], urls: Collection[str] | None) -> tuple[str, list[Any]]:
+    """``sql`` (whose articles table is ``a``) limited to the articles at ``urls``, if given:
+    found through their URLs' index, never by a walk through every article of the site."""
+    if urls is None:
+        return sql, params
+    limited = sql.replace("from articles a",
+                          "from json_each(?) j cross join articles a on a.url = j.value", 1)
+    return limited, [_json(list(urls)), *params]
 
 
 def _json(value: Any) -> str:

@@ -24,11 +24,13 @@ from bench import (
     crawl,
     export,
     extraction,
+    frontier,
     plot,
     reextract,
     report,
     synthetic,
     warc,
+    writer,
 )
 from bench.harness import Row, text_table
 from bench.plan import FULL, QUICK, Plan
@@ -70,6 +72,9 @@ def run(plan: Plan, out: Path, corpora_dir: Path) -> None:
         say("archive writes")
         rows.append(archive.measure_upsert(plan.upsert_articles, plan.upsert_repeats, work,
                                            vocabulary))
+        say("the one writer (ingest from Redis)")
+        rows.append(writer.measure_ingest(plan.upsert_articles, plan.upsert_repeats, work,
+                                          vocabulary))
         queries = synthetic.search_queries(plan.queries, vocabulary=vocabulary)
         exports = []
         for size, db in ((small, small_db), (large, large_db)):
@@ -85,6 +90,13 @@ def run(plan: Plan, out: Path, corpora_dir: Path) -> None:
             say(f"crawls at N = {blog.synthetic:,} (up to {repeats} repeats)")
             crawls.append(crawl.measure_size(blog, work, repeats, deadline))
         rows += crawl.rows(crawls)
+        say(f"crawls with a writer process at N = {plan.writer_crawl_size:,}")
+        rows += writer.measure_crawl(
+            next(blog for blog in blogs if blog.synthetic == plan.writer_crawl_size), work,
+            max(plan.crawl_repeats), deadline)
+        largest = max(blogs, key=lambda blog: blog.synthetic)
+        say(f"shared-frontier crawls at N = {largest.synthetic:,}, and Redis memory")
+        rows += frontier.measure(largest, work, plan)
         notes.growth_exponent = crawl.growth_exponent(crawls)
         say(f"WARC capture at N = {blogs[0].synthetic:,} ({plan.warc_repeats} repeats)")
         rows += warc.rows(warc.measure(blogs[0], work, plan.warc_repeats))
@@ -103,6 +115,46 @@ def run(plan: Plan, out: Path, corpora_dir: Path) -> None:
           f"{out / 'results.png'}")
 
 
+def run_writer(plan: Plan, out: Path) -> None:
+    """Only the figures of the one writer (bench/writer.py): what ``--only writer`` runs, so
+    they can be measured without the whole bench; printed, not written to results.md."""
+    (out / "out").mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="writer-", dir=out / "out"))
+    say(f"starting the synthetic blog (N = {plan.writer_crawl_size})")
+    blog = crawl.ServedBlog.start(plan.writer_crawl_size, work / "blog.log")
+    try:
+        vocabulary = synthetic.Vocabulary.build()
+        say("the one writer (ingest from Redis)")
+        rows = [writer.measure_ingest(plan.upsert_articles, plan.upsert_repeats, work,
+                                      vocabulary)]
+        blog.wait_ready()
+        say(f"crawls with a writer process at N = {plan.writer_crawl_size:,}")
+        rows += writer.measure_crawl(blog, work, max(plan.crawl_repeats),
+                                     time.monotonic() + plan.budget_seconds)
+    finally:
+        blog.stop()
+    shutil.rmtree(work)
+    print(text_table(rows))
+
+
+def run_frontier(plan: Plan, out: Path) -> None:
+    """Only the shared frontier's figures (bench/frontier.py), against the largest blog: what
+    ``--only frontier`` runs; printed, not written to results.md."""
+    (out / "out").mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="frontier-", dir=out / "out"))
+    size = max(plan.crawl_sizes)
+    say(f"starting the synthetic blog (N = {size:,})")
+    blog = crawl.ServedBlog.start(size, work / "blog.log")
+    try:
+        blog.wait_ready()
+        say(f"shared-frontier crawls at N = {size:,}, and Redis memory")
+        rows = frontier.measure(blog, work, plan)
+    finally:
+        blog.stop()
+    shutil.rmtree(work)
+    print(text_table(rows))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true",
@@ -113,8 +165,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--corpora", type=Path, default=corpora.DEFAULT_CORPORA,
                         help="folder holding the real-page sets aeb/ and dates-mediacloud/ "
                              "(default: ../shared/corpora beside the checkout)")
+    parser.add_argument("--only", choices=["writer", "frontier"],
+                        help="measure only this section's figures and print them")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.only is not None:
+        {"writer": run_writer, "frontier": run_frontier}[args.only](
+            QUICK if args.quick else FULL, args.out)
+        return
     try:
         corpora.require(args.corpora)
     except corpora.CorpusMissingError as error:

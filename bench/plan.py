@@ -36,6 +36,13 @@ class Plan:
     reextract_repeats: int = 5
     #: Rounds of (capture on, capture off, re-crawl) at the smallest crawl size (bench/warc.py).
     warc_repeats: int = 3
+    #: The blog (one of ``crawl_sizes``) the crawls with a writer process run against.
+    writer_crawl_size: int = 2_000
+    #: Crawler process counts of the shared-frontier crawls, and the requests queued and
+    #: fingerprints stored to measure Redis memory (bench/frontier.py).
+    frontier_processes: tuple[int, ...] = (1, 2, 4)
+    frontier_queued: int = 100_000
+    frontier_fingerprints: int = 1_000_000
 
 
 FULL = Plan(name="full", crawl_sizes=(500, 2_000, 10_000), crawl_repeats=(3, 3, 2),
@@ -46,4 +53,5 @@ QUICK = Plan(name="quick", crawl_sizes=(20, 60), crawl_repeats=(1, 1), extractio
              extraction_repeats=1, upsert_articles=100, upsert_repeats=1,
              archive_sizes=(300, 1_000), queries=20, search_passes=1, export_repeats=1,
              budget_seconds=50, reextract_synthetic=0, reextract_repeats=1,
-             warc_repeats=1)
+             warc_repeats=1, writer_crawl_size=60,
+             frontier_processes=(1, 2), frontier_queued=1_000, frontier_fingerprints=10_000)

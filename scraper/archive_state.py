@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from scrapy import signals
+from scrapy.exceptions import NotConfigured
 
 from archive import Archive
 
@@ -62,6 +63,8 @@ class ArchiveState:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
+        if crawler.settings.get("REDIS_URL"):  # the writer publishes it there instead
+            raise NotConfigured("the archive's state comes from Redis (RedisArchiveState)")
         state = cls(db_path=crawler.settings["ARCHIVE_DB"])
         crawler.signals.connect(state.spider_opened, signal=signals.spider_opened)
         return state

@@ -29,7 +29,7 @@ from archive.errors import CommandFailed, ExitCode
 from scraper.profiles import UnknownProfileError, resolve_profile
 
 if TYPE_CHECKING:  # Scrapy loads only for the commands that crawl: the rest start fast
-    from scraper.crawl import CrawlOptions, CrawlResult
+    from scraper.crawl import CrawlOptions, CrawlResult, SharedCrawlResult
 
 
 #: Commands defined beside the code they drive, imported only when run (or listed by
@@ -40,6 +40,7 @@ _COMMANDS_ELSEWHERE = {
     "history": "archive.cli:history",
     "stats": "archive.cli:stats",
     "serve": "archive.cli:serve",
+    "ingest": "archive.cli:ingest",
     "export": "exports.cli:export",
 }
 
@@ -134,8 +135,9 @@ def check_profile(site: str | None, start_url: str | None) -> None:
         raise click.BadParameter(str(error), param_hint="'--site'") from None
 
 
-def execute_crawl(options: CrawlOptions) -> CrawlResult:
-    """Run a crawl, turning the archive's and Scrapy's refusals into exit codes 3 and 4."""
+def execute_crawl(options: CrawlOptions) -> Any:
+    """Run a crawl (local: a ``CrawlResult``; on a shared frontier: a ``SharedCrawlResult``),
+    turning the archive's and Scrapy's refusals into exit codes 3 and 4."""
     from archive import ArchiveError, NotAnArchiveError
     from archive.lock import ArchiveLockedError
     from scraper.crawl import (
@@ -143,11 +145,12 @@ def execute_crawl(options: CrawlOptions) -> CrawlResult:
         CrawlFailedError,
         UnwrittenFetchesError,
         run_crawl,
+        run_shared_crawl,
     )
     from scraper.warc_writer import WarcError
 
     try:
-        return run_crawl(options)
+        return run_shared_crawl(options) if options.redis_url else run_crawl(options)
     except ArchiveLockedError as error:
         raise CommandFailed(str(error), ExitCode.LOCKED) from None
     except NotAnArchiveError as error:  # a wrong --db, as for the read commands
@@ -156,6 +159,24 @@ def execute_crawl(options: CrawlOptions) -> CrawlResult:
         raise CommandFailed(f"could not start: {error}", ExitCode.CANNOT_START) from None
     except (CaptureStoppedError, UnwrittenFetchesError) as error:
         raise CommandFailed(str(error), ExitCode.CANNOT_START) from None
+
+
+def report_shared_crawl(result: SharedCrawlResult, redis_url: str, quiet: bool) -> None:
+    """One line for this process of a shared crawl; exit 1 when Redis was lost mid-crawl or
+    the process was stopped before the run was over (the run stays open in Redis: the next
+    ``crawl --redis`` joins it and finishes it)."""
+    from archive.stream import shown_url
+
+    if result.lost:
+        raise CommandFailed(f"lost the shared frontier at {shown_url(redis_url)} mid-crawl "
+                            f"({result.lost}); what was fetched is on its way to the archive, "
+                            "and the next crawl --redis finishes the run", ExitCode.PAGE_ERRORS)
+    if result.reason != "finished":
+        raise CommandFailed(f"stopped ({result.reason}) before run {result.token} was over; "
+                            "the next crawl --redis finishes it", ExitCode.PAGE_ERRORS)
+    if not quiet:
+        click.echo(f"run {result.token} finished: this process fetched {result.pages} pages "
+                   f"in {result.seconds:.1f}s; blog-archive ingest writes the archive")
 
 
 def report_crawl(result: CrawlResult, start_url: str, quiet: bool) -> None:
@@ -230,11 +251,16 @@ def report_crawl(result: CrawlResult, start_url: str, quiet: bool) -> None:
               help="Label stored with the run (cron, systemd ...).")
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting, as scrapy crawl -s does.")
+@click.option("--redis", "redis_url", metavar="URL",
+              help="Join the crawl on the shared frontier at redis://HOST:PORT/DB with any "
+                   "number of other processes; records go to Redis for `blog-archive ingest`, "
+                   "which writes the archive (--db is then unused).")
 @click.option("--quiet", is_flag=True, help="Print nothing but failures and bounds reached.")
 @click.option("--verbose", is_flag=True, help="Show Scrapy's log.")
 def crawl(site: str | None, start_url: str | None, db: Path, max_pages: int | None,
           max_depth: int | None, max_time: int | None, full: bool, warc_dir: Path | None,
-          no_warc: bool, trigger: str, settings: tuple[str, ...], quiet: bool,
+          no_warc: bool, trigger: str, settings: tuple[str, ...], redis_url: str | None,
+          quiet: bool,
           verbose: bool) -> None:
     """Crawl a blog into the archive, within bounds that end every run (docs/operations.md
     lists them; -s raises any of them)."""
@@ -252,6 +278,14 @@ def crawl(site: str | None, start_url: str | None, db: Path, max_pages: int | No
                   **({"WARC_DIR": str(warc_dir)} if warc_dir else {}),
                   **({"WARC_ENABLED": False} if no_warc else {})},
     )
+    if redis_url is not None:
+        if warc_dir is not None:
+            raise click.UsageError("--warc-dir: a crawl on the shared frontier keeps no WARC "
+                                   "capture (its processes share no archive folder); crawl "
+                                   "without --redis to capture")
+        options.redis_url = redis_url
+        report_shared_crawl(execute_crawl(options), redis_url, quiet)
+        return
     result = execute_crawl(options)
     report_crawl(result, start_url or resolve_profile(site, None).start_url, quiet)
     if result.failures or result.run["status"] not in ("finished", "bounded"):  # interrupted
@@ -297,6 +331,41 @@ def reextract(db: Path, url: str | None, site: str | None, since_run: int | None
     for line in summary.lines():
         click.echo(line)
     sys.exit(summary.exit_code)
+
+
+@cli.command()
+@click.option("--site", "sites", multiple=True, metavar="NAME", help="A site profile to crawl.")
+@click.option("--start-url", "start_urls", multiple=True, metavar="URL",
+              help="A blog to crawl from this URL (a generic profile, named by its host).")
+@click.option("--file", "site_file", type=click.File(encoding="utf-8"),
+              help="Sites one per line: a profile name or a start URL (# starts a comment).")
+@click.option("--redis", "redis_url", required=True, metavar="URL",
+              help="The shared frontier: redis://HOST:PORT/DB, as crawl --redis.")
+def enqueue(sites: tuple[str, ...], start_urls: tuple[str, ...], site_file: Any,
+            redis_url: str) -> None:
+    """Put sites on the shared frontier: every crawl --redis process crawls them, and one
+    blog-archive ingest writes them all into one archive."""
+    lines = [line.split("#", 1)[0].strip() for line in site_file or ()]
+    entries = [(site, None) for site in sites] + [(None, url) for url in start_urls] + [
+        (None, line) if "://" in line else (line, None) for line in lines if line]
+    if not entries:
+        raise click.UsageError("nothing to enqueue: give --site, --start-url or --file")
+    for site, url in entries:
+        check_start_url(url)
+        check_profile(site, url)
+    import redis
+
+    from archive.stream import shown_url
+    from scraper.enqueue import enqueue_sites, frontier_at
+
+    try:
+        queued = enqueue_sites(frontier_at(redis_url),
+                               [resolve_profile(site, url) for site, url in entries])
+    except redis.RedisError as error:
+        raise CommandFailed(f"could not start: Redis at {shown_url(redis_url)} cannot be "
+                            f"reached: {error}", ExitCode.CANNOT_START) from None
+    click.echo(f"{queued} of {len(entries)} sites queued on the frontier at "
+               f"{shown_url(redis_url)}")
 
 
 @cli.command()

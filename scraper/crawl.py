@@ -13,13 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scrapy.crawler import CrawlerProcess
+from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import BaseSettings, Settings
 from twisted.python.failure import Failure
 
 from archive import Archive
 from archive.lock import ArchiveLock
 from scraper.bounds import BOUND_SETTINGS
+from scraper.frontier import FrontierUnreachableError
+from scraper.frontier_run import LOST_STAT
 from scraper.spiders.blog import BlogSpider
 from scraper.warc_writer import ERROR_STAT as WARC_ERROR_STAT
 from scraper.warc_writer import check_warc_dir, warc_dir
@@ -35,6 +37,8 @@ class CrawlOptions:
     trigger: str = "cli"
     log_level: str = "CRITICAL"
     settings: dict[str, Any] = field(default_factory=dict)
+    #: The shared frontier to join (scraper/frontier.py); None: a local crawl into ``db``.
+    redis_url: str | None = None
 
 
 @dataclass
@@ -48,6 +52,19 @@ class CrawlResult:
     @property
     def reached_site(self) -> bool:
         return bool(self.run.get("pages_fetched"))
+
+
+@dataclass
+class SharedCrawlResult:
+    """What one process of a crawl on a shared frontier did: the archive is the writer's
+    (``blog-archive ingest``), so only this process's figures are known here."""
+
+    token: str
+    pages: int
+    reason: str
+    #: Why Redis was lost mid-crawl, if it was.
+    lost: str | None
+    seconds: float
 
 
 def project_settings(overrides: dict[str, Any] | None = None) -> Settings:
@@ -118,6 +135,49 @@ def _read_as(current: Any, name: str, text: str) -> Any:
     return text
 
 
+def start_crawl(settings: Settings, options: CrawlOptions) -> Crawler:
+    """Run the blog spider to its end in this process; ``CrawlFailedError`` when Scrapy could
+    not start it (a component that cannot load, Redis unreachable)."""
+    try:
+        process = CrawlerProcess(settings)
+        crawler = process.create_crawler(BlogSpider)
+    except Exception as error:  # noqa: BLE001 — a component named in -s that cannot load
+        raise CrawlFailedError(f"{type(error).__name__}: {error}") from None
+    refusals: list[Failure] = []
+    process.crawl(crawler, site=options.site, start_url=options.start_url,
+                  full=options.full, max_pages=options.max_pages
+                  ).addErrback(refusals.append)  # handled here, not dumped by Twisted
+    process.start()
+    if refusals:
+        reason = refusals[0]
+        raise CrawlFailedError(reason.getErrorMessage()
+                               if reason.check(FrontierUnreachableError)
+                               else f"{reason.type.__name__}: {reason.getErrorMessage()}")
+    return crawler
+
+
+def run_shared_crawl(options: CrawlOptions) -> SharedCrawlResult:
+    """Join (or start) the crawl on the shared frontier at ``options.redis_url`` and work on it
+    until its run is over, or this process is stopped; ``CrawlFailedError`` when it cannot
+    start (Redis unreachable: one line)."""
+    settings = project_settings({
+        **options.settings,
+        "REDIS_URL": options.redis_url,
+        # Capture is a local crawl's (scraper/warc_writer.py): the processes of a shared
+        # frontier share no archive folder for the files to sit beside.
+        "WARC_ENABLED": False,
+        "CRAWL_TRIGGER": options.trigger,
+        "LOG_LEVEL": options.log_level,
+    })
+    started = time.monotonic()
+    stats = start_crawl(settings, options).stats
+    return SharedCrawlResult(
+        token=stats.get_value("blog_archive/run_token", ""),
+        pages=stats.get_value("response_received_count", 0),
+        reason=stats.get_value("finish_reason", ""),
+        lost=stats.get_value(LOST_STAT), seconds=time.monotonic() - started)
+
+
 def run_crawl(options: CrawlOptions) -> CrawlResult:
     """Crawl into ``options.db`` while holding its lock; raises ``ArchiveLockedError`` at once
     when another crawl holds it, ``ArchiveError`` when the archive cannot be opened,
@@ -138,22 +198,11 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     Archive.open(options.db).close()
     started = time.monotonic()
     with ArchiveLock(options.db):
-        try:
-            process = CrawlerProcess(settings)
-            crawler = process.create_crawler(BlogSpider)
-        except Exception as error:  # noqa: BLE001 — a component named in -s that cannot load
-            raise CrawlFailedError(f"{type(error).__name__}: {error}") from None
-        refusals: list[Failure] = []
-        process.crawl(crawler, site=options.site, start_url=options.start_url,
-                      full=options.full, max_pages=options.max_pages
-                      ).addErrback(refusals.append)  # handled here, not dumped by Twisted
-        process.start()
+        crawler = start_crawl(settings, options)
     seconds = time.monotonic() - started
     run_id = crawler.stats.get_value("blog_archive/run_id")
-    if refusals or run_id is None:
-        reason = refusals[0] if refusals else None
-        raise CrawlFailedError(f"{reason.type.__name__}: {reason.getErrorMessage()}"
-                               if reason else "the crawl ended before it started a run")
+    if run_id is None:
+        raise CrawlFailedError("the crawl ended before it started a run")
     warc_error = crawler.stats.get_value(WARC_ERROR_STAT)
     if warc_error:
         raise CaptureStoppedError(

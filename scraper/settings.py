@@ -77,9 +77,26 @@ EXTENSIONS = {
     "scraper.progress.ProgressLine": 500,
     # What earlier runs learnt, read once for the spider and the middlewares.
     "scraper.archive_state.ArchiveState": 0,
+    # The same, published in Redis by `blog-archive ingest`, when REDIS_URL is set.
+    "scraper.redis_archive_state.RedisArchiveState": 0,
+    # One run across the processes of a shared frontier (REDIS_URL set; else off).
+    "scraper.frontier_run.FrontierRun": 10,
     # The run's WARC file (scraper/warc_writer.py); WARC_ENABLED = False leaves it out.
     "scraper.warc_writer.WarcWriter": 10,
 }
+
+# The shared frontier (scraper/frontier.py): set REDIS_URL (redis://HOST:PORT/DB) and every
+# process started with it joins the same crawl; unset, the crawl is local, as it always was.
+ADDONS = {"scraper.frontier.SharedFrontier": 0}
+#: Prefix of the frontier's Redis keys: two prefixes, two independent frontiers on one server.
+FRONTIER_KEY = "blog-archive:frontier"
+#: Requests in flight to one site across every process (0: CONCURRENT_REQUESTS_PER_DOMAIN).
+FRONTIER_SITE_CONCURRENCY = 0
+#: A process silent this long is dead, and its requests go back on the frontier.
+FRONTIER_PROCESS_TIMEOUT = 30.0
+#: How often a process renews its heartbeat and looks for work queued by the others.
+FRONTIER_HEARTBEAT_INTERVAL = 0.5
+# The add-on also sets FRONTIER_RUN_STARTED: this process started the run (see CRAWL_RUN_TOKEN).
 # The live progress line; the CLI turns it on when stderr is a terminal.
 PROGRESS_ENABLED = False
 
@@ -105,6 +122,15 @@ ITEM_PIPELINES = {
 ARCHIVE_DB = "archive.db"
 # How many fetch records the pipeline writes per transaction.
 ARCHIVE_BATCH_SIZE = 50
+# Where the archive is written (scraper/pipelines.py): "process", a writer process of the
+# crawl's own, leaving the reactor to fetch and parse; or "inline", on the reactor thread.
+# With REDIS_URL set, records go to Redis for `blog-archive ingest` instead.
+ARCHIVE_WRITER = "inline"
+# The Redis server of a crawl on many machines (docs/scaling.md); empty: a local crawl.
+REDIS_URL = ""
+# CRAWL_RUN_TOKEN, the token every process of one crawl on many machines shares, is set by the
+# shared frontier's add-on (scraper/frontier.py) when REDIS_URL is; not here, where the
+# project's priority would override the add-on's.
 #: Skip archived articles whose sitemap lastmod predates the last successful run. Turn off for
 #: a blog whose sitemap lags behind its pages: every article then gets a conditional request.
 TRUST_SITEMAP_LASTMOD = True

@@ -161,6 +161,8 @@ class WarcWriter:
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not crawler.settings.getbool("WARC_ENABLED"):
             raise NotConfigured("WARC capture is off")
+        if crawler.settings.get("REDIS_URL"):  # under scrapy crawl or Scrapyd, as the CLI does
+            raise NotConfigured("WARC capture is a local crawl's: off on a shared frontier")
         directory = warc_dir(crawler.settings)
         check_warc_dir(directory)
         return cls(crawler, directory)

@@ -25,7 +25,7 @@ MIGRATIONS = ["m001_crawl_runs", "m002_articles", "m003_article_versions", "m004
               "m008_search_rank", "m009_lean_write_indexes", "m010_teasers_without_rowid",
               "m011_fts_automerge", "m012_status_changed_run",
               "m013_fetch_field_sources", "m014_article_search", "m015_run_bounds",
-              "m016_fetch_warc_records"]
+              "m016_fetch_warc_records", "m017_record_stream"]
 
 
 @pytest.fixture
@@ -700,7 +700,8 @@ def test_archive_of_an_older_schema_is_upgraded_in_place(tmp_path: Path) -> None
         extraction = {"field_sources": None, "missing": None,  # m013
                       **dict.fromkeys(("warc_path", "warc_offset", "warc_length",  # m016
                                        "warc_record_id", "warc_date", "payload_digest",
-                                       "warc_refers_to"))}
+                                       "warc_refers_to")),
+                      "stream_id": None}  # m017
         assert [{k: v for k, v in row.items() if k not in extraction}
                 for row in after["fetches"]] == before.pop("fetches")
         assert [{k: row[k] for k in extraction} for row in after.pop("fetches")] == [

@@ -35,6 +35,7 @@ from scraper.bounds import CrawlBounds
 from scraper.extraction.decoding import ExtractionError
 from scraper.extraction.page import extract_with_page
 from scraper.failures import classify_failure
+from scraper.frontier import FrontierStore
 from scraper.links import followable, followed_links
 from scraper.profiles import SiteProfile, resolve_profile
 from scraper.warc_capture import CAPTURE_META
@@ -68,6 +69,9 @@ class BlogSpider(scrapy.Spider):
     ):
         super().__init__(**kwargs)
         self.profile: SiteProfile = resolve_profile(site, start_url)
+        #: host -> profile of every site this spider crawls: its own, and on a shared frontier
+        #: those ``blog-archive enqueue`` added (looked up when first met).
+        self.profiles: dict[str, SiteProfile | None] = {self.profile.host: self.profile}
         self.full = str(full).lower() in ("1", "true", "yes")
         #: At most this many requests (pages, listings and sitemaps; robots.txt aside); the
         #: spider argument, for Scrapyd, overrides the CRAWL_MAX_PAGES setting.
@@ -83,8 +87,26 @@ class BlogSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.bounds = CrawlBounds.from_crawler(crawler, spider.max_pages)
         crawler.signals.connect(spider.on_robots_parsed, signal=signals.robots_parsed)
-        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        if not crawler.settings.get("REDIS_URL"):  # shared: once per run (frontier_run.py)
+            crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         return spider
+
+    def profile_for(self, url: str) -> SiteProfile | None:
+        """The profile of the site ``url`` belongs to; None for a site this crawl leaves."""
+        host = urlsplit(url).netloc.lower()
+        if host not in self.profiles:
+            self.profiles[host] = FrontierStore.from_settings(self.settings).site_profile(host) \
+                if self.settings.get("REDIS_URL") else None
+        return self.profiles[host]
+
+    def in_scope(self, url: str) -> bool:
+        profile = self.profile_for(url)
+        return profile is not None and profile.in_scope(url)
+
+    def site_name(self, url: str) -> str:
+        """The ``site`` of a fetch of ``url``, as the archive stores it."""
+        profile = self.profile_for(url)
+        return profile.name if profile is not None else self.profile.name
 
     @property
     def archive_state(self) -> ArchiveState:
@@ -98,7 +120,7 @@ class BlogSpider(scrapy.Spider):
     # --- discovery -------------------------------------------------------------------------
 
     def on_robots_parsed(self, robotparser: Any, request: Request) -> None:
-        if urlsplit(request.url).netloc.lower() != self.profile.host:
+        if self.profile_for(request.url) is None:
             return
         for sitemap_url in getattr(robotparser, "sitemap_urls", ()):
             self.schedule(self.sitemap_request(urljoin(request.url, sitemap_url)))
@@ -108,6 +130,12 @@ class BlogSpider(scrapy.Spider):
         if self.rechecked_known:
             return
         self.rechecked_known = True
+        if self.recheck_known():  # none when the page budget refused them all
+            raise DontCloseSpider
+
+    def recheck_known(self) -> bool:
+        """Schedule the archived articles this process did not ask for; True if any. On a
+        shared frontier, the duplicate filter drops those another process asked for."""
         unvisited = sorted(
             url for url in self.archive_state.known_articles
             if url not in self.requested and url not in self.skipped_by_lastmod
@@ -116,8 +144,7 @@ class BlogSpider(scrapy.Spider):
         requests = [request for request in map(self.page_request, unvisited) if request]
         for request in requests:
             self.schedule(request)
-        if requests:  # none when the page budget refused them all: nothing to wait for
-            raise DontCloseSpider
+        return bool(requests)
 
     def schedule(self, request: Request | None) -> None:
         if request is not None:
@@ -126,7 +153,7 @@ class BlogSpider(scrapy.Spider):
     def sitemap_request(self, url: str, depth: int = 0) -> Request | None:
         """A request for a sitemap on the site's host, once per run and within the bounds;
         None for anything else."""
-        if urlsplit(url).netloc.lower() != self.profile.host or url in self.requested_sitemaps \
+        if self.profile_for(url) is None or url in self.requested_sitemaps \
                 or not self.bounds.admit(url, depth, sitemap=True):
             return None
         self.requested_sitemaps.add(url)
@@ -142,9 +169,15 @@ class BlogSpider(scrapy.Spider):
         link refused as too deep can still be taken where it is found higher up."""
         url = urldefrag(url)[0]
         if url in self.requested or url in self.skipped_by_lastmod \
-                or not self.profile.in_scope(url) or not self.bounds.admit(url, depth):
+                or not self.in_scope(url) or not self.bounds.admit(url, depth):
             return None
         self.requested.add(url)
+        return self.new_request(url, priority=priority, meta=meta)
+
+    def new_request(self, url: str, *, priority: int = 0,
+                    meta: dict[str, Any] | None = None) -> Request:
+        """A request for a page, answered by :meth:`parse` (or :meth:`on_error`); unchecked:
+        :meth:`page_request` checks it first, ``blog-archive enqueue`` puts a start URL."""
         return Request(url, callback=self.parse, errback=self.on_error, priority=priority,
                        meta=_recorded(meta))
 
@@ -247,7 +280,7 @@ class BlogSpider(scrapy.Spider):
                                     error_kind="bad_redirect")
             return
         target = urljoin(response.url, location)
-        if not self.profile.in_scope(target):
+        if not self.in_scope(target):
             yield self.fetch_record(response, outcome="error", redirect_to=target,
                                     error=f"redirects outside the site to {target}",
                                     error_kind="offsite_redirect")
@@ -267,7 +300,8 @@ class BlogSpider(scrapy.Spider):
     def parse_html(self, response: TextResponse) -> Iterator[Request | Fetch]:
         """Extract the article and follow the page's links, both from one parse of it."""
         try:
-            article, page = extract_with_page(response.body, response.url, self.profile,
+            article, page = extract_with_page(response.body, response.url,
+                                              self.profile_for(response.url) or self.profile,
                                               _header(response.headers, "Content-Type"),
                                               response.meta.get("linked_as"))
             if page is None:  # unreadable (empty, no tags, nested too deep): an article lost

@@ -1,0 +1,402 @@
+"""``blog-archive ingest``: the single process that writes the archive of a crawl on many
+machines, from the records its crawler processes push to Redis (archive/stream.py).
+
+SQLite takes one writer at a time; many crawlers writing one archive would wait on each other
+and fail with "database is locked". So crawlers only push, and this process alone writes,
+holding the archive's lock (archive/lock.py) as a local crawl does, through the same
+:class:`~archive.writer.Writer` and ``Archive.record_fetches``.
+
+No record is lost and none is written twice. Entries are read through a consumer group and
+acknowledged (then deleted, so the stream does not grow) only after the transaction that
+wrote them has committed; a writer killed mid-batch leaves them pending, and the next one
+first reads its pending entries again. An entry whose transaction committed just before the
+kill is recognised by its id, kept on its fetch row (unique), and skipped; a run's start,
+a process's stats and a run's end are each applied once, by the run's token.
+
+After each batch the writer publishes what the batch taught the archive (articles known,
+their validators, when each was confirmed) to the crawlers' state in Redis, so a re-crawl on
+many machines sends the same conditional requests as a local one.
+"""
+
+from __future__ import annotations
+
+import queue
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from archive.lock import ArchiveLock
+from archive.store import Archive
+from archive.stream import (
+    RECORDS,
+    WRITERS,
+    Record,
+    SiteState,
+    StreamUnavailableError,
+    connect,
+    decode,
+    replace_state,
+    shown_url,
+    update_state,
+)
+from archive.writer import Writer
+
+if TYPE_CHECKING:
+    import redis
+
+#: Seconds the writer and its reader wait on each other before looking for a stop.
+_WAKE_SECONDS = 0.2
+#: Commits whose acknowledgements and state may wait to be sent while the writer goes on.
+_AHEAD = 4
+#: The consumer name of the writer: fixed, so a restarted writer finds its pending entries.
+CONSUMER = "ingest"
+
+
+class Until(StrEnum):
+    """When ``ingest`` stops: never (a service), once the stream is drained, or once every
+    run it has seen has ended."""
+
+    FOREVER = "forever"
+    ONCE = "once"
+    RUN_ENDS = "run-ends"
+
+
+class UnwritableRecordsError(Exception):
+    """The archive refused a batch (disk full, damaged); its entries stay pending."""
+
+
+@dataclass
+class IngestReport:
+    """What one ``ingest`` wrote: entries acknowledged, fetches written (duplicates skipped
+    are not), runs ended, seconds spent."""
+
+    entries: int = 0
+    fetches: int = 0
+    duplicates: int = 0
+    runs_ended: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class Ingest:
+    """One writer session over one archive and one Redis server."""
+
+    client: redis.Redis
+    archive: Archive
+    batch_size: int = 500
+    block_ms: int = 1000
+    writer: Writer = field(init=False)
+    publisher: _Publisher = field(init=False)
+    report: IngestReport = field(default_factory=IngestReport)
+    stopping: bool = False
+
+    def __post_init__(self) -> None:
+        self.writer = Writer(self.archive, lock_held=True, spanning_runs=True)
+        self.publisher = _Publisher()
+
+    def run(self, until: Until) -> IngestReport:
+        import redis
+
+        started = time.monotonic()
+        self.publisher.start()
+        try:
+            self.join_group()
+            for site in self.archive.sites():
+                self.publish_site(site)
+            after = "0"  # first those delivered to a writer that died, oldest first
+            while not self.stopping and not (batch := self.read(after, block=None)).empty:
+                self.write(batch)
+                after = batch.last_id
+            self.write_new(until)
+            self.publisher.finish()
+        except redis.RedisError as error:
+            raise StreamUnavailableError(f"lost Redis: {error}") from None
+        finally:
+            self.publisher.stop()
+        self.report.seconds = time.monotonic() - started
+        return self.report
+
+    def write_new(self, until: Until) -> None:
+        """Write new entries as they come, each batch read and decoded by a thread while the
+        one before it is written (SQLite lets go of the GIL while it works), until ``until``
+        says so or a signal asks to stop. Entries read ahead but not written stay pending for
+        the next writer."""
+        reader = _ReadAhead(lambda: self.read(">", block=self.block_ms),
+                            stop_when_empty=until is Until.ONCE)
+        reader.start()
+        try:
+            while not self.stopping:
+                batch = reader.next()
+                if batch is None:  # nothing yet: look at self.stopping again
+                    continue
+                if batch.empty:
+                    if until is Until.ONCE:
+                        return
+                    continue
+                ended = self.write(batch)
+                if until is Until.RUN_ENDS and ended and not self.writer.open_tokens():
+                    return
+        finally:
+            reader.stop()
+
+    def join_group(self) -> None:
+        """Create the writers' group (and the stream) from its first entry, once."""
+        import redis
+
+        try:
+            self.client.xgroup_create(RECORDS, WRITERS, id="0", mkstream=True)
+        except redis.ResponseError as error:
+            if "BUSYGROUP" not in str(error):
+                raise
+
+    def read(self, start: str, *, block: int | None) -> _Batch:
+        """One batch for this writer: with ``start`` an entry id, its pending entries after
+        it (delivered before it died; their acknowledgements may still be on their way, so
+        the next read starts after the last one); with ">" new ones, waiting up to ``block``
+        ms for one."""
+        answer = self.client.xreadgroup(WRITERS, CONSUMER, {RECORDS: start},
+                                        count=self.batch_size, block=block)
+        entries = answer[0][1] if answer else []
+        return _Batch(records=[decode(entry_id, fields) for entry_id, fields in entries if fields],
+                      gone=[entry_id for entry_id, fields in entries if not fields],
+                      last_id=entries[-1][0] if entries else start)
+
+    def write(self, batch: _Batch) -> int:
+        """Write one batch in one transaction, then acknowledge it; the number of runs it
+        ended."""
+        records = batch.records
+        touched: dict[str, set[str]] = {}
+        ended_sites: set[str] = set()
+        with self.archive.write_transaction():
+            unwritten = self.writer.unwritten
+            seen = self.archive.recorded_stream_ids(
+                [record.entry_id for record in records if record.kind == "fetch"])
+            ended = 0
+            for (kind, token, site), group in _runs_of(records):
+                if kind == "fetch":
+                    fresh = [record for record in group if record.entry_id not in seen]
+                    self.report.duplicates += len(group) - len(fresh)
+                    self.record(token, site, fresh, touched)
+                else:
+                    ended_sites |= self.control(group[0])
+                    ended += kind == "run-end"
+            if self.writer.unwritten > unwritten:
+                raise UnwritableRecordsError(
+                    f"the archive refused {self.writer.unwritten - unwritten} fetches "
+                    f"({self.writer.write_error}); their entries stay in Redis, pending")
+        ids = [record.entry_id for record in records] + batch.gone
+        self.publisher.send(lambda: acknowledge(self.client, ids))
+        self.report.entries += len(ids)
+        self.report.runs_ended += ended
+        for site, urls in touched.items():
+            self.publish_batch(site, urls)
+        for site in ended_sites:  # a finished run changes which listing validators hold
+            self.publish_site(site)
+        return ended
+
+    def record(self, token: str, site: str, records: list[Record],
+               touched: dict[str, set[str]]) -> None:
+        if not records:
+            return
+        fetches = [record.fetch for record in records if record.fetch is not None]
+        self.writer.record(token, site, fetches, [record.entry_id for record in records])
+        self.report.fetches += len(fetches)
+        urls = touched.setdefault(site, set())
+        for fetch in fetches:
+            urls.add(fetch.url)
+            urls.update(url for url in (fetch.redirect_to,
+                                        fetch.article.url if fetch.article else None) if url)
+
+    def control(self, record: Record) -> set[str]:
+        """Apply a run's start, a process's end or a run's end; the sites of a run ended."""
+        body = record.body
+        if record.kind == "run-start":
+            self.writer.start(record.token, body["site"], body["trigger"],
+                              body["app_version"], body["scrapy_version"])
+        elif record.kind == "process-done":
+            self.writer.process_done(record.token, body["process"], body["stats"])
+        elif record.kind == "run-end":
+            sites = {self.archive.db["crawl_runs"].get(run_id)["site"]
+                     for run_id in self.writer.token_runs(record.token)}
+            self.writer.end(record.token, body["reason"], body.get("bounds"))
+            return sites
+        return set()
+
+    def publish_site(self, site: str) -> None:
+        """The whole state of ``site``, as a local crawl would load it."""
+        state = SiteState(
+            known_articles=self.archive.article_urls(site),
+            validators={**self.archive.page_validators(site),
+                        **self.archive.validators(site=site)},
+            confirmed_at=self.archive.confirmed_articles(site))
+        self.publisher.send(lambda: replace_state(self.client, site, state))
+
+    def publish_batch(self, site: str, urls: set[str]) -> None:
+        """What one batch changed of the state of ``site``: the articles at ``urls``."""
+        known = self.archive.article_urls(site, urls)
+        state = SiteState(known_articles=known,
+                          validators=self.archive.validators(urls, site=site),
+                          confirmed_at=self.archive.confirmed_articles(site, urls))
+        self.publisher.send(lambda: update_state(self.client, site, state, urls - known))
+
+
+@dataclass
+class _Batch:
+    """Entries read in one XREADGROUP, decoded; ``gone``: ids of entries pending for this
+    writer but deleted from the stream already (acknowledged and deleted, then delivered
+    again to a writer that died between the two)."""
+
+    records: list[Record]
+    gone: list[Any]
+    last_id: Any = None
+
+    @property
+    def empty(self) -> bool:
+        return not self.records and not self.gone
+
+
+class _ReadAhead(threading.Thread):
+    """Reads batches into a queue one ahead of the writer; a Redis error reaches the writer
+    through the queue."""
+
+    def __init__(self, read: Callable[[], _Batch], *, stop_when_empty: bool):
+        super().__init__(name="ingest-read-ahead", daemon=True)
+        self.read = read
+        self.stop_when_empty = stop_when_empty
+        self.batches: queue.Queue[_Batch | Exception] = queue.Queue(maxsize=1)
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        import redis
+
+        try:
+            while not self.done.is_set():
+                batch = self.read()
+                self.put(batch)
+                if batch.empty and self.stop_when_empty:
+                    return
+        except redis.RedisError as error:
+            self.put(error)
+
+    def put(self, item: _Batch | Exception) -> None:
+        while not self.done.is_set():
+            try:
+                self.batches.put(item, timeout=_WAKE_SECONDS)
+                return
+            except queue.Full:
+                continue
+
+    def next(self) -> _Batch | None:
+        """The next batch, or None after a short wait without one."""
+        try:
+            item = self.batches.get(timeout=_WAKE_SECONDS)
+        except queue.Empty:
+            return None
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join()
+
+
+class _Publisher(threading.Thread):
+    """Sends to Redis, in order, what follows each commit (its acknowledgements, then the
+    state it changed) while the writer goes on with the next batch. A writer killed before
+    the acknowledgements went out leaves its entries pending: the next one finds them
+    written (by their ids) and acknowledges them then."""
+
+    def __init__(self) -> None:
+        super().__init__(name="ingest-publisher", daemon=True)
+        self.jobs: queue.Queue[Callable[[], object] | None] = queue.Queue(maxsize=_AHEAD)
+        self.error: Exception | None = None
+
+    def run(self) -> None:
+        import redis
+
+        while (job := self.jobs.get()) is not None:
+            if self.error is None:
+                try:
+                    job()
+                except redis.RedisError as error:
+                    self.error = error
+
+    def send(self, job: Callable[[], object]) -> None:
+        self.check()
+        self.jobs.put(job)
+
+    def finish(self) -> None:
+        """Wait until everything sent has gone out."""
+        self.stop()
+        self.check()
+
+    def stop(self) -> None:
+        if self.is_alive():
+            self.jobs.put(None)
+            self.join()
+
+    def check(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+
+def acknowledge(client: redis.Redis, ids: list[Any]) -> None:
+    """The entries are written: acknowledge them, and delete them, so the stream does not
+    grow with the archive."""
+    pipe = client.pipeline(transaction=True)
+    pipe.xack(RECORDS, WRITERS, *ids)
+    pipe.xdel(RECORDS, *ids)
+    pipe.execute()
+
+
+def _runs_of(records: list[Record]) -> Iterator[tuple[tuple[str, str, str], list[Record]]]:
+    """Consecutive fetches of one run and site together (one ``record_fetches`` each);
+    every other record alone, in stream order."""
+    group: list[Record] = []
+    key: tuple[str, str, str] | None = None
+    for record in records:
+        this = (record.kind, record.token, record.body.get("site", ""))
+        if group and (this != key or record.kind != "fetch"):
+            yield key, group  # type: ignore[misc]
+            group = []
+        key = this
+        group.append(record)
+    if group:
+        yield key, group  # type: ignore[misc]
+
+
+@contextmanager
+def _stop_on_signals(session: Ingest) -> Iterator[None]:
+    """SIGTERM (systemd's stop) and SIGINT finish the batch in hand, then stop."""
+    def stop(signum: int, frame: Any) -> None:
+        session.stopping = True
+
+    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def ingest(url: str, db: Path, until: Until, *, batch_size: int = 500,
+           block_ms: int = 1000) -> IngestReport:
+    """Write into ``db`` the records of the Redis server at ``url``, holding the archive's
+    lock. Raises ``StreamUnavailableError`` when Redis cannot be reached (before anything is
+    written), ``ArchiveLockedError`` when another process writes ``db``, ``ArchiveError``
+    when it cannot be opened and ``UnwritableRecordsError`` when it refuses a batch."""
+    client = connect(url)
+    with ArchiveLock(db), Archive.open(db) as archive:
+        session = Ingest(client, archive, batch_size=batch_size, block_ms=block_ms)
+        with _stop_on_signals(session):
+            try:
+                return session.run(until)
+            except StreamUnavailableError as error:
+                raise StreamUnavailableError(f"{error} ({shown_url(url)})") from None

@@ -1,0 +1,216 @@
+"""The Redis side of a crawl on many machines: the records crawler processes push, and the
+archive's state the writer publishes back for them.
+
+Records travel in one Redis stream, ``blog-archive:records``, read by the writer
+(``blog-archive ingest``, archive/ingest.py) through a consumer group: an entry stays pending
+until the writer acknowledges it, which it does only once the entry's transaction has
+committed, so no record is lost when the writer dies. Each entry is one record of one run,
+named by its run token (shared by every process of one crawl):
+
+* ``run-start``: the run's site, trigger and versions, sent once by whoever starts the crawl;
+* ``fetch``: one ``Fetch`` as JSON, with the site and the process that fetched it;
+* ``process-done``: one crawler process's Scrapy stats, when it closes;
+* ``run-end``: the Scrapy finish reason (and bounds reached), when the whole crawl is over.
+
+The state a re-crawl needs (known articles, their validators, when each was last confirmed,
+the validators of the listing pages) is kept per site under ``blog-archive:state:SITE:*``,
+written by the writer at start and after each batch, read by each crawler when its spider
+opens (scraper/archive_state.py). This module lives in ``archive/`` because both sides speak
+it; it imports Redis only when called.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from archive.errors import ArchiveError
+from archive.records import Article, Fetch
+
+if TYPE_CHECKING:
+    import redis
+
+RECORDS = "blog-archive:records"
+WRITERS = "blog-archive:writers"
+_STATE = "blog-archive:state:{site}:{part}"
+#: Parts of a site's state: a set, then hashes of url -> JSON.
+KNOWN, VALIDATORS, CONFIRMED = "known", "validators", "confirmed"
+
+
+class StreamUnavailableError(ArchiveError):
+    """Redis cannot be reached (or refused a command); one line, without the password."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """One stream entry, decoded: its id, its kind, its run's token and what it carries."""
+
+    entry_id: str
+    kind: str
+    token: str
+    body: dict[str, Any]
+    #: A ``fetch`` record's fetch, rebuilt when the entry is decoded.
+    fetch: Fetch | None = None
+
+
+def connect(url: str) -> redis.Redis:
+    """A client of the Redis server at ``url``, checked with a PING, or
+    ``StreamUnavailableError`` saying which server could not be reached."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=5)
+        client.ping()
+    except (redis.RedisError, ValueError) as error:
+        raise StreamUnavailableError(f"cannot reach Redis at {shown_url(url)}: {error}") from None
+    return client
+
+
+def shown_url(url: str) -> str:
+    """``url`` without its password, fit for a log line."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+
+
+def process_id() -> str:
+    """This crawler process, as the run's stats name it: host and pid."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+# --- the crawler side ----------------------------------------------------------------------
+
+
+def publish_run_start(client: redis.Redis, token: str, site: str, trigger: str,
+                      versions: dict[str, str]) -> None:
+    """Open the run ``token`` on ``site``; ``versions`` has ``app`` and ``scrapy``."""
+    _add(client, "run-start", token, {"site": site, "trigger": trigger,
+                                      "app_version": versions.get("app", ""),
+                                      "scrapy_version": versions.get("scrapy", "")})
+
+
+def publish_fetches(client: redis.Redis, token: str, site: str, process: str,
+                    fetches: Iterable[Fetch]) -> None:
+    """One entry per fetch (its entry id becomes the fetch row's ``stream_id``), sent in one
+    round trip."""
+    pipe = client.pipeline(transaction=False)
+    for fetch in fetches:
+        _add(pipe, "fetch", token, {"site": site, "process": process,
+                                    "fetch": _fetch_dict(fetch)})
+    pipe.execute()
+
+
+def publish_process_done(client: redis.Redis, token: str, process: str,
+                         stats: dict[str, Any]) -> None:
+    """One crawler process of the run has closed; its stats are added to the run's row."""
+    _add(client, "process-done", token, {"process": process, "stats": stats})
+
+
+def publish_run_end(client: redis.Redis, token: str, reason: str,
+                    bounds: dict[str, Any] | None = None) -> None:
+    """The whole crawl is over (Scrapy's finish reason); the writer closes the run's row."""
+    _add(client, "run-end", token, {"reason": reason, "bounds": bounds})
+
+
+def _add(client: redis.Redis, kind: str, token: str, body: dict[str, Any]) -> None:
+    client.xadd(RECORDS, {"kind": kind, "token": token,
+                          "body": json.dumps(body, ensure_ascii=False, default=str)})
+
+
+def _fetch_dict(fetch: Fetch) -> dict[str, Any]:
+    """The fetch as plain JSON values; its article through ``Article.to_dict``."""
+    data = {name: value for name, value in vars(fetch).items() if name != "article"}
+    data["article"] = fetch.article.to_dict() if fetch.article is not None else None
+    return data
+
+
+def decode(entry_id: bytes | str, fields: dict[bytes, bytes]) -> Record:
+    """A stream entry as the writer reads it."""
+    text = {key.decode(): value.decode() for key, value in fields.items()}
+    body = json.loads(text["body"])
+    fetch = None
+    if text["kind"] == "fetch":
+        data = body.pop("fetch")
+        article = data.pop("article", None)
+        fetch = Fetch(**data, article=Article.from_dict(article) if article else None)
+    return Record(entry_id=entry_id.decode() if isinstance(entry_id, bytes) else entry_id,
+                  kind=text["kind"], token=text["token"], body=body, fetch=fetch)
+
+
+# --- the archive's state, for the crawlers --------------------------------------------------
+
+
+@dataclass
+class SiteState:
+    """What a crawl of one site needs to know of the archive (see scraper/archive_state.py)."""
+
+    known_articles: set[str]
+    #: url -> (etag, last_modified), of articles and of listing pages.
+    validators: dict[str, tuple[str | None, str | None]]
+    #: url -> ISO 8601 time the archive last confirmed the article.
+    confirmed_at: dict[str, str]
+
+
+def state_key(site: str, part: str) -> str:
+    return _STATE.format(site=site, part=part)
+
+
+def replace_state(client: redis.Redis, site: str, state: SiteState) -> None:
+    """Publish the whole state of ``site`` at once: built under temporary keys and renamed
+    over the old ones in one transaction, so a crawler never reads half of it."""
+    pipe = client.pipeline(transaction=True)
+    for part, values in _state_parts(state):
+        key, building = state_key(site, part), state_key(site, f"{part}:building")
+        pipe.delete(building)
+        if values:
+            _write_part(pipe, building, part, values)
+            pipe.rename(building, key)
+        else:
+            pipe.delete(key)
+    pipe.execute()
+
+
+def update_state(client: redis.Redis, site: str, state: SiteState, forgotten: set[str]) -> None:
+    """Add what one batch taught the archive to the state of ``site``; ``forgotten`` are
+    articles no longer to re-check (redirected: their content lives elsewhere now)."""
+    pipe = client.pipeline(transaction=True)
+    for part, values in _state_parts(state):
+        if values:
+            _write_part(pipe, state_key(site, part), part, values)
+    if forgotten:
+        pipe.srem(state_key(site, KNOWN), *forgotten)
+    pipe.execute()
+
+
+def _state_parts(state: SiteState) -> list[tuple[str, Any]]:
+    return [(KNOWN, state.known_articles), (VALIDATORS, state.validators),
+            (CONFIRMED, state.confirmed_at)]
+
+
+def _write_part(pipe: Any, key: str, part: str, values: Any) -> None:
+    if part == KNOWN:
+        pipe.sadd(key, *values)
+    elif part == VALIDATORS:
+        pipe.hset(key, mapping={url: json.dumps(pair) for url, pair in values.items()})
+    else:
+        pipe.hset(key, mapping=values)
+
+
+def read_state(client: redis.Redis, site: str) -> SiteState:
+    """The state of ``site`` as the writer last published it (empty for a new site)."""
+    pipe = client.pipeline(transaction=True)
+    pipe.smembers(state_key(site, KNOWN))
+    pipe.hgetall(state_key(site, VALIDATORS))
+    pipe.hgetall(state_key(site, CONFIRMED))
+    known, validators, confirmed = pipe.execute()
+    return SiteState(
+        known_articles={url.decode() for url in known},
+        validators={url.decode(): tuple(json.loads(pair)) for url, pair in validators.items()},
+        confirmed_at={url.decode(): when.decode() for url, when in confirmed.items()},
+    )

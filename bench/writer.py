@@ -1,0 +1,116 @@
+"""Writer figures (issue 18): the one writer's rows/s, and a local crawl with a writer process.
+
+* ``blog-archive ingest`` against the in-process pipeline, on the same records. The baseline
+  is what ``ArchivePipeline`` does with ``ARCHIVE_WRITER=inline``: ``Writer.record`` in
+  batches of ``ARCHIVE_BATCH_SIZE`` (50) on the crawl's thread. Ingest gets the same fetch
+  records already pushed to a real Redis server (pushing is the crawlers' cost, not the
+  writer's) and is timed from its start (connect, lock, publish the state) until the run's
+  end is written, acknowledgements, deletions and state updates included.
+* ``blog-archive crawl`` with ``ARCHIVE_WRITER=process`` against bare Scrapy over the same
+  URLs, with the inline crawl in the same rounds for comparison: three child processes in
+  turn against the same served blog, as bench/crawl.py runs them.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from itertools import islice
+from pathlib import Path
+
+from archive import Archive
+from archive.ingest import Until, ingest
+from archive.stream import publish_fetches, publish_run_end, publish_run_start
+from archive.writer import Writer
+from bench import synthetic
+from bench.archive import fresh
+from bench.crawl import (
+    CONCURRENCY,
+    CRAWL_EXIT_CODES,
+    ServedBlog,
+    check_bare_fetched_all,
+    crawl_command,
+    fetched_urls,
+)
+from bench.harness import ChildRun, Row, Sample, at_least, interleave, run_child, timed
+from tests.redis_server import redis_server
+
+#: ARCHIVE_BATCH_SIZE: the pipeline's batch.
+PIPELINE_BATCH = 50
+#: Fetch records pushed per round trip while preparing the stream (not timed).
+_PUSH_BATCH = 500
+
+
+def measure_ingest(count: int, repeats: int, work: Path,
+                   vocabulary: synthetic.Vocabulary) -> Row:
+    fetches = [synthetic.fetch_of(article)
+               for article in synthetic.articles(count, vocabulary=vocabulary)]
+    with redis_server() as server:
+        def through_ingest() -> float:
+            server.flush()
+            client = server.client()
+            publish_run_start(client, "bench", synthetic.SITE, "bench",
+                              {"app": "bench", "scrapy": "bench"})
+            remaining = iter(fetches)
+            while batch := list(islice(remaining, _PUSH_BATCH)):
+                publish_fetches(client, "bench", synthetic.SITE, "bench", batch)
+            publish_run_end(client, "bench", "finished")
+            db = fresh(work / "writer-ingest.db")
+            Archive.open(db).close()  # the schema in place, as for the baseline
+            return count / timed(lambda: ingest(server.url, db, Until.RUN_ENDS))
+
+        def inline() -> float:
+            with Archive.open(fresh(work / "writer-inline.db")) as archive:
+                writer = Writer(archive)
+
+                def write() -> None:
+                    writer.start("bench", synthetic.SITE, "bench", "bench", "bench")
+                    for start in range(0, count, PIPELINE_BATCH):
+                        writer.record("bench", synthetic.SITE,
+                                      fetches[start:start + PIPELINE_BATCH])
+                    writer.end("bench", "finished")
+
+                return count / timed(write)
+
+        ours, baseline = (Sample.of(values)
+                          for values in interleave(through_ingest, inline, repeats=repeats))
+    return Row(f"writer rows/s (ingest from Redis), {count:,} articles", ours, "rows/s",
+               baseline, "in-process pipeline", ours.per(baseline), at_least(1.0))
+
+
+def measure_crawl(blog: ServedBlog, work: Path, repeats: int, deadline: float) -> list[Row]:
+    """Rounds of (crawl with a writer process, bare spider, inline crawl); a round after the
+    first only if it can end before ``deadline`` (monotonic)."""
+    process: list[ChildRun] = []
+    bare: list[ChildRun] = []
+    inline: list[ChildRun] = []
+    urls_file = work / f"writer-urls-{blog.synthetic}.txt"
+    pages = 0
+    for repeat in range(repeats):
+        round_started = time.monotonic()
+        for writer, runs in (("process", process), ("inline", inline)):
+            db = fresh(work / f"writer-crawl-{writer}-{repeat}.db")
+            runs.append(run_child([*crawl_command(blog.base_url, db), "-s",
+                                   f"ARCHIVE_WRITER={writer}"], log=work / "crawl.log",
+                                  ok_codes=CRAWL_EXIT_CODES))
+            if not pages:
+                pages = len(urls := fetched_urls(db))
+                urls_file.write_text("\n".join(urls), encoding="utf-8")
+            if writer == "process":
+                bare.append(run_child(
+                    [sys.executable, "-m", "bench.bare_spider", str(urls_file), str(CONCURRENCY)],
+                    log=work / "bare.log", stdout=work / "bare-stats.json"))
+                check_bare_fetched_all(work / "bare-stats.json", pages)
+        if time.monotonic() + (time.monotonic() - round_started) > deadline:
+            break
+
+    def rate(runs: list[ChildRun]) -> Sample:
+        return Sample.of([pages / run.seconds for run in runs])
+
+    n = f"N={blog.synthetic:,} ({pages:,} pages)"
+    return [
+        Row(f"crawl pages/s, writer process, {n}", rate(process), "pages/s", rate(bare),
+            "bare Scrapy", rate(process).per(rate(bare)), at_least(0.8)),
+        Row(f"crawl pages/s, inline writes, {n}", rate(inline), "pages/s", rate(bare),
+            "bare Scrapy", rate(inline).per(rate(bare)), at_least(0.8)),
+    ]

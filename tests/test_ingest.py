@@ -1,0 +1,228 @@
+"""The one writer of a crawl on many machines: crawler processes push their fetch records to a
+real Redis server, ``blog-archive ingest`` (a real subprocess) writes them into a real SQLite
+archive, read back with sqlite-utils, and publishes the archive's state back for re-crawls.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis as redis_py
+import sqlite_utils
+
+from archive.records import Article, Fetch
+from archive.stream import (
+    RECORDS,
+    WRITERS,
+    publish_fetches,
+    publish_process_done,
+    publish_run_end,
+    publish_run_start,
+    read_state,
+)
+from scraper.bundled_blog.server import BlogServer
+from tests.conftest import FAST_CRAWL, Crawl, crawl_blog, run_blog_archive
+from tests.redis_server import RedisServer, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def crawl_through_redis(server: BlogServer, redis_url: str, *args: str) -> list[Any]:
+    """``scrapy crawl blog`` of the English edition with its records pushed to Redis (as one
+    Scrapyd job would, a run of its own); the server's requests made during it."""
+    logged_before = len(server.request_log)
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "blog", "-a", "site=sbiegacza-en",
+         "-a", f"start_url={server.base_url}/en/", "-s", f"REDIS_URL={redis_url}",
+         "-s", "LOG_LEVEL=WARNING", "-s", "CRAWL_TRIGGER=test", *FAST_CRAWL, *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return list(server.request_log[logged_before:])
+
+
+def ingest(redis_url: str, db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_blog_archive("ingest", "--redis", redis_url, "--db", db, *args)
+
+
+def contents(db: sqlite_utils.Database) -> dict[str, list[tuple[Any, ...]]]:
+    """What the archive holds, without ids, run numbers or times."""
+    return {
+        "articles": sorted(db.execute(
+            "select url, site, status, title, published, body_text, version, content_hash "
+            "from articles").fetchall()),
+        "teasers": sorted(db.execute(
+            "select a.url, t.position, t.target_url, t.title, t.text, t.target_article_id "
+            "is not null from teasers t join articles a on a.id = t.article_id").fetchall()),
+        "versions": sorted(db.execute(
+            "select a.url, v.version, v.content_hash, v.changed_columns from article_versions v "
+            "join articles a on a.id = v.article_id").fetchall()),
+        "fetches": sorted(db.execute(
+            "select url, status, outcome from fetches").fetchall()),
+    }
+
+
+@pytest.mark.xdist_group("blog_server")
+def test_a_crawl_through_redis_archives_what_a_local_crawl_archives(
+    english_crawl: Crawl, redis: RedisServer, tmp_path: Path
+) -> None:
+    crawl_through_redis(english_crawl.server, redis.url)
+    assert redis.client().xlen(RECORDS) > 0  # nothing written yet: the crawl only pushed
+    db = tmp_path / "archive.db"
+
+    result = ingest(redis.url, db, "--until-run-ends")
+
+    assert result.returncode == 0, result.stderr
+    archive = sqlite_utils.Database(db)
+    assert contents(archive) == contents(english_crawl.db)
+    (run,) = archive["crawl_runs"].rows
+    local = next(english_crawl.db["crawl_runs"].rows)
+    assert (run["status"], run["trigger"]) == ("finished", "test")
+    assert {k: run[k] for k in ("pages_fetched", "new", "errors")} == \
+        {k: local[k] for k in ("pages_fetched", "new", "errors")}
+    assert redis.client().xlen(RECORDS) == 0  # acknowledged and deleted
+
+
+@pytest.mark.xdist_group("blog_server")
+def test_a_recrawl_through_redis_asks_for_what_a_local_recrawl_asks_for(
+    english_crawl: Crawl, redis: RedisServer, tmp_path: Path
+) -> None:
+    """The writer publishes the archive's state to Redis; a crawler with no archive of its
+    own reads it and skips, or asks conditionally for, the same pages as a local re-crawl."""
+    db = tmp_path / "archive.db"
+    first = crawl_through_redis(english_crawl.server, redis.url)
+    assert ingest(redis.url, db, "--until-run-ends").returncode == 0
+    state = read_state(redis.client(), "sbiegacza-en")
+    articles = {url for (url,) in sqlite_utils.Database(db).execute("select url from articles")}
+    assert state.known_articles == articles
+    assert set(state.confirmed_at) == articles
+    local_copy = tmp_path / "local.db"
+    shutil.copy(db, local_copy)
+
+    through_redis = crawl_through_redis(english_crawl.server, redis.url)
+    assert ingest(redis.url, db, "--until-run-ends").returncode == 0
+    local = crawl_blog(english_crawl.server, local_copy).requests
+
+    assert asked(through_redis) == asked(local)
+    assert len(through_redis) < len(first)
+    assert any(conditional for _, conditional in asked(through_redis))
+    runs = sqlite_utils.Database(db).execute(
+        "select new, changed, status from crawl_runs order by id").fetchall()
+    assert runs[1] == (0, 0, "finished")
+
+
+def asked(requests: list[Any]) -> list[tuple[str, bool]]:
+    """Each request's path and whether it was conditional, in order of path."""
+    return sorted((path, "If-None-Match" in headers or "If-Modified-Since" in headers)
+                  for _, path, headers, _ in requests)
+
+
+def article_fetches(count: int) -> list[Fetch]:
+    return [Fetch(url=f"https://blog.example/{n}/", status=200, outcome="new", etag=f'"{n}"',
+                  article=Article(url=f"https://blog.example/{n}/", title=f"Post {n}",
+                                  body_text=f"Post number {n}. " + "Running far. " * 400))
+            for n in range(count)]
+
+
+def wait_for(condition: Any, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.005)
+
+
+@pytest.mark.parametrize("killed", ["before its commit", "after its commit, before its ack"])
+def test_a_writer_killed_mid_batch_resumes_from_its_pending_records(
+    redis: RedisServer, tmp_path: Path, killed: str
+) -> None:
+    """SIGKILL the writer while a batch is in hand: the restarted writer reads the batch
+    again, loses none of it and writes none of it twice."""
+    count = 1500
+    client = redis.client()
+    publish_run_start(client, "run-1", "blog", "test", {"app": "1", "scrapy": "2.19"})
+    publish_fetches(client, "run-1", "blog", "crawler-1", article_fetches(count))
+    publish_run_end(client, "run-1", "finished")
+    db = tmp_path / "archive.db"
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "scraper", "ingest", "--redis", redis.url, "--db", str(db),
+         "--batch-size", str(count + 2)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        def read_by_writer() -> bool:
+            try:
+                return client.xpending(RECORDS, WRITERS)["pending"] == count + 2
+            except redis_py.ResponseError:  # the group does not exist yet
+                return False
+
+        wait_for(read_by_writer)
+        if killed.startswith("after"):
+            client.client_pause(60_000, all=False)  # writes wait: the XACK cannot go out
+            written = sqlite_utils.Database(db)
+            wait_for(lambda: written.execute("select count(*) from fetches").fetchone()[0])
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(timeout=30)
+    finally:
+        client.client_unpause()
+        writer.kill()
+        writer.communicate()
+    archive = sqlite_utils.Database(db)
+    committed = archive.execute("select count(*) from fetches").fetchone()[0]
+    assert committed == (count if killed.startswith("after") else 0)
+
+    result = ingest(redis.url, db, "--once")
+
+    assert result.returncode == 0, result.stderr
+    skipped = count if killed.startswith("after") else 0
+    assert f"{skipped} delivered again and skipped" in result.stdout
+    assert archive.execute("select count(*), count(distinct url) from fetches").fetchone() == \
+        (count, count)
+    assert archive.execute("select count(*), max(version) from articles").fetchone() == (count, 1)
+    assert archive.execute("select count(*) from article_versions").fetchone()[0] == count
+    (run,) = archive["crawl_runs"].rows
+    assert (run["status"], run["new"], run["run_token"]) == ("finished", count, "run-1")
+    assert client.xpending(RECORDS, WRITERS)["pending"] == 0
+    assert client.xlen(RECORDS) == 0
+
+
+def test_a_run_spans_processes_and_writers(redis: RedisServer, tmp_path: Path) -> None:
+    """A run's start and end delivered twice open and close one ``crawl_runs`` row, which
+    counts the fetches of every process, through a writer restarted in the middle, and
+    each process's stats once."""
+    client = redis.client()
+    for _ in range(2):
+        publish_run_start(client, "run-1", "blog", "test", {"app": "1", "scrapy": "2.19"})
+    publish_fetches(client, "run-1", "blog", "crawler-1", article_fetches(3))
+    db = tmp_path / "archive.db"
+    assert ingest(redis.url, db, "--once").returncode == 0
+    publish_fetches(client, "run-1", "blog", "crawler-2", article_fetches(3))
+    for _ in range(2):
+        publish_process_done(client, "run-1", "crawler-2", {"downloader/request_count": 4})
+    publish_process_done(client, "run-1", "crawler-1", {"downloader/request_count": 3})
+    publish_run_end(client, "run-1", "finished")
+    publish_run_end(client, "run-1", "finished")
+    assert ingest(redis.url, db, "--until-run-ends").returncode == 0
+
+    archive = sqlite_utils.Database(db)
+    (run,) = archive["crawl_runs"].rows
+    assert (run["status"], run["new"], run["unchanged"]) == ("finished", 3, 3)
+    stats = json.loads(run["stats"])
+    assert stats["downloader/request_count"] == 7
+    assert sorted(stats["blog_archive/processes"]) == ["crawler-1", "crawler-2"]
+    assert archive.execute("select count(*) from articles").fetchone()[0] == 3
+
+
+def test_ingest_without_redis_says_so_in_one_line(tmp_path: Path) -> None:
+    url = f"redis://:secret@127.0.0.1:{free_port()}/0"
+    result = ingest(url, tmp_path / "archive.db", "--once")
+    assert result.returncode == 4
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("blog-archive: error: could not start: cannot reach Redis at")
+    assert "secret" not in result.stderr
+    assert not (tmp_path / "archive.db").exists()
+
