@@ -126,7 +126,8 @@ median and min–max of those pair ratios are shown; the verdict judges the medi
 * crawl pages/s: our pages/s ÷ the bare spider's pages/s over the same URLs (higher is better).
 * re-crawl: seconds of the second crawl of the unchanged blog ÷ seconds of the first.
 * crawl peak RSS: ours ÷ the bare spider's (for context; the target is on the value).
-* WARC capture: pages/s of a first crawl with capture on ÷ with `--no-warc`, in fresh archives.
+* WARC capture: pages/s of a first crawl with capture on ÷ with `--no-warc`, in fresh archives;
+  and the crawl process's CPU time per page, on ÷ off (for context: less disturbed by load).
 * WARC bytes per article: the run's WARC file ÷ archived articles; against the page bodies
   received (first crawl) and against the first crawl's file (unchanged re-crawl).
 * RSS growth ÷ N growth: (peak RSS at the largest N ÷ at the smallest) ÷ (largest N ÷ smallest);
