@@ -325,6 +325,8 @@ class WarcWriter:
                     self.write(asked)
             except OSError as error:
                 self.write_error = error
+            except Exception as error:  # noqa: BLE001 — a bug must stop capture, not hang sync
+                self.write_error = OSError(f"{type(error).__name__}: {error}")
             finally:
                 self.jobs.task_done()
         self.jobs.task_done()
