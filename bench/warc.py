@@ -3,7 +3,8 @@
 Each repeat crawls the same served synthetic blog twice into fresh archives, once with capture
 on and once with ``--no-warc`` (the order alternating between repeats, so neither always runs
 on a warm machine), then re-crawls the captured archive's unchanged blog. The figures are the
-pages/s ratio of the two first crawls, and the bytes of each run's WARC file per archived
+pages/s ratio of the two first crawls (and their CPU time per page, for context: a busy
+machine disturbs it less than wall time), and the bytes of each run's WARC file per archived
 article: a first crawl stores every page once, gzipped; an unchanged re-crawl stores revisit
 records only (robots.txt aside).
 
@@ -80,9 +81,13 @@ def rows(result: WarcResult) -> list[Row]:
     first = Sample.of([size / per_article for size in result.first_bytes])
     bodies = Sample.of([size / per_article for size in result.body_bytes])
     recrawl = Sample.of([size / per_article for size in result.recrawl_bytes])
+    cpu_on = Sample.of([run.cpu_seconds * 1000 / result.pages for run in result.captured])
+    cpu_off = Sample.of([run.cpu_seconds * 1000 / result.pages for run in result.uncaptured])
     return [
         Row(f"WARC capture: crawl pages/s, on ÷ off, {n}", on, "pages/s", off, "capture off",
             on.per(off), at_least(0.95)),
+        Row(f"WARC capture: crawl CPU ms per page, on ÷ off, N={result.synthetic:,}", cpu_on,
+            "ms", cpu_off, "capture off", cpu_on.per(cpu_off)),
         Row(f"WARC bytes per article, first crawl, N={result.synthetic:,}", first, "B",
             bodies, "bodies received", first.per(bodies)),
         Row(f"WARC bytes per article, unchanged re-crawl, N={result.synthetic:,}", recrawl, "B",

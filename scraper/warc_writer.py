@@ -15,9 +15,11 @@ capture with ``WARC-Refers-To``. The newest captures come from the archive, thro
 
 The downloader middleware in :mod:`scraper.warc_capture` hands each response to
 :meth:`WarcWriter.write_exchange` and the record's :class:`~archive.records.Capture` reaches
-the fetch through ``request.meta``. Records are buffered; the archive pipeline calls
-:meth:`WarcWriter.sync` (flush + fsync) before it commits a batch of fetches, so no row ever
-points at bytes that are not on disk. When a write fails (a full disk), the torn record is cut
+the fetch through ``request.meta``. The records are compressed and appended by a thread of
+the writer's own (zlib and the file let go of the GIL, so the crawl goes on meanwhile) into a
+buffered file; the archive pipeline calls :meth:`WarcWriter.sync` (wait for that thread, flush,
+fsync) before it commits a batch of fetches, so no row ever points at bytes that are not on
+disk. When a write fails (a full disk), the torn record is cut
 off, capture stops, the crawl closes with reason ``warc_write_failed`` and the command exits
 4; fetches whose records did not reach the disk are archived without a pointer.
 """
@@ -29,7 +31,9 @@ import contextlib
 import hashlib
 import logging
 import os
+import queue
 import tempfile
+import threading
 import zlib
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -68,6 +72,9 @@ IDENTICAL_PAYLOAD = "http://netpreserve.org/warc/1.1/revisit/identical-payload-d
 GZIP_LEVEL = 6
 #: Buffer of the open WARC file: records reach the disk at each batch's sync, not one by one.
 _BUFFER_BYTES = 1 << 20
+#: Exchanges queued for the writing thread at most: past that the reactor waits for it,
+#: rather than holding every body of a fast crawl in memory.
+_QUEUED_EXCHANGES = 256
 #: At most what a run that never committed a fetch can have put on disk: its records reach
 #: the disk at the first batch's sync (within seconds) or when the buffer fills. A larger
 #: file of that name is another archive's, left in the folder: never cut.
@@ -154,6 +161,12 @@ class WarcWriter:
         self.failed: OSError | None = None
         self.captures: dict[str, PriorCapture] = {}
         self.writer = WARCWriter(None, gzip=False, warc_version=WARC_VERSION)
+        #: Exchanges waiting for the writing thread, which compresses and appends them (zlib
+        #: and the file let go of the GIL: the reactor goes on with the next page meanwhile).
+        self.jobs: queue.Queue[_Job | None] = queue.Queue(maxsize=_QUEUED_EXCHANGES)
+        self.thread: threading.Thread | None = None
+        #: The error that stopped the writing thread, for the reactor's thread to act on.
+        self.write_error: OSError | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -202,6 +215,8 @@ class WarcWriter:
             "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
             "http-header-user-agent": settings.get("USER_AGENT"),
         }))
+        self.thread = threading.Thread(target=self.drain, name="warc-writer", daemon=True)
+        self.thread.start()
 
     def cut_torn_records(self, killed: dict[int, tuple[str | None, int]]) -> None:
         """Cut the record a killed run may have been writing off the end of its file: every
@@ -222,13 +237,24 @@ class WarcWriter:
     def spider_closed(self, spider: Spider) -> None:
         if self.file is not None:
             self.sync()
+        if self.thread is not None:
+            self.jobs.put(None)
+            self.thread.join()
+        if self.file is not None:
             self.file.close()
             self.file = None
 
     def sync(self) -> None:
-        """Put every record written so far on disk (flush + fsync); the pipeline calls it
-        before committing fetches that point at them. A failure stops capture."""
-        if self.file is None or self.durable == self.position:
+        """Put every record queued so far on disk (written, flushed, fsynced); the pipeline
+        calls it before committing fetches that point at them. A failure stops capture."""
+        if self.file is None:
+            return
+        self.jobs.join()
+        if self.write_error is not None:
+            self.fail(self.write_error)
+            self.close_crawl()
+            return
+        if self.durable == self.position:
             return
         try:
             self.file.flush()
@@ -240,9 +266,10 @@ class WarcWriter:
         self.durable = self.position
 
     def is_durable(self, capture: Capture) -> bool:
-        """True when the capture's record is on disk: a fetch may point at it."""
-        return capture.path != self.relative_path or \
-            capture.offset + capture.length <= self.durable
+        """True when the capture's record is on disk (after :meth:`sync`): a fetch may point
+        at it."""
+        return capture.offset >= 0 and (capture.path != self.relative_path or
+                                        capture.offset + capture.length <= self.durable)
 
     def fail(self, error: OSError) -> None:
         """Stop capture: cut off what is not on disk for sure (a torn record would make the
@@ -278,16 +305,33 @@ class WarcWriter:
         return offset, member.written
 
     def write_exchange(self, request: Request, response: Response) -> Capture | None:
-        """Record one answer and its request; the answer's record, or None when capture has
-        stopped (or never started: no run)."""
+        """Queue one answer and its request for writing; the answer's record (its offset and
+        length filled in once written), or None when capture has stopped (or never started:
+        no run)."""
         if self.file is None:
             return None
-        try:
-            return self.record_exchange(request, response)
-        except OSError as error:
-            self.fail(error)
-            self.close_crawl()
+        if self.write_error is not None:  # the writing thread stopped: stop capture now
+            self.sync()
             return None
+        return self.record_exchange(request, response)
+
+    def drain(self) -> None:
+        """The writing thread: append each queued exchange, response record first, and fill
+        in where its answer's record lies. After a failed write it only empties the queue;
+        the reactor's thread acts on ``write_error`` (see :meth:`sync`)."""
+        while (job := self.jobs.get()) is not None:
+            try:
+                if self.write_error is None:
+                    answer, asked, capture = job
+                    capture.offset, capture.length = self.write(answer)
+                    self.write(asked)
+            except OSError as error:
+                self.write_error = error
+            except Exception as error:  # noqa: BLE001 — a bug must stop capture, not hang sync
+                self.write_error = OSError(f"{type(error).__name__}: {error}")
+            finally:
+                self.jobs.task_done()
+        self.jobs.task_done()
 
     def record_exchange(self, request: Request, response: Response) -> Capture:
         url = response.url
@@ -306,17 +350,18 @@ class WarcWriter:
         headers = record.rec_headers
         record_id = headers.get_header("WARC-Record-ID")
         date = headers.get_header("WARC-Date")
-        offset, length = self.write(record)
-        self.write(self.writer.create_warc_record(
+        asked = self.writer.create_warc_record(
             url, "request", payload=None, http_headers=_request_headers(request),
-            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id}))
+            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id})
         if record.rec_type == "response":
             self.captures[url] = PriorCapture(record_id, date, digest)
         elif response.status == 304:  # no payload of its own: the one it confirms, if known
             digest = headers.get_header("WARC-Payload-Digest")
-        return Capture(path=self.relative_path, offset=offset, length=length,
-                       record_id=record_id, date=date, payload_digest=digest,
-                       refers_to=headers.get_header("WARC-Refers-To"))
+        capture = Capture(path=self.relative_path, offset=-1, length=0, record_id=record_id,
+                          date=date, payload_digest=digest,
+                          refers_to=headers.get_header("WARC-Refers-To"))
+        self.jobs.put((record, asked, capture))
+        return capture
 
     def revisit(self, url: str, http_headers: StatusAndHeaders, profile: str,
                 prior: PriorCapture | None) -> Any:
@@ -329,6 +374,10 @@ class WarcWriter:
                 "WARC-Refers-To-Date": prior.date, "WARC-Payload-Digest": prior.payload_digest})
         return self.writer.create_warc_record(url, "revisit", http_headers=http_headers,
                                               warc_headers_dict=warc_headers)
+
+
+#: (the answer's record, the request's record, where the answer's record will lie)
+_Job = tuple[Any, Any, Capture]
 
 
 class _Body:
