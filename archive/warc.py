@@ -9,6 +9,7 @@ NULL: :func:`newest_responses` finds those, :func:`read_response` reads one.
 
 from __future__ import annotations
 
+import sys
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,10 +26,24 @@ _DECODERS = {
     "deflate": lambda body: _inflate(body),
     "identity": lambda body: body,
 }
+#: What the decoders raise on a body that is not what its Content-Encoding says (each
+#: library has its own error: zlib's, brotli's, zstd's).
+_CORRUPT: list[type[Exception]] = [zlib.error]
 try:  # Scrapy asks for br when brotli is installed, as it is with Scrapy's own extras
     import brotli
 
     _DECODERS["br"] = brotli.decompress
+    _CORRUPT.append(brotli.error)
+except ImportError:  # pragma: no cover — then no crawl asked for it either
+    pass
+try:  # Scrapy 2.19 asks for zstd too: the standard library's from Python 3.14, else the backport
+    if sys.version_info >= (3, 14):
+        from compression import zstd
+    else:
+        from backports import zstd
+
+    _DECODERS["zstd"] = zstd.decompress
+    _CORRUPT.append(zstd.ZstdError)
 except ImportError:  # pragma: no cover — then no crawl asked for it either
     pass
 
@@ -70,7 +85,7 @@ class StoredResponse:
                 raise ArchiveError(f"{self.url}: cannot decode Content-Encoding {coding}")
             try:
                 body = decoder(body)
-            except zlib.error as error:
+            except tuple(_CORRUPT) as error:
                 raise ArchiveError(f"{self.url}: corrupt {coding} body: {error}") from None
         return body
 
