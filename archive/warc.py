@@ -4,8 +4,7 @@ A ``fetches`` row points at its record: ``warc_path`` (relative to the archive f
 folder), ``warc_offset`` and ``warc_length`` bound one gzip member, which warcio reads on its
 own. A revisit record holds headers only; the bytes are in the response record it refers to
 (``warc_refers_to``), which is also the newest fetch of that URL whose ``warc_refers_to`` is
-NULL: :func:`newest_responses` finds those, :func:`read_response` reads one and a
-:class:`WarcReader` reads many.
+NULL: :func:`newest_responses` finds those, a :class:`WarcReader` reads them.
 """
 
 from __future__ import annotations
@@ -162,13 +161,6 @@ class WarcReader:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
-
-
-def read_response(archive_path: str | Path, warc_path: str, offset: int,
-                  length: int) -> StoredResponse:
-    """The one response record at ``offset`` of ``warc_path``; see :class:`WarcReader`."""
-    with WarcReader(archive_path) as reader:
-        return reader.read(warc_path, offset, length)
 
 
 def newest_responses(db: Any) -> list[dict[str, Any]]:
