@@ -12,24 +12,19 @@ one :class:`CaptureError` line, so one lost file never stops a re-extraction.
 from __future__ import annotations
 
 import json
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from sqlite_utils import Database
-from warcio.recordloader import ArchiveLoadFailed
 
 from archive.errors import ArchiveError
-from archive.warc import StoredResponse, read_response
+from archive.warc import StoredResponse, WarcReader
 
 #: The fetch outcomes whose answer holds the article's content (fetched whole, or confirmed
 #: unchanged by a 304 whose revisit record leads to it).
 CONTENT_OUTCOMES = ("new", "changed", "unchanged", "not_modified")
-#: What warcio and zlib raise on bytes that are not one whole record.
-_UNREADABLE = (ArchiveError, ArchiveLoadFailed, EOFError, ValueError, zlib.error, OSError)
-
-
 class CaptureError(ArchiveError):
     """A stored response cannot be read: its file is missing, cut short or not WARC."""
 
@@ -42,33 +37,52 @@ class Stored:
     body: bytes
 
 
+class CaptureReader:
+    """Reads the stored responses that ``fetches`` rows point at, each WARC file opened once
+    for all of them (see :class:`archive.warc.WarcReader`)."""
+
+    def __init__(self, db: Database, archive_path: Path):
+        self.db = db
+        self.warc = WarcReader(archive_path)
+
+    def read(self, fetch: dict[str, Any]) -> Stored:
+        """The response the ``fetches`` row ``fetch`` stored, a revisit followed to the
+        response record it confirms; ``CaptureError`` in one line when it cannot be read."""
+        if fetch.get("warc_path") is None:
+            raise CaptureError(f"no stored response for {fetch['url']} (fetch {fetch['id']})")
+        row = fetch
+        if fetch.get("warc_refers_to") is not None:
+            row = next(self.db.query("select * from fetches where warc_record_id = ? "
+                                     "and warc_refers_to is null limit 1",
+                                     [fetch["warc_refers_to"]]), None)
+            if row is None:
+                raise CaptureError(f"the revisit of {fetch['url']} in {fetch['warc_path']} "
+                                   "refers to a response the archive no longer holds")
+        try:
+            response = self.warc.read(row["warc_path"], row["warc_offset"], row["warc_length"])
+        except ArchiveError as error:
+            raise CaptureError(str(error)) from None
+        try:
+            return Stored(response, response.decoded_body())
+        except ArchiveError as error:
+            raise CaptureError(f"the response at offset {row['warc_offset']} of "
+                               f"{row['warc_path']} is unreadable: {error}") from None
+
+    def close(self) -> None:
+        self.warc.close()
+
+    def __enter__(self) -> CaptureReader:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
 def stored_response(db: Database, archive_path: Path, fetch: dict[str, Any]) -> Stored:
-    """The response the ``fetches`` row ``fetch`` stored, a revisit followed to the response
-    record it confirms; ``CaptureError`` in one line when it cannot be read."""
-    if fetch.get("warc_path") is None:
-        raise CaptureError(f"no stored response for {fetch['url']} (fetch {fetch['id']})")
-    row = fetch
-    if fetch.get("warc_refers_to") is not None:
-        row = next(db.query("select * from fetches where warc_record_id = ? "
-                            "and warc_refers_to is null limit 1", [fetch["warc_refers_to"]]),
-                   None)
-        if row is None:
-            raise CaptureError(f"the revisit of {fetch['url']} in {fetch['warc_path']} refers "
-                               "to a response the archive no longer holds")
-    path = archive_path.resolve().parent / row["warc_path"]
-    try:
-        size = path.stat().st_size
-    except OSError as error:
-        raise CaptureError(f"cannot read {path}: {error.strerror or error}") from None
-    if size < row["warc_offset"] + row["warc_length"]:
-        raise CaptureError(f"{path} is cut short: no whole record at offset {row['warc_offset']}")
-    try:
-        response = read_response(archive_path, row["warc_path"], row["warc_offset"])
-        body = response.decoded_body()
-    except _UNREADABLE as error:
-        raise CaptureError(f"{path} holds no readable response at offset "
-                           f"{row['warc_offset']}: {' '.join(str(error).split())}") from None
-    return Stored(response, body)
+    """The one stored response of ``fetch``; see :class:`CaptureReader`."""
+    with CaptureReader(db, archive_path) as reader:
+        return reader.read(fetch)
 
 
 def _latest_capture(column: str) -> str:

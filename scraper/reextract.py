@@ -31,9 +31,9 @@ from archive import Archive
 from archive.captures import (
     CapturedArticle,
     CaptureError,
+    CaptureReader,
     captured_article_ids,
     captured_articles,
-    stored_response,
 )
 from archive.errors import ExitCode
 from archive.lock import ArchiveLock
@@ -152,7 +152,8 @@ def reextract(db: Path, *, url: str | None = None, site: str | None = None,
     summary = Summary(dry_run=dry_run)
     try:
         # Signals are caught before the lock is taken: whoever sees the lock held may stop us.
-        with _stop_on_signals() as stop, nullcontext() if dry_run else ArchiveLock(db):
+        with _stop_on_signals() as stop, nullcontext() if dry_run else ArchiveLock(db), \
+                CaptureReader(archive.db, archive.path) as reader:
             ids = captured_article_ids(archive.db, url=url, site=site, since_run=since_run)
             summary.selected = len(ids)
             for article_site, group in groupby(sorted(ids, key=lambda pair: pair[1]),
@@ -160,7 +161,7 @@ def reextract(db: Path, *, url: str | None = None, site: str | None = None,
                 if stop.requested:
                     summary.interrupted = True
                     break
-                _SiteRun(archive, summary, profiles.get(article_site)).run(
+                _SiteRun(archive, reader, summary, profiles.get(article_site)).run(
                     article_site, [article_id for article_id, _ in group], stop)
     finally:
         archive.close()
@@ -170,8 +171,10 @@ def reextract(db: Path, *, url: str | None = None, site: str | None = None,
 class _SiteRun:
     """The re-extraction of one site's articles: one run, batch by batch."""
 
-    def __init__(self, archive: Archive, summary: Summary, profile: SiteProfile | None):
+    def __init__(self, archive: Archive, reader: CaptureReader, summary: Summary,
+                 profile: SiteProfile | None):
         self.archive = archive
+        self.reader = reader
         self.summary = summary
         self.profile = profile
         self.served_from: dict[str, SiteProfile] = {}
@@ -205,7 +208,7 @@ class _SiteRun:
             self.summary.no_capture.append(url)
             return None
         try:
-            stored = stored_response(self.archive.db, self.archive.path, captured.capture)
+            stored = self.reader.read(captured.capture)
         except CaptureError as error:
             self.summary.unreadable.append(f"{url}: {error}")
             return None

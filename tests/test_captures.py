@@ -5,9 +5,12 @@ archive's ``fetches`` pointing at them by a path relative to the archive's folde
 from __future__ import annotations
 
 import gzip
+import sys
+import zlib
 from io import BytesIO
 from pathlib import Path
 
+import brotli
 import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -15,9 +18,17 @@ from warcio.warcwriter import WARCWriter
 from archive import Archive
 from archive.captures import CaptureError, stored_response
 
+if sys.version_info >= (3, 14):
+    from compression import zstd
+else:
+    from backports import zstd
+
 URL = "http://127.0.0.1:8000/en/long-run/"
 PAGE = "<html><body><h1>Long run</h1><p>Zażółć gęślą jaźń.</p></body></html>".encode()
 SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+#: The Content-Encodings Scrapy asks for, as a server applies them.
+_ENCODE = {"gzip": gzip.compress, "deflate": zlib.compress, "br": brotli.compress,
+           "zstd": zstd.compress}
 
 
 class WarcFile:
@@ -53,11 +64,14 @@ class WarcFile:
         table.insert(row)
         return {**row, "id": table.last_pk}
 
-    def response(self, body: bytes, *, date: str, encoding: str | None = None) -> dict:
+    def response(self, body: bytes, *, date: str, encoding: str | None = None,
+                 payload: bytes | None = None) -> dict:
+        """A response of ``body`` under ``encoding`` (``payload``: the bytes sent instead)."""
         headers = [("Content-Type", "text/html; charset=UTF-8"), ("ETag", '"v1"')]
         if encoding:
             headers.append(("Content-Encoding", encoding))
-        payload = gzip.compress(body) if encoding == "gzip" else body
+        if payload is None:
+            payload = _ENCODE[encoding](body) if encoding else body
         record = self.writer.create_warc_record(
             URL, "response", payload=BytesIO(payload), warc_headers_dict={"WARC-Date": date},
             http_headers=StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1"))
@@ -87,6 +101,23 @@ def test_a_gzipped_response_reads_back_as_the_bytes_the_server_meant(warc: WarcF
     assert (stored.response.url, stored.response.status, stored.body) == (URL, 200, PAGE)
     assert stored.response.header("content-type") == "text/html; charset=UTF-8"
     assert stored.response.record_id == row["warc_record_id"]
+
+
+def test_every_encoding_scrapy_asks_for_reads_back(warc: WarcFile) -> None:
+    """zstd too: Scrapy 2.19 asks every server for it."""
+    for encoding in _ENCODE:
+        row = warc.response(PAGE, date="2026-12-01T10:00:00Z", encoding=encoding)
+        assert stored_response(warc.db, warc.archive, row).body == PAGE, encoding
+
+
+def test_a_body_corrupt_under_its_encoding_is_one_line(warc: WarcFile) -> None:
+    """Each decoding library raises its own error on bytes it cannot undo (brotli's and
+    zstd's are no zlib.error): every one is a CaptureError naming the encoding."""
+    for encoding in _ENCODE:
+        row = warc.response(PAGE, date="2026-12-01T10:00:00Z", encoding=encoding,
+                            payload=b"\x1f\x8b\x08 not what the encoding says")
+        with pytest.raises(CaptureError, match=f"corrupt {encoding} body"):
+            stored_response(warc.db, warc.archive, row)
 
 
 @pytest.mark.parametrize("profile", [None, SERVER_NOT_MODIFIED])

@@ -19,10 +19,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from io import BytesIO
 from pathlib import Path
 
 import pytest
 import sqlite_utils
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
 from archive import Archive
 from archive.lock import ArchiveLock, locked_elsewhere
@@ -200,6 +203,41 @@ def test_a_lost_warc_file_is_one_line_per_article_and_the_rest_is_done(
     assert filled and f"{filled} filled" in result.stdout
     total = len(snapshot(db)["articles"])
     assert f" {total - len(lost)} of {total} articles re-read" in result.stdout
+
+
+def test_a_body_corrupt_under_brotli_is_one_line_and_the_rest_is_done(
+        redesigned: tuple[Crawl, str], tmp_path: Path) -> None:
+    """One article's newest capture is a response whose body is not what its
+    ``Content-Encoding: br`` says (brotli raises its own error, no zlib.error): that article
+    is named, exit 1, every other one is re-read."""
+    crawl, _ = redesigned
+    db = copy_archive(crawl, tmp_path)
+    url = crawl.url(crawl.server.blog.by_language("en")[0].path)
+    corrupt = "archive.warc/corrupt.warc.gz"
+    with open(tmp_path / corrupt, "wb") as stream:
+        writer = WARCWriter(stream, gzip=True, warc_version="1.1")
+        record = writer.create_warc_record(
+            url, "response", payload=BytesIO(b"<html>not brotli</html>"),
+            http_headers=StatusAndHeaders("200 OK", [
+                ("Content-Type", "text/html"), ("Content-Encoding", "br")], "HTTP/1.1"))
+        writer.write_record(record)
+        length = stream.tell()
+    with Archive.open(db) as archive:
+        newest = archive.db.execute(
+            "select max(id) from fetches where url = ? and warc_path is not null",
+            [url]).fetchone()[0]
+        archive.db["fetches"].update(newest, {
+            "warc_path": corrupt, "warc_offset": 0, "warc_length": length,
+            "warc_refers_to": None, "outcome": "changed",
+            "warc_record_id": record.rec_headers.get_header("WARC-Record-ID")})
+        total = archive.db["articles"].count
+    result = improved("reextract", "--db", db)
+    assert result.returncode == 1, result.stderr
+    lost = [line for line in result.stdout.splitlines() if line.startswith("not re-read: ")]
+    assert len(lost) == 1 and lost[0].startswith(f"not re-read: {url}: ")
+    assert "corrupt br body" in lost[0]
+    assert f" {total - 1} of {total} articles re-read" in result.stdout.splitlines()[0]
+    assert "read_time_minutes: " in result.stdout
 
 
 def test_stopped_by_sigterm_it_leaves_the_archive_consistent_and_a_rerun_finishes(

@@ -16,7 +16,7 @@ from pathlib import Path
 import sqlite_utils
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.warc import read_response
+from archive.warc import WarcReader
 from scraper.bundled_blog.server import BlogServer
 from tests.conftest import Crawl, RunCli, crawl_blog, tool
 
@@ -66,7 +66,7 @@ def test_every_fetch_points_at_one_gzip_member_holding_its_record(english_crawl:
 def test_an_article_replays_as_the_exact_bytes_the_server_sent(english_crawl: Crawl) -> None:
     url = english_crawl.url(SEED_PATH)
     row = next(english_crawl.db.query(
-        "select warc_path, warc_offset from fetches where url = ?", [url]))
+        "select warc_path, warc_offset, warc_length from fetches where url = ?", [url]))
     sent = english_crawl.server.blog.resolve(SEED_PATH, english_crawl.server.base_url)
     with (english_crawl.db_path.parent / row["warc_path"]).open("rb") as stream:
         stream.seek(row["warc_offset"])
@@ -74,7 +74,8 @@ def test_an_article_replays_as_the_exact_bytes_the_server_sent(english_crawl: Cr
         assert record.rec_headers.get_header("WARC-Target-URI") == url
         assert record.http_headers.get_header("ETag") == sent.etag
         assert record.content_stream().read() == sent.body
-    stored = read_response(english_crawl.db_path, row["warc_path"], row["warc_offset"])
+    with WarcReader(english_crawl.db_path) as reader:
+        stored = reader.read(row["warc_path"], row["warc_offset"], row["warc_length"])
     assert (stored.status, stored.body, stored.decoded_body()) == (200, sent.body, sent.body)
 
 
