@@ -103,9 +103,22 @@ class Summary:
                   for reason in self.not_article]
         return lines
 
+    def add(self, other: Summary) -> None:
+        """Take in one site's summary: the command prints the totals of every site."""
+        self.runs += other.runs
+        self.reread += other.reread
+        self.changed += other.changed
+        for name, counts in other.fields.items():
+            mine = self.fields.setdefault(name, dict.fromkeys(_FIELD_COUNTS, 0))
+            for kind, count in counts.items():
+                mine[kind] += count
+        self.no_capture += other.no_capture
+        self.unreadable += other.unreadable
+        self.not_article += other.not_article
+        self.interrupted = self.interrupted or other.interrupted
+
     def stats(self) -> dict[str, object]:
-        """The counts so far, kept in ``crawl_runs.stats`` of each run as it finishes (the
-        last run of a re-extraction over several sites holds the totals)."""
+        """The counts, kept in ``crawl_runs.stats`` of the site's run as it finishes."""
         return {"reextract/selected": self.selected, "reextract/reread": self.reread,
                 "reextract/changed": self.changed,
                 "reextract/fields": json.dumps(self.fields, sort_keys=True),
@@ -161,15 +174,19 @@ def reextract(db: Path, *, url: str | None = None, site: str | None = None,
                 if stop.requested:
                     summary.interrupted = True
                     break
-                _SiteRun(archive, reader, summary, profiles.get(article_site)).run(
-                    article_site, [article_id for article_id, _ in group], stop)
+                site_ids = [article_id for article_id, _ in group]
+                site_summary = Summary(dry_run=dry_run, selected=len(site_ids))
+                _SiteRun(archive, reader, site_summary, profiles.get(article_site)).run(
+                    article_site, site_ids, stop)
+                summary.add(site_summary)
     finally:
         archive.close()
     return summary
 
 
 class _SiteRun:
-    """The re-extraction of one site's articles: one run, batch by batch."""
+    """The re-extraction of one site's articles: one run, batch by batch, with a summary of
+    its own (its run's stats count that site only)."""
 
     def __init__(self, archive: Archive, reader: CaptureReader, summary: Summary,
                  profile: SiteProfile | None):

@@ -187,6 +187,29 @@ def test_url_and_since_choose_the_articles(redesigned: tuple[Crawl, str], tmp_pa
     assert (both.returncode, both.stderr.count("\n")) == (2, 1)
 
 
+def test_each_sites_run_counts_that_site_alone(redesigned: tuple[Crawl, str],
+                                               tmp_path: Path) -> None:
+    """An archive of two sites re-extracted at once: one run per site, and each run's stats
+    count its own site's articles, not a running total."""
+    crawl, _ = redesigned
+    db = copy_archive(crawl, tmp_path)
+    database = sqlite_utils.Database(db)
+    moved = [row["id"] for row in database.query("select id from articles order by id limit 10")]
+    database.execute(f"update articles set site = 'mirror' where id in ({','.join('?' * 10)})",
+                     moved)
+    database.conn.commit()
+    total = database["articles"].count
+    database.close()
+    result = improved("reextract", "--db", db)
+    assert result.returncode == 0, result.stderr
+    runs = {row["site"]: json.loads(row["stats"]) for row in sqlite_utils.Database(db).query(
+        "select site, stats from crawl_runs where \"trigger\" = 'reextract'")}
+    assert {site: stats["reextract/selected"] for site, stats in runs.items()} == {
+        "mirror": 10, "sbiegacza-en": total - 10}
+    assert sum(stats["reextract/reread"] for stats in runs.values()) == total
+    assert f": {total} of {total} articles re-read" in result.stdout.splitlines()[0]
+
+
 def test_a_lost_warc_file_is_one_line_per_article_and_the_rest_is_done(
         redesigned: tuple[Crawl, str], tmp_path: Path) -> None:
     """The first run's file pruned: the articles whose newest capture is in it are named,
