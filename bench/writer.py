@@ -11,7 +11,9 @@
   the crawlers (known articles, validators, confirmation times), per article.
 * ``blog-archive crawl`` with ``ARCHIVE_WRITER=process`` against bare Scrapy over the same
   URLs, with the inline crawl in the same rounds for comparison: three child processes in
-  turn against the same served blog, as bench/crawl.py runs them.
+  turn against the same served blog, as bench/crawl.py runs them; and, for context, the
+  ceiling of any crawl that extracts on the reactor thread: bare Scrapy's time per page plus
+  ``extract()``'s, timed alone in the same run.
 """
 
 from __future__ import annotations
@@ -41,11 +43,14 @@ from bench.crawl import (
     crawl_command,
     fetched_urls,
 )
+from bench.extraction import corpus, ours
 from bench.harness import MB, ChildRun, Row, Sample, at_least, interleave, run_child, timed
 from tests.redis_server import redis_server
 
 #: ARCHIVE_BATCH_SIZE: the pipeline's batch.
 PIPELINE_BATCH = 50
+#: Synthetic posts beside the bundled ones when timing extraction alone.
+_EXTRACTED_SYNTHETIC = 100
 #: Fetch records pushed per round trip while preparing the stream (not timed).
 _PUSH_BATCH = 500
 
@@ -149,9 +154,23 @@ def measure_crawl(blog: ServedBlog, work: Path, repeats: int, deadline: float) -
         return Sample.of([pages / run.seconds for run in runs])
 
     n = f"N={blog.synthetic:,} ({pages:,} pages)"
+    extraction = extraction_rate(len(bare))
+    ceiling = Sample.of([1 / (1 / fetched + 1 / extracted) for fetched, extracted
+                         in zip(rate(bare).values, extraction.values, strict=True)])
     return [
         Row(f"crawl pages/s, writer process, {n}", rate(process), "pages/s", rate(bare),
             "bare Scrapy", rate(process).per(rate(bare)), at_least(0.8)),
         Row(f"crawl pages/s, inline writes, {n}", rate(inline), "pages/s", rate(bare),
             "bare Scrapy", rate(inline).per(rate(bare)), at_least(0.8)),
+        Row(f"ceiling of a crawl extracting on the reactor thread, {n}: bare Scrapy's "
+            "time plus extraction's", ceiling, "pages/s", rate(bare), "bare Scrapy",
+            ceiling.per(rate(bare))),
     ]
+
+
+def extraction_rate(repeats: int) -> Sample:
+    """Pages/s of ``extract()`` alone over the bundled blog's article pages and synthetic
+    ones: what the reactor thread spends per page on top of fetching, whoever writes."""
+    pages = corpus(_EXTRACTED_SYNTHETIC)
+    return Sample.of([len(pages) / timed(lambda: [ours(page) for page in pages])
+                      for _ in range(repeats)])

@@ -18,6 +18,7 @@ import pytest
 import redis as redis_py
 import sqlite_utils
 
+from archive.lock import ArchiveLock
 from archive.records import Article, Fetch
 from archive.stream import (
     RECORDS,
@@ -226,3 +227,13 @@ def test_ingest_without_redis_says_so_in_one_line(tmp_path: Path) -> None:
     assert "secret" not in result.stderr
     assert not (tmp_path / "archive.db").exists()
 
+
+
+def test_ingest_holds_the_archive_as_a_crawl_does(redis: RedisServer, tmp_path: Path) -> None:
+    """One writer per archive: ingest refuses an archive a crawl is writing (exit 3)."""
+    db = tmp_path / "archive.db"
+    with ArchiveLock(db):
+        result = ingest(redis.url, db, "--once")
+    assert result.returncode == 3
+    assert result.stderr.startswith("blog-archive: error: another crawl")
+    assert result.stderr.count("\n") == 1
