@@ -39,6 +39,9 @@ FIGURES_WITH_TARGETS = (
     "publish date, exact day, without the URL",
     "undated pages given no date",
     "extraction speed-up over trafilatura bare_extraction, ScrapingHub set",
+    # issue 18: the one writer, and a local crawl whose writes run in a process of their own
+    "writer rows/s (ingest from Redis)",
+    "crawl pages/s, writer process, N=",
 )
 
 
