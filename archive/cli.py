@@ -232,10 +232,13 @@ def ingest(redis_url: str, db: Path, until: str | None, batch_size: int, quiet: 
     from archive.ingest import Until, UnwritableRecordsError
     from archive.ingest import ingest as run_ingest
     from archive.lock import ArchiveLockedError
-    from archive.stream import StreamUnavailableError
+    from archive.stream import StreamLostError, StreamUnavailableError
 
     try:
         report = run_ingest(redis_url, db, Until(until or "forever"), batch_size=batch_size)
+    except StreamLostError as error:
+        raise CommandFailed(f"{error}; what was not written stays in Redis for the next start",
+                            ExitCode.CANNOT_START) from None
     except ArchiveLockedError as error:
         raise CommandFailed(str(error), ExitCode.LOCKED) from None
     except NotAnArchiveError as error:

@@ -38,7 +38,7 @@ from archive.stream import (
     WRITERS,
     Record,
     SiteState,
-    StreamUnavailableError,
+    StreamLostError,
     connect,
     decode,
     replace_state,
@@ -116,7 +116,7 @@ class Ingest:
             self.write_new(until)
             self.publisher.finish()
         except redis.RedisError as error:
-            raise StreamUnavailableError(f"lost Redis: {error}") from None
+            raise StreamLostError(f"lost Redis: {error}") from None
         finally:
             self.publisher.stop()
         self.report.seconds = time.monotonic() - started
@@ -390,13 +390,14 @@ def ingest(url: str, db: Path, until: Until, *, batch_size: int = 500,
            block_ms: int = 1000) -> IngestReport:
     """Write into ``db`` the records of the Redis server at ``url``, holding the archive's
     lock. Raises ``StreamUnavailableError`` when Redis cannot be reached (before anything is
-    written), ``ArchiveLockedError`` when another process writes ``db``, ``ArchiveError``
-    when it cannot be opened and ``UnwritableRecordsError`` when it refuses a batch."""
+    written), ``StreamLostError`` when it goes away later, ``ArchiveLockedError`` when another
+    process writes ``db``, ``ArchiveError`` when it cannot be opened and
+    ``UnwritableRecordsError`` when it refuses a batch."""
     client = connect(url)
     with ArchiveLock(db), Archive.open(db) as archive:
         session = Ingest(client, archive, batch_size=batch_size, block_ms=block_ms)
         with _stop_on_signals(session):
             try:
                 return session.run(until)
-            except StreamUnavailableError as error:
-                raise StreamUnavailableError(f"{error} ({shown_url(url)})") from None
+            except StreamLostError as error:
+                raise StreamLostError(f"{error} ({shown_url(url)})") from None

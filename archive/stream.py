@@ -46,6 +46,10 @@ class StreamUnavailableError(ArchiveError):
     """Redis cannot be reached (or refused a command); one line, without the password."""
 
 
+class StreamLostError(StreamUnavailableError):
+    """Redis went away while the writer was writing; what it wrote stays written."""
+
+
 @dataclass(frozen=True)
 class Record:
     """One stream entry, decoded: its id, its kind, its run's token and what it carries."""

@@ -75,6 +75,7 @@ def run(plan: Plan, out: Path, corpora_dir: Path) -> None:
         say("the one writer (ingest from Redis)")
         rows.append(writer.measure_ingest(plan.upsert_articles, plan.upsert_repeats, work,
                                           vocabulary))
+        rows += writer.measure_redis_memory(plan.upsert_articles * 5, vocabulary)
         queries = synthetic.search_queries(plan.queries, vocabulary=vocabulary)
         exports = []
         for size, db in ((small, small_db), (large, large_db)):
@@ -126,7 +127,8 @@ def run_writer(plan: Plan, out: Path) -> None:
         vocabulary = synthetic.Vocabulary.build()
         say("the one writer (ingest from Redis)")
         rows = [writer.measure_ingest(plan.upsert_articles, plan.upsert_repeats, work,
-                                      vocabulary)]
+                                      vocabulary),
+                *writer.measure_redis_memory(plan.upsert_articles * 5, vocabulary)]
         blog.wait_ready()
         say(f"crawls with a writer process at N = {plan.writer_crawl_size:,}")
         rows += writer.measure_crawl(blog, work, max(plan.crawl_repeats),

@@ -6,9 +6,14 @@
   records already pushed to a real Redis server (pushing is the crawlers' cost, not the
   writer's) and is timed from its start (connect, lock, publish the state) until the run's
   end is written, acknowledgements, deletions and state updates included.
+* Redis memory held by the writer's side of a crawl on many machines: fetch records waiting
+  in the stream for a writer that lags (or is down), and the archive's state published for
+  the crawlers (known articles, validators, confirmation times), per article.
 * ``blog-archive crawl`` with ``ARCHIVE_WRITER=process`` against bare Scrapy over the same
   URLs, with the inline crawl in the same rounds for comparison: three child processes in
-  turn against the same served blog, as bench/crawl.py runs them.
+  turn against the same served blog, as bench/crawl.py runs them; and, for context, the
+  ceiling of any crawl that extracts on the reactor thread: bare Scrapy's time per page plus
+  ``extract()``'s, timed alone in the same run.
 """
 
 from __future__ import annotations
@@ -20,7 +25,13 @@ from pathlib import Path
 
 from archive import Archive
 from archive.ingest import Until, ingest
-from archive.stream import publish_fetches, publish_run_end, publish_run_start
+from archive.stream import (
+    SiteState,
+    publish_fetches,
+    publish_run_end,
+    publish_run_start,
+    replace_state,
+)
 from archive.writer import Writer
 from bench import synthetic
 from bench.archive import fresh
@@ -32,11 +43,14 @@ from bench.crawl import (
     crawl_command,
     fetched_urls,
 )
-from bench.harness import ChildRun, Row, Sample, at_least, interleave, run_child, timed
+from bench.extraction import corpus, ours
+from bench.harness import MB, ChildRun, Row, Sample, at_least, interleave, run_child, timed
 from tests.redis_server import redis_server
 
 #: ARCHIVE_BATCH_SIZE: the pipeline's batch.
 PIPELINE_BATCH = 50
+#: Synthetic posts beside the bundled ones when timing extraction alone.
+_EXTRACTED_SYNTHETIC = 100
 #: Fetch records pushed per round trip while preparing the stream (not timed).
 _PUSH_BATCH = 500
 
@@ -78,6 +92,38 @@ def measure_ingest(count: int, repeats: int, work: Path,
                baseline, "in-process pipeline", ours.per(baseline), at_least(1.0))
 
 
+def measure_redis_memory(count: int, vocabulary: synthetic.Vocabulary) -> list[Row]:
+    """Bytes Redis holds for ``count`` fetch records waiting in the stream, and for the
+    published state of ``count`` articles (as the writer publishes a site's), per article."""
+    articles = list(synthetic.articles(count, vocabulary=vocabulary))
+    with redis_server() as server:
+        client = server.client()
+
+        def used() -> int:
+            return int(client.info("memory")["used_memory"])
+
+        empty = used()
+        for start in range(0, count, _PUSH_BATCH):
+            publish_fetches(client, "bench", synthetic.SITE, "bench",
+                            [synthetic.fetch_of(a) for a in articles[start:start + _PUSH_BATCH]])
+        waiting = used() - empty
+        server.flush()
+        empty = used()
+        replace_state(client, synthetic.SITE, SiteState(
+            known_articles={a.url for a in articles},
+            validators={a.url: (f'"{a.content_hash[:20]}"', "Mon, 01 Jan 2024 00:00:00 GMT")
+                        for a in articles},
+            confirmed_at={a.url: "2026-12-06T22:00:00+00:00" for a in articles}))
+        state = used() - empty
+    per = 1_000_000 / count
+    return [
+        Row(f"Redis memory, fetch records waiting for the writer, per 1,000,000 "
+            f"(measured on {count:,} synthetic articles)", Sample.of([waiting * per / MB]), "MB"),
+        Row(f"Redis memory, published archive state, per 1,000,000 articles "
+            f"(measured on {count:,})", Sample.of([state * per / MB]), "MB"),
+    ]
+
+
 def measure_crawl(blog: ServedBlog, work: Path, repeats: int, deadline: float) -> list[Row]:
     """Rounds of (crawl with a writer process, bare spider, inline crawl); a round after the
     first only if it can end before ``deadline`` (monotonic)."""
@@ -108,9 +154,23 @@ def measure_crawl(blog: ServedBlog, work: Path, repeats: int, deadline: float) -
         return Sample.of([pages / run.seconds for run in runs])
 
     n = f"N={blog.synthetic:,} ({pages:,} pages)"
+    extraction = extraction_rate(len(bare))
+    ceiling = Sample.of([1 / (1 / fetched + 1 / extracted) for fetched, extracted
+                         in zip(rate(bare).values, extraction.values, strict=True)])
     return [
         Row(f"crawl pages/s, writer process, {n}", rate(process), "pages/s", rate(bare),
             "bare Scrapy", rate(process).per(rate(bare)), at_least(0.8)),
         Row(f"crawl pages/s, inline writes, {n}", rate(inline), "pages/s", rate(bare),
             "bare Scrapy", rate(inline).per(rate(bare)), at_least(0.8)),
+        Row(f"ceiling of a crawl extracting on the reactor thread, {n}: bare Scrapy's "
+            "time plus extraction's", ceiling, "pages/s", rate(bare), "bare Scrapy",
+            ceiling.per(rate(bare))),
     ]
+
+
+def extraction_rate(repeats: int) -> Sample:
+    """Pages/s of ``extract()`` alone over the bundled blog's article pages and synthetic
+    ones: what the reactor thread spends per page on top of fetching, whoever writes."""
+    pages = corpus(_EXTRACTED_SYNTHETIC)
+    return Sample.of([len(pages) / timed(lambda: [ours(page) for page in pages])
+                      for _ in range(repeats)])

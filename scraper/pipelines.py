@@ -162,13 +162,16 @@ class ArchivePipeline:
         return "fetching"
 
     def close_spider(self) -> None:
+        """Write the rest, and wait for every outcome: before the spider_closed signal, so
+        the progress line's last count is final."""
         self.pending += self.claims.release()
         self.flush()
+        if self.opened:
+            self.account(self.sink.drain())
 
     def spider_closed(self, reason: str) -> None:
         if not self.opened:
             return
-        self.account(self.sink.drain())
         if self.sink.write_error:
             self.crawler.stats.set_value("blog_archive/write_error", self.sink.write_error)
         stats = {key: _jsonable(value) for key, value in self.crawler.stats.get_stats().items()}

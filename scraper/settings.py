@@ -125,7 +125,7 @@ ARCHIVE_BATCH_SIZE = 50
 # Where the archive is written (scraper/pipelines.py): "process", a writer process of the
 # crawl's own, leaving the reactor to fetch and parse; or "inline", on the reactor thread.
 # With REDIS_URL set, records go to Redis for `blog-archive ingest` instead.
-ARCHIVE_WRITER = "inline"
+ARCHIVE_WRITER = "process"
 # The Redis server of a crawl on many machines (docs/scaling.md); empty: a local crawl.
 REDIS_URL = ""
 # CRAWL_RUN_TOKEN, the token every process of one crawl on many machines shares, is set by the

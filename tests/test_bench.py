@@ -42,6 +42,9 @@ FIGURES_WITH_TARGETS = (
     "re-extraction (read WARC + extract + write versions) / extract() alone",
     "WARC capture: crawl pages/s, on ÷ off",
     "WARC bytes per article, unchanged re-crawl",
+    # issue 18: the one writer, and a local crawl whose writes run in a process of their own
+    "writer rows/s (ingest from Redis)",
+    "crawl pages/s, writer process, N=",
 )
 
 

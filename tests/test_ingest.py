@@ -18,6 +18,7 @@ import pytest
 import redis as redis_py
 import sqlite_utils
 
+from archive.lock import ArchiveLock
 from archive.records import Article, Fetch
 from archive.stream import (
     RECORDS,
@@ -30,7 +31,7 @@ from archive.stream import (
 )
 from scraper.bundled_blog.server import BlogServer
 from tests.conftest import FAST_CRAWL, Crawl, crawl_blog, run_blog_archive
-from tests.redis_server import RedisServer, free_port
+from tests.redis_server import RedisServer, free_port, redis_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -226,3 +227,36 @@ def test_ingest_without_redis_says_so_in_one_line(tmp_path: Path) -> None:
     assert "secret" not in result.stderr
     assert not (tmp_path / "archive.db").exists()
 
+
+
+def test_ingest_holds_the_archive_as_a_crawl_does(redis: RedisServer, tmp_path: Path) -> None:
+    """One writer per archive: ingest refuses an archive a crawl is writing (exit 3)."""
+    db = tmp_path / "archive.db"
+    with ArchiveLock(db):
+        result = ingest(redis.url, db, "--once")
+    assert result.returncode == 3
+    assert result.stderr.startswith("blog-archive: error: another crawl")
+    assert result.stderr.count("\n") == 1
+
+
+def test_redis_lost_while_ingesting_stops_the_writer_in_one_line(tmp_path: Path) -> None:
+    """Redis goes away under a running writer: it stops with one line and exit 4, what it
+    wrote stays written, and nothing is half-written."""
+    db = tmp_path / "archive.db"
+    with redis_server() as server:
+        client = server.client()
+        publish_run_start(client, "run-1", "blog", "test", {"app": "1", "scrapy": "2.19"})
+        publish_fetches(client, "run-1", "blog", "crawler-1", article_fetches(3))
+        writer = subprocess.Popen(
+            [sys.executable, "-m", "scraper", "ingest", "--redis", server.url, "--db", str(db)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        written = sqlite_utils.Database(db)
+        wait_for(lambda: db.exists() and written["fetches"].exists()
+                 and written["fetches"].count == 3)
+        server.process.kill()
+        server.process.wait(timeout=10)
+        _, stderr = writer.communicate(timeout=60)
+    assert writer.returncode == 4, stderr
+    assert stderr.count("\n") == 1 and "Traceback" not in stderr
+    assert stderr.startswith("blog-archive: error: lost Redis")
+    assert written.execute("select count(*) from articles").fetchone()[0] == 3

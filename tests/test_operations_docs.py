@@ -12,10 +12,13 @@ from pathlib import Path
 
 import sqlite_utils
 
+from archive.records import Article, Fetch
+from archive.stream import publish_fetches, publish_run_end, publish_run_start
 from scraper import settings
 from scraper.bounds import BOUND_SETTINGS
 from scraper.bundled_blog.server import BlogServer
 from tests.conftest import FAST_CRAWL, Crawl
+from tests.redis_server import RedisServer
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "operations.md"
 DOC_ROOT = "/srv/blog-archive"
@@ -131,3 +134,27 @@ def test_warc_recipes_read_a_page_and_prune_a_run_the_archive_no_longer_needs(
         result = subprocess.run([sys.executable, "-m", "scraper", *command], cwd=tmp_path,
                                 capture_output=True, text=True, timeout=180)
         assert result.returncode == 0, result.stderr
+
+
+def test_ingest_service_writes_the_archive_from_redis(redis: RedisServer, tmp_path: Path) -> None:
+    """The ingest unit's ExecStart, pointed at the test's Redis, writes what a crawler
+    process pushed (``--once`` in place of running until stopped)."""
+    service = next(block for block in code_blocks("ini") if "ingest" in block)
+    keys = dict(re.findall(r"^(\w+)=(.*)$", service, flags=re.MULTILINE))
+    assert keys["WorkingDirectory"] == DOC_ROOT
+    root = installation(tmp_path)
+    command = shlex.split(keys["ExecStart"].replace(DOC_ROOT, str(root)))
+    command[command.index("--redis") + 1] = redis.url
+    client = redis.client()
+    publish_run_start(client, "run", "blog", "test", {"app": "1", "scrapy": "2.19"})
+    publish_fetches(client, "run", "blog", "crawler", [
+        Fetch(url="https://blog.example/a/", status=200, outcome="new",
+              article=Article(url="https://blog.example/a/", title="A", body_text="Run."))])
+    publish_run_end(client, "run", "finished")
+    result = subprocess.run([*command, "--once"], cwd=root, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "" and result.stderr == ""  # --quiet
+    archive = sqlite_utils.Database(root / "archive.db")
+    assert [row["title"] for row in archive["articles"].rows] == ["A"]
+    assert next(archive["crawl_runs"].rows)["status"] == "finished"
