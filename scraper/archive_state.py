@@ -21,6 +21,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from archive import Archive
+from scraper.extensions import required_extension
 
 if TYPE_CHECKING:
     from typing import Self
@@ -72,10 +73,7 @@ class ArchiveState:
     @classmethod
     def of(cls, crawler: Crawler) -> ArchiveState:
         """The crawl's instance; a crawl configured without it is a bug, said as such."""
-        state = crawler.get_extension(cls)
-        if state is None:
-            raise RuntimeError(f"{cls.__module__}.{cls.__name__} is not in EXTENSIONS")
-        return state
+        return required_extension(crawler, cls)
 
     def spider_opened(self, spider: Spider) -> None:
         self.load(site=spider.profile.name, full=bool(getattr(spider, "full", False)))

@@ -40,6 +40,7 @@ from twisted.internet.task import LoopingCall
 from archive.records import Fetch
 from archive.stream import publish_run_end, publish_run_start
 from scraper import __version__
+from scraper.extensions import required_extension
 from scraper.frontier import LEASE_META, FrontierStore, own_process_id
 from scraper.pipelines import records_sent
 
@@ -94,10 +95,7 @@ class FrontierRun:
 
     @classmethod
     def of(cls, crawler: Crawler) -> FrontierRun:
-        run = crawler.get_extension(cls)
-        if run is None:
-            raise RuntimeError(f"{cls.__module__}.{cls.__name__} is not in EXTENSIONS")
-        return run
+        return required_extension(crawler, cls)
 
     def spider_opened(self, spider: Spider) -> None:
         # Connected now, after the item pipelines connected theirs: Scrapy calls a signal's
