@@ -26,7 +26,7 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 
 test: lint browser redis $(BENCH_INSTALLED)
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=15
 
 # The README's screenshots, taken by the browser tests (a plain test run keeps them in a
 # scratch folder and leaves the checkout untouched).
