@@ -48,10 +48,10 @@ def stored_response(db: Database, archive_path: Path, fetch: dict[str, Any]) -> 
     if fetch.get("warc_path") is None:
         raise CaptureError(f"no stored response for {fetch['url']} (fetch {fetch['id']})")
     row = fetch
-    if fetch.get("warc_refers_to") is not None:
+    if fetch.get("warc_type") == "revisit":
         row = next(db.query("select * from fetches where warc_record_id = ? "
-                            "and warc_refers_to is null limit 1", [fetch["warc_refers_to"]]),
-                   None)
+                            "and warc_type = 'response' and warc_path is not null limit 1",
+                            [fetch["warc_refers_to"]]), None)
         if row is None:
             raise CaptureError(f"the revisit of {fetch['url']} in {fetch['warc_path']} refers "
                                "to a response the archive no longer holds")
@@ -73,10 +73,12 @@ def stored_response(db: Database, archive_path: Path, fetch: dict[str, Any]) -> 
 
 def _latest_capture(column: str) -> str:
     """SQL for ``column`` of article ``a``'s newest fetch whose stored record holds or
-    confirms its content."""
+    confirms its content (a revisit that refers to nothing, a 304 of a page never captured
+    whole, leads to no bytes: an older capture may)."""
     outcomes = ", ".join(f"'{outcome}'" for outcome in CONTENT_OUTCOMES)
     return (f"(select f.{column} from fetches f where f.article_id = a.id "
             f"and f.warc_path is not null and f.outcome in ({outcomes}) "
+            "and (f.warc_type = 'response' or f.warc_refers_to is not null) "
             "order by f.id desc limit 1)")
 
 

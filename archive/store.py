@@ -79,8 +79,9 @@ where a.site = ? and a.status != 'redirected'
 _CAPTURES_SQL = """
 select f.url, f.warc_record_id, f.warc_date, f.payload_digest
 from fetches f join (
-    select max(id) as id from fetches indexed by fetches_warc_responses
-    where warc_path is not null and warc_refers_to is null
+    select max(id) as id from fetches indexed by fetches_warc_captures
+    where warc_path is not null and warc_type = 'response' and status = 200
+        and outcome != 'error'
     group by url
 ) newest on newest.id = f.id
 """
@@ -273,7 +274,8 @@ class Archive:
 
     def latest_captures(self) -> dict[str, tuple[str, str, str]]:
         """url -> (WARC-Record-ID, WARC-Date, payload digest) of its newest ``response``
-        record: what the next capture of that URL confirms with a revisit record."""
+        record of a 200 the crawl kept: what the next capture of that URL confirms with a
+        revisit record (never an error page, which a 304 does not confirm)."""
         return {url: (record_id, date, digest) for url, record_id, date, digest
                 in self.db.execute(_CAPTURES_SQL).fetchall()}
 
@@ -614,7 +616,7 @@ def _capture_columns(fetch: Fetch) -> dict[str, Any]:
     return {"warc_path": capture.path, "warc_offset": capture.offset,
             "warc_length": capture.length, "warc_record_id": capture.record_id,
             "warc_date": capture.date, "payload_digest": capture.payload_digest,
-            "warc_refers_to": capture.refers_to}
+            "warc_refers_to": capture.refers_to, "warc_type": capture.record_type}
 
 
 def _now() -> str:

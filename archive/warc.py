@@ -3,8 +3,8 @@
 A ``fetches`` row points at its record: ``warc_path`` (relative to the archive file's
 folder), ``warc_offset`` and ``warc_length`` bound one gzip member, which warcio reads on its
 own. A revisit record holds headers only; the bytes are in the response record it refers to
-(``warc_refers_to``), which is also the newest fetch of that URL whose ``warc_refers_to`` is
-NULL: :func:`newest_responses` finds those, :func:`read_response` reads one.
+(``warc_refers_to``), which is also the URL's newest fetch of a 200 with ``warc_type``
+``response``: :func:`newest_responses` finds those, :func:`read_response` reads one.
 """
 
 from __future__ import annotations
@@ -32,11 +32,12 @@ try:  # Scrapy asks for br when brotli is installed, as it is with Scrapy's own 
 except ImportError:  # pragma: no cover — then no crawl asked for it either
     pass
 
-#: Per URL (of the given article ids, or all), its newest fetch that holds a response record.
+#: Per URL, its newest fetch that holds the response record of a 200 the crawl kept.
 _NEWEST_RESPONSES_SQL = """
 select f.* from fetches f join (
-    select max(id) as id from fetches indexed by fetches_warc_responses
-    where warc_path is not null and warc_refers_to is null
+    select max(id) as id from fetches indexed by fetches_warc_captures
+    where warc_path is not null and warc_type = 'response' and status = 200
+        and outcome != 'error'
     group by url
 ) newest on newest.id = f.id
 """

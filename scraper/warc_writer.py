@@ -353,20 +353,28 @@ class WarcWriter:
         asked = self.writer.create_warc_record(
             url, "request", payload=None, http_headers=_request_headers(request),
             warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id})
-        if record.rec_type == "response":
+        if record.rec_type == "response" and response.status == 200:
             self.captures[url] = PriorCapture(record_id, date, digest)
         elif response.status == 304:  # no payload of its own: the one it confirms, if known
             digest = headers.get_header("WARC-Payload-Digest")
         capture = Capture(path=self.relative_path, offset=-1, length=0, record_id=record_id,
                           date=date, payload_digest=digest,
-                          refers_to=headers.get_header("WARC-Refers-To"))
+                          refers_to=headers.get_header("WARC-Refers-To"),
+                          record_type=record.rec_type)
         self.jobs.put((record, asked, capture))
         return capture
 
     def revisit(self, url: str, http_headers: StatusAndHeaders, profile: str,
                 prior: PriorCapture | None) -> Any:
-        """A revisit record: the answer's headers, pointing at the capture it confirms (a
-        304 for a URL captured before WARC capture began points at nothing)."""
+        """A revisit record: the answer's headers, pointing at the capture it confirms.
+
+        A 304 for a URL never captured whole (crawled before WARC capture, or with
+        ``--no-warc``) is still a revisit, with no ``WARC-Refers-To*`` fields and no payload
+        digest: WARC 1.1 asks those of a server-not-modified revisit with "should" and "may",
+        never "must" (never a field with no value), and a revisit says truthfully that the
+        server sent no
+        payload, where a ``response`` record of the 304 would pass its empty body off as
+        the page's content."""
         warc_headers = {"WARC-Profile": profile}
         if prior is not None:
             warc_headers.update({

@@ -48,6 +48,7 @@ class WarcFile:
                "warc_offset": offset, "warc_length": self.stream.tell() - offset,
                "warc_record_id": headers.get_header("WARC-Record-ID"),
                "warc_date": headers.get_header("WARC-Date"), "warc_refers_to": refers_to,
+               "warc_type": record.rec_type,
                "payload_digest": headers.get_header("WARC-Payload-Digest")}
         table = self.db["fetches"]
         table.insert(row)

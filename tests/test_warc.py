@@ -234,3 +234,31 @@ def test_a_record_torn_by_a_kill_is_cut_off_by_the_next_crawl(
     assert tool("warcio", "check", path).returncode == 0
     statuses = [run["status"] for run in sqlite_utils.Database(db)["crawl_runs"].rows]
     assert statuses[0] == "killed" and len(warc_files_in(tmp_path)) == 2
+
+
+def test_capture_begun_on_an_archive_crawled_without_it_keeps_crawling(
+        blog_server: BlogServer, tmp_path: Path, run_cli: RunCli) -> None:
+    """An archive whose articles were never captured whole (crawled with ``--no-warc``, or
+    before WARC capture): their 304s are revisits that refer to nothing, which neither the
+    next crawl's revisits nor re-extraction may take for a response record."""
+    db = tmp_path / "archive.db"
+    recheck = ("-s", "TRUST_SITEMAP_LASTMOD=False")  # every article answers 304
+    crawl_blog(blog_server, db, "--no-warc")
+    second = crawl_blog(blog_server, db, *recheck)
+    third = crawl_blog(blog_server, db, *recheck)
+    assert (second.result.returncode, third.result.returncode) == (0, 0), third.result.stderr
+    assert third.db.execute("select count(*) from fetches where outcome = 'error' "
+                            "and crawl_run_id > 1").fetchone()[0] == 0
+    for path in warc_files(third):
+        checked = tool("warcio", "check", path)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+    unreferred = list(third.db.query(
+        "select * from fetches where status = 304 and crawl_run_id = 3"))
+    assert len(unreferred) > 40 and all(
+        (row["warc_type"], row["warc_refers_to"]) == ("revisit", None) for row in unreferred)
+    revisits = [r for r in records(warc_files(third)[-1]) if r["type"] == "revisit"
+                and r["status"] == "304"]
+    assert revisits and not any("WARC-Refers-To" in r["headers"] for r in revisits)
+    reread = run_cli("reextract", "--db", db)
+    assert "no response record at offset" not in reread.stdout + reread.stderr
+    assert "Traceback" not in reread.stderr
