@@ -11,6 +11,7 @@ import gzip
 import json
 import zipfile
 import zlib
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import sqlite_utils
@@ -19,6 +20,7 @@ from warcio.archiveiterator import ArchiveIterator
 from archive.warc import read_response
 from scraper.bundled_blog.server import BlogServer
 from tests.conftest import Crawl, RunCli, crawl_blog, tool
+from tests.faults import send
 
 SEED_PATH = "/en/how-to-roll-your-back-exercises-for-back-pain/"
 
@@ -262,3 +264,35 @@ def test_capture_begun_on_an_archive_crawled_without_it_keeps_crawling(
     reread = run_cli("reextract", "--db", db)
     assert "no response record at offset" not in reread.stdout + reread.stderr
     assert "Traceback" not in reread.stderr
+
+
+def test_a_revisit_never_confirms_an_error_page(fresh_blog_server: BlogServer,
+                                                tmp_path: Path) -> None:
+    """A 503 retried into a 304 (same run), and a 503 kept as the fetch's answer after its
+    retries (next run): each later 304 confirms the 200 of the first run, not the 503."""
+    server, db = fresh_blog_server, tmp_path / "archive.db"
+    retried, failed = (f"/en/{post.slug}/" for post in server.blog.by_language("en")[:2])
+
+    def busy_once(handler: BaseHTTPRequestHandler) -> None:
+        del server.faults[retried]  # the retry reaches the blog, which answers 304
+        send(handler, 503, b"<h1>Busy</h1>", {"Retry-After": "0"})
+
+    def busy(handler: BaseHTTPRequestHandler) -> None:
+        send(handler, 503, b"<h1>Busy</h1>", {"Retry-After": "0"})
+
+    recheck = ("-s", "TRUST_SITEMAP_LASTMOD=False", "-s", "RETRY_BACKOFF_BASE=0.01")
+    crawl_blog(server, db)
+    server.faults.update({retried: busy_once, failed: busy})
+    crawl_blog(server, db, *recheck)
+    del server.faults[failed]
+    crawl_blog(server, db, *recheck)
+    archive = sqlite_utils.Database(db)
+    for path, run in ((retried, 2), (failed, 3)):
+        url = f"{server.base_url}{path}"
+        first, revisit = (next(archive.query(
+            "select * from fetches where url = ? and crawl_run_id = ?", [url, number]))
+            for number in (1, run))
+        assert (first["status"], revisit["status"]) == (200, 304), path
+        assert revisit["warc_refers_to"] == first["warc_record_id"], path
+    assert archive.execute("select count(*) from fetches where url = ? and status = 503",
+                           [f"{server.base_url}{failed}"]).fetchone()[0] == 1
