@@ -5,6 +5,7 @@ archive's ``fetches`` pointing at them by a path relative to the archive's folde
 from __future__ import annotations
 
 import gzip
+from http import HTTPStatus
 from io import BytesIO
 from pathlib import Path
 
@@ -37,8 +38,9 @@ class WarcFile:
         self.stream.close()
         self.store.close()
 
-    def write(self, record: object, refers_to: str | None = None) -> dict:
-        """Append ``record`` and a ``fetches`` row pointing at it, as a crawl does; the row."""
+    def write(self, record: object, refers_to: str | None = None, **columns: object) -> dict:
+        """Append ``record`` and a ``fetches`` row pointing at it, as a crawl does (``columns``
+        set the fetch's own, such as its article and outcome); the row."""
         offset = self.stream.tell()
         self.writer.write_record(record)
         self.stream.flush()
@@ -49,22 +51,25 @@ class WarcFile:
                "warc_record_id": headers.get_header("WARC-Record-ID"),
                "warc_date": headers.get_header("WARC-Date"), "warc_refers_to": refers_to,
                "warc_type": record.rec_type,
-               "payload_digest": headers.get_header("WARC-Payload-Digest")}
+               "payload_digest": headers.get_header("WARC-Payload-Digest"), **columns}
         table = self.db["fetches"]
         table.insert(row)
         return {**row, "id": table.last_pk}
 
-    def response(self, body: bytes, *, date: str, encoding: str | None = None) -> dict:
+    def response(self, body: bytes, *, date: str, encoding: str | None = None,
+                 status: int = 200, **columns: object) -> dict:
         headers = [("Content-Type", "text/html; charset=UTF-8"), ("ETag", '"v1"')]
         if encoding:
             headers.append(("Content-Encoding", encoding))
         payload = gzip.compress(body) if encoding == "gzip" else body
         record = self.writer.create_warc_record(
             URL, "response", payload=BytesIO(payload), warc_headers_dict={"WARC-Date": date},
-            http_headers=StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1"))
-        return self.write(record)
+            http_headers=StatusAndHeaders(f"{status} {HTTPStatus(status).phrase}", headers,
+                                          protocol="HTTP/1.1"))
+        return self.write(record, status=status, **columns)
 
-    def revisit(self, refers_to: dict, *, profile: str | None = None) -> dict:
+    def revisit(self, refers_to: dict, *, profile: str | None = None,
+                **columns: object) -> dict:
         """A revisit of the response ``refers_to`` (its row), by record id."""
         record = self.writer.create_revisit_record(
             URL, "sha1:AAAA", URL, refers_to["warc_date"], warc_headers_dict={
@@ -72,7 +77,7 @@ class WarcFile:
             http_headers=StatusAndHeaders("304 Not Modified", [], protocol="HTTP/1.1"))
         if profile:
             record.rec_headers.replace_header("WARC-Profile", profile)
-        return self.write(record, refers_to["warc_record_id"])
+        return self.write(record, refers_to["warc_record_id"], status=304, **columns)
 
 
 @pytest.fixture
@@ -122,3 +127,13 @@ def test_a_missing_file_a_cut_file_and_a_wrong_offset_are_each_one_line(
     path.unlink()
     with pytest.raises(CaptureError, match=r"cannot read .*run-000001\.warc\.gz"):
         stored_response(warc.db, warc.archive, row)
+
+
+def test_a_revisit_of_a_response_whose_file_was_forgotten_is_one_line(warc: WarcFile) -> None:
+    """docs/operations.md's pruning sets a deleted file's ``warc_path`` to NULL: the revisit
+    that confirmed a record in it leads to no file, said in one line."""
+    first = warc.response(PAGE, date="2026-12-01T10:00:00Z")
+    revisit = warc.revisit(first)
+    warc.db.execute("update fetches set warc_path = null where id = ?", [first["id"]])
+    with pytest.raises(CaptureError, match="refers to a response the archive no longer holds"):
+        stored_response(warc.db, warc.archive, revisit)
