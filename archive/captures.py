@@ -26,6 +26,10 @@ from archive.warc import StoredResponse, read_response
 #: The fetch outcomes whose answer holds the article's content (fetched whole, or confirmed
 #: unchanged by a 304 whose revisit record leads to it).
 CONTENT_OUTCOMES = ("new", "changed", "unchanged", "not_modified")
+#: The response record a revisit refers to, by its WARC-Record-ID (m018's index finds it: a
+#: re-extraction follows one per article, which must not scan ``fetches`` each time).
+RESPONSE_BY_RECORD_ID_SQL = ("select * from fetches where warc_record_id = ? "
+                             "and warc_type = 'response' and warc_path is not null limit 1")
 #: What warcio and zlib raise on bytes that are not one whole record.
 _UNREADABLE = (ArchiveError, ArchiveLoadFailed, EOFError, ValueError, zlib.error, OSError)
 
@@ -49,9 +53,7 @@ def stored_response(db: Database, archive_path: Path, fetch: dict[str, Any]) -> 
         raise CaptureError(f"no stored response for {fetch['url']} (fetch {fetch['id']})")
     row = fetch
     if fetch.get("warc_type") == "revisit":
-        row = next(db.query("select * from fetches where warc_record_id = ? "
-                            "and warc_type = 'response' and warc_path is not null limit 1",
-                            [fetch["warc_refers_to"]]), None)
+        row = next(db.query(RESPONSE_BY_RECORD_ID_SQL, [fetch["warc_refers_to"]]), None)
         if row is None:
             raise CaptureError(f"the revisit of {fetch['url']} in {fetch['warc_path']} refers "
                                "to a response the archive no longer holds")

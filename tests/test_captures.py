@@ -14,7 +14,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archive import Archive
-from archive.captures import CaptureError, stored_response
+from archive.captures import RESPONSE_BY_RECORD_ID_SQL, CaptureError, stored_response
 
 URL = "http://127.0.0.1:8000/en/long-run/"
 PAGE = "<html><body><h1>Long run</h1><p>Zażółć gęślą jaźń.</p></body></html>".encode()
@@ -137,3 +137,9 @@ def test_a_revisit_of_a_response_whose_file_was_forgotten_is_one_line(warc: Warc
     warc.db.execute("update fetches set warc_path = null where id = ?", [first["id"]])
     with pytest.raises(CaptureError, match="refers to a response the archive no longer holds"):
         stored_response(warc.db, warc.archive, revisit)
+
+
+def test_a_revisit_is_followed_by_an_index_not_a_scan(warc: WarcFile) -> None:
+    plan = " ".join(row[3] for row in warc.db.execute(
+        f"explain query plan {RESPONSE_BY_RECORD_ID_SQL}", ["<urn:uuid:x>"]))
+    assert plan == "SEARCH fetches USING INDEX fetches_warc_record_id (warc_record_id=?)"
