@@ -279,19 +279,24 @@ class Archive:
         return {url: (record_id, date, digest) for url, record_id, date, digest
                 in self.db.execute(_CAPTURES_SQL).fetchall()}
 
-    def killed_runs_warc(self) -> dict[int, tuple[str | None, int]]:
-        """run id -> (WARC file, end of its last record a fetch points at) of every run closed
-        as killed; (None, 0) for one killed before any fetch was written. What follows that
-        end in the file may be a record torn by the kill."""
-        found: dict[int, tuple[str | None, int]] = {
-            run_id: (None, 0) for (run_id,) in self.db.execute(
-                "select id from crawl_runs where status = 'killed'")}
-        for run_id, path, end in self.db.execute(
-                "select crawl_run_id, warc_path, max(warc_offset + warc_length) from fetches "
-                "where crawl_run_id in (select id from crawl_runs where status = 'killed') "
-                "and warc_path is not null group by crawl_run_id, warc_path"):
-            found[run_id] = (path, end)
-        return found
+    def record_run_warc_file(self, run_id: int, path: str) -> None:
+        """Name the run's WARC file (relative to the archive's folder) as soon as it is
+        opened: if the run is killed, the next crawl cuts a torn record off that file and no
+        other (a shared WARC folder holds other archives' files of the same run number)."""
+        with self.db.conn:
+            _update(self.db, "crawl_runs", run_id, {"warc_file": path})
+
+    def killed_runs_warc(self) -> dict[int, tuple[str, int]]:
+        """run id -> (its WARC file, end of its last record a fetch points at, 0 if none) of
+        every run closed as killed whose file is known: named when it was opened (m018), or
+        for an older run the file its fetches point at. What follows that end in the file
+        may be a record torn by the kill."""
+        return {run_id: (path, end) for run_id, path, end in self.db.execute(
+            "select r.id, coalesce(r.warc_file, f.warc_path), "
+            "coalesce(max(f.warc_offset + f.warc_length), 0) from crawl_runs r "
+            "left join fetches f on f.crawl_run_id = r.id and f.warc_path is not null "
+            "where r.status = 'killed' group by r.id "
+            "having coalesce(r.warc_file, f.warc_path) is not null")}
 
     def article_urls(self, site: str, urls: Collection[str] | None = None) -> set[str]:
         """URLs of the site's live and gone articles: those a crawl should re-check.

@@ -296,3 +296,29 @@ def test_a_revisit_never_confirms_an_error_page(fresh_blog_server: BlogServer,
         assert revisit["warc_refers_to"] == first["warc_record_id"], path
     assert archive.execute("select count(*) from fetches where url = ? and status = 503",
                            [f"{server.base_url}{failed}"]).fetchone()[0] == 1
+
+
+def test_a_killed_run_cuts_only_its_own_file_in_a_shared_warc_dir(
+        blog_server: BlogServer, tmp_path: Path) -> None:
+    """Two archives share a WARC folder, so each has a run 1 (``run-000001.warc.gz`` and
+    ``run-000001-1.warc.gz``). The second's run 1 is killed before any fetch pointed into its
+    file: the next crawl cuts the torn record off that file, never off the first archive's
+    of the same run number, whose tail may be a record its own crawl is writing."""
+    shared = tmp_path / "warc"
+    first, second = tmp_path / "first" / "archive.db", tmp_path / "second" / "archive.db"
+    for db in (first, second):
+        db.parent.mkdir()
+        crawl_blog(blog_server, db, "--max-pages", "3", "--warc-dir", str(shared))
+    others, own = shared / "run-000001.warc.gz", shared / "run-000001-1.warc.gz"
+    torn = zlib.compressobj(6, zlib.DEFLATED, zlib.MAX_WBITS | 16).compress(b"WARC/1.1\r\n" * 99)
+    others_bytes = others.read_bytes() + torn
+    others.write_bytes(others_bytes)
+    own_bytes = own.read_bytes()
+    own.write_bytes(own_bytes + torn)
+    with sqlite_utils.Database(second).conn as conn:  # killed before its first commit
+        conn.execute("update fetches set warc_path = null, warc_offset = null, "
+                     "warc_length = null")
+        conn.execute("update crawl_runs set status = 'running', finished_at = null")
+    crawl_blog(blog_server, second, "--max-pages", "3", "--warc-dir", str(shared))
+    assert others.read_bytes() == others_bytes
+    assert own.read_bytes() == own_bytes
