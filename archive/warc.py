@@ -84,7 +84,7 @@ def read_response(archive_path: str | Path, warc_path: str, offset: int) -> Stor
         with path.open("rb") as stream:
             stream.seek(offset)
             record = next(iter(ArchiveIterator(stream)), None)
-            if record is None or record.rec_type != "response":
+            if record is None or record.rec_type != "response" or record.http_headers is None:
                 raise ArchiveError(f"{path}: no response record at offset {offset}")
             headers = record.rec_headers
             return StoredResponse(
