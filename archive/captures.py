@@ -25,6 +25,12 @@ from archive.warc import StoredResponse, WarcReader
 #: The fetch outcomes whose answer holds the article's content (fetched whole, or confirmed
 #: unchanged by a 304 whose revisit record leads to it).
 CONTENT_OUTCOMES = ("new", "changed", "unchanged", "not_modified")
+#: The response record a revisit refers to, by its WARC-Record-ID (m018's index finds it: a
+#: re-extraction follows one per article, which must not scan ``fetches`` each time).
+RESPONSE_BY_RECORD_ID_SQL = ("select * from fetches where warc_record_id = ? "
+                             "and warc_type = 'response' and warc_path is not null limit 1")
+
+
 class CaptureError(ArchiveError):
     """A stored response cannot be read: its file is missing, cut short or not WARC."""
 
@@ -51,10 +57,9 @@ class CaptureReader:
         if fetch.get("warc_path") is None:
             raise CaptureError(f"no stored response for {fetch['url']} (fetch {fetch['id']})")
         row = fetch
-        if fetch.get("warc_refers_to") is not None:
-            row = next(self.db.query("select * from fetches where warc_record_id = ? "
-                                     "and warc_refers_to is null limit 1",
-                                     [fetch["warc_refers_to"]]), None)
+        if fetch.get("warc_type") == "revisit":
+            row = next(self.db.query(RESPONSE_BY_RECORD_ID_SQL, [fetch["warc_refers_to"]]),
+                       None)
             if row is None:
                 raise CaptureError(f"the revisit of {fetch['url']} in {fetch['warc_path']} "
                                    "refers to a response the archive no longer holds")
@@ -87,10 +92,12 @@ def stored_response(db: Database, archive_path: Path, fetch: dict[str, Any]) -> 
 
 def _latest_capture(column: str) -> str:
     """SQL for ``column`` of article ``a``'s newest fetch whose stored record holds or
-    confirms its content."""
+    confirms its content (a revisit that refers to nothing, a 304 of a page never captured
+    whole, leads to no bytes: an older capture may)."""
     outcomes = ", ".join(f"'{outcome}'" for outcome in CONTENT_OUTCOMES)
     return (f"(select f.{column} from fetches f where f.article_id = a.id "
             f"and f.warc_path is not null and f.outcome in ({outcomes}) "
+            "and (f.warc_type = 'response' or f.warc_refers_to is not null) "
             "order by f.id desc limit 1)")
 
 

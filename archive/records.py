@@ -100,9 +100,11 @@ class Capture:
     ``length`` bound the gzip member of the ``response`` or ``revisit`` record (one member per
     record): ``warcio`` reads it alone from there. ``payload_digest`` is the WARC-Payload-Digest
     (``sha1:BASE32``) of the HTTP body as the server sent it (still content-encoded); for a
-    revisit, that of the capture it confirms. ``refers_to`` is the WARC-Record-ID of the
-    ``response`` record holding the payload when this record is a revisit, None when it is
-    that response: the newest fetch of a URL with ``refers_to`` None holds its newest bytes.
+    revisit, that of the capture it confirms (None when it confirms none). ``record_type`` is
+    ``response`` or ``revisit``; ``refers_to`` is the WARC-Record-ID of the ``response``
+    record holding a revisit's payload, None for a response and for a revisit of a URL with
+    no earlier capture (a 304 after a crawl made without capture): the type, not
+    ``refers_to``, says which records hold bytes.
     """
 
     path: str
@@ -112,6 +114,7 @@ class Capture:
     date: str
     payload_digest: str | None = None
     refers_to: str | None = None
+    record_type: str = "response"
 
 
 @dataclass

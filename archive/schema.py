@@ -380,6 +380,32 @@ def m017_record_stream(db: Database) -> None:
     """)
 
 
+@migrations()
+def m018_warc_record_type(db: Database) -> None:
+    """The type of each fetch's WARC record, ``response`` or ``revisit``: ``warc_refers_to``
+    cannot say it, as a 304 for a URL with no earlier capture (an archive crawled before
+    m016, or with ``--no-warc``) is a revisit that refers to nothing. Rows written before
+    this are revisits when they refer to a record or answered 304 (the only two ways the
+    writer made one). The partial index finds the capture a revisit confirms: a URL's newest
+    ``response`` of a 200 the crawl kept (an error page is never what a 304 confirms); the
+    one on ``warc_record_id`` follows a revisit to it without scanning ``fetches``.
+    ``crawl_runs.warc_file`` names the run's WARC file as soon as it is opened, so the
+    torn record of a killed run is cut from that file and no other."""
+    _execute_script(db, """
+        ALTER TABLE fetches ADD COLUMN warc_type TEXT;
+        UPDATE fetches SET warc_type = CASE
+            WHEN warc_refers_to IS NOT NULL OR status = 304 THEN 'revisit' ELSE 'response' END
+            WHERE warc_record_id IS NOT NULL;
+        DROP INDEX fetches_warc_responses;
+        CREATE INDEX fetches_warc_captures ON fetches (url, id)
+            WHERE warc_path IS NOT NULL AND warc_type = 'response' AND status = 200
+            AND outcome != 'error';
+        CREATE INDEX fetches_warc_record_id ON fetches (warc_record_id)
+            WHERE warc_record_id IS NOT NULL;
+        ALTER TABLE crawl_runs ADD COLUMN warc_file TEXT;
+    """)
+
+
 def migrate(db: Database) -> None:
     """Apply every pending migration; a no-op (and no write) on an up-to-date archive."""
     migrations.apply(db)

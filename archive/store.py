@@ -79,8 +79,9 @@ where a.site = ? and a.status != 'redirected'
 _CAPTURES_SQL = """
 select f.url, f.warc_record_id, f.warc_date, f.payload_digest
 from fetches f join (
-    select max(id) as id from fetches indexed by fetches_warc_responses
-    where warc_path is not null and warc_refers_to is null
+    select max(id) as id from fetches indexed by fetches_warc_captures
+    where warc_path is not null and warc_type = 'response' and status = 200
+        and outcome != 'error'
     group by url
 ) newest on newest.id = f.id
 """
@@ -273,23 +274,29 @@ class Archive:
 
     def latest_captures(self) -> dict[str, tuple[str, str, str]]:
         """url -> (WARC-Record-ID, WARC-Date, payload digest) of its newest ``response``
-        record: what the next capture of that URL confirms with a revisit record."""
+        record of a 200 the crawl kept: what the next capture of that URL confirms with a
+        revisit record (never an error page, which a 304 does not confirm)."""
         return {url: (record_id, date, digest) for url, record_id, date, digest
                 in self.db.execute(_CAPTURES_SQL).fetchall()}
 
-    def killed_runs_warc(self) -> dict[int, tuple[str | None, int]]:
-        """run id -> (WARC file, end of its last record a fetch points at) of every run closed
-        as killed; (None, 0) for one killed before any fetch was written. What follows that
-        end in the file may be a record torn by the kill."""
-        found: dict[int, tuple[str | None, int]] = {
-            run_id: (None, 0) for (run_id,) in self.db.execute(
-                "select id from crawl_runs where status = 'killed'")}
-        for run_id, path, end in self.db.execute(
-                "select crawl_run_id, warc_path, max(warc_offset + warc_length) from fetches "
-                "where crawl_run_id in (select id from crawl_runs where status = 'killed') "
-                "and warc_path is not null group by crawl_run_id, warc_path"):
-            found[run_id] = (path, end)
-        return found
+    def record_run_warc_file(self, run_id: int, path: str) -> None:
+        """Name the run's WARC file (relative to the archive's folder) as soon as it is
+        opened: if the run is killed, the next crawl cuts a torn record off that file and no
+        other (a shared WARC folder holds other archives' files of the same run number)."""
+        with self.db.conn:
+            _update(self.db, "crawl_runs", run_id, {"warc_file": path})
+
+    def killed_runs_warc(self) -> dict[int, tuple[str, int]]:
+        """run id -> (its WARC file, end of its last record a fetch points at, 0 if none) of
+        every run closed as killed whose file is known: named when it was opened (m018), or
+        for an older run the file its fetches point at. What follows that end in the file
+        may be a record torn by the kill."""
+        return {run_id: (path, end) for run_id, path, end in self.db.execute(
+            "select r.id, coalesce(r.warc_file, f.warc_path), "
+            "coalesce(max(f.warc_offset + f.warc_length), 0) from crawl_runs r "
+            "left join fetches f on f.crawl_run_id = r.id and f.warc_path is not null "
+            "where r.status = 'killed' group by r.id "
+            "having coalesce(r.warc_file, f.warc_path) is not null")}
 
     def article_urls(self, site: str, urls: Collection[str] | None = None) -> set[str]:
         """URLs of the site's live and gone articles: those a crawl should re-check.
@@ -614,7 +621,7 @@ def _capture_columns(fetch: Fetch) -> dict[str, Any]:
     return {"warc_path": capture.path, "warc_offset": capture.offset,
             "warc_length": capture.length, "warc_record_id": capture.record_id,
             "warc_date": capture.date, "payload_digest": capture.payload_digest,
-            "warc_refers_to": capture.refers_to}
+            "warc_refers_to": capture.refers_to, "warc_type": capture.record_type}
 
 
 def _now() -> str:

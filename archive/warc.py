@@ -3,8 +3,8 @@
 A ``fetches`` row points at its record: ``warc_path`` (relative to the archive file's
 folder), ``warc_offset`` and ``warc_length`` bound one gzip member, which warcio reads on its
 own. A revisit record holds headers only; the bytes are in the response record it refers to
-(``warc_refers_to``), which is also the newest fetch of that URL whose ``warc_refers_to`` is
-NULL: :func:`newest_responses` finds those, a :class:`WarcReader` reads them.
+(``warc_refers_to``), which is also the URL's newest fetch of a 200 with ``warc_type``
+``response`` (archive.store's ``_CAPTURES_SQL`` finds those); a :class:`WarcReader` reads them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from warcio.recordloader import ArchiveLoadFailed, ArcWarcRecordLoader
 from warcio.statusandheaders import StatusAndHeadersParserException
@@ -58,16 +58,6 @@ _UNREADABLE = (ArchiveError, ArchiveLoadFailed, StatusAndHeadersParserException,
                ValueError, zlib.error)
 #: warcio's record parser, as its ArchiveIterator uses it (it keeps no state between records).
 _LOADER = ArcWarcRecordLoader()
-
-#: Per URL (of the given article ids, or all), its newest fetch that holds a response record.
-_NEWEST_RESPONSES_SQL = """
-select f.* from fetches f join (
-    select max(id) as id from fetches indexed by fetches_warc_responses
-    where warc_path is not null and warc_refers_to is null
-    group by url
-) newest on newest.id = f.id
-"""
-
 
 @dataclass
 class StoredResponse:
@@ -161,11 +151,6 @@ class WarcReader:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
-
-
-def newest_responses(db: Any) -> list[dict[str, Any]]:
-    """The ``fetches`` rows that hold each URL's newest response record."""
-    return list(db.query(_NEWEST_RESPONSES_SQL))
 
 
 def _inflate(body: bytes) -> bytes:

@@ -57,10 +57,10 @@ class ArchiveState:
     #: for the WARC writer's revisit records; kept by ``--full`` too, which re-fetches
     #: pages whole but need not store the same bytes again.
     captures: dict[str, PriorCapture] = field(default_factory=dict)
-    #: run id -> (its WARC file relative to the archive's folder, or None if no fetch points
-    #: into it; the end of its last record a fetch points at) of every killed run: the WARC
-    #: writer cuts a record torn by the kill off its end.
-    killed_runs_warc: dict[int, tuple[str | None, int]] = field(default_factory=dict)
+    #: run id -> (its WARC file relative to the archive's folder, the end of its last record
+    #: a fetch points at) of every killed run whose file is known: the WARC writer cuts a
+    #: record torn by the kill off its end.
+    killed_runs_warc: dict[int, tuple[str, int]] = field(default_factory=dict)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:

@@ -49,6 +49,7 @@ from scrapy.utils.defer import deferred_from_coro
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from archive import Archive
 from archive.records import Capture
 from scraper import __version__
 from scraper.archive_state import ArchiveState, PriorCapture
@@ -75,10 +76,6 @@ _BUFFER_BYTES = 1 << 20
 #: Exchanges queued for the writing thread at most: past that the reactor waits for it,
 #: rather than holding every body of a fast crawl in memory.
 _QUEUED_EXCHANGES = 256
-#: At most what a run that never committed a fetch can have put on disk: its records reach
-#: the disk at the first batch's sync (within seconds) or when the buffer fills. A larger
-#: file of that name is another archive's, left in the folder: never cut.
-_UNCOMMITTED_BYTES = 4 * _BUFFER_BYTES
 #: The stats a failed write leaves for the command to report (it exits 4).
 ERROR_STAT = "blog_archive/warc_error"
 FILE_STAT = "blog_archive/warc_file"
@@ -200,6 +197,8 @@ class WarcWriter:
             self.fail(error)
             raise CloseSpider(WRITE_FAILED) from None
         self.relative_path = os.path.relpath(self.path, self.archive_dir)
+        with Archive.open(self.crawler.settings["ARCHIVE_DB"]) as archive:
+            archive.record_run_warc_file(run_id, self.relative_path)
         self.crawler.stats.set_value(FILE_STAT, str(self.path))
         settings = self.crawler.settings
         self.write(self.writer.create_warcinfo_record(self.path.name, {
@@ -218,18 +217,18 @@ class WarcWriter:
         self.thread = threading.Thread(target=self.drain, name="warc-writer", daemon=True)
         self.thread.start()
 
-    def cut_torn_records(self, killed: dict[int, tuple[str | None, int]]) -> None:
+    def cut_torn_records(self, killed: dict[int, tuple[str, int]]) -> None:
         """Cut the record a killed run may have been writing off the end of its file: every
         WARC reader (warcio check, cdxj-indexer, py-wacz) fails on a torn gzip member, so one
-        killed crawl would make the whole folder unreadable to them. Only what follows the
-        last record a fetch points at is read; whole records there are kept."""
-        for run_id, (relative, end) in killed.items():
-            path = self.archive_dir / relative if relative else \
-                self.directory / f"run-{run_id:06d}.warc.gz"
+        killed crawl would make the whole folder unreadable to them. Only the file the
+        archive names as the run's is touched (never one guessed from the run's number,
+        which in a shared folder may be another archive's, perhaps still being written), and
+        only what follows the last record a fetch points at is read; whole records there are
+        kept."""
+        for relative, end in killed.values():
+            path = self.archive_dir / relative
             with contextlib.suppress(OSError):  # gone (pruned) or unreadable: leave it
                 size = path.stat().st_size
-                if relative is None and size > _UNCOMMITTED_BYTES:
-                    continue  # not that run's: it never synced more than a buffer or two
                 whole = end + _whole_members(path, end)
                 if whole < size:
                     os.truncate(path, whole)
@@ -353,20 +352,28 @@ class WarcWriter:
         asked = self.writer.create_warc_record(
             url, "request", payload=None, http_headers=_request_headers(request),
             warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id})
-        if record.rec_type == "response":
+        if record.rec_type == "response" and response.status == 200:
             self.captures[url] = PriorCapture(record_id, date, digest)
         elif response.status == 304:  # no payload of its own: the one it confirms, if known
             digest = headers.get_header("WARC-Payload-Digest")
         capture = Capture(path=self.relative_path, offset=-1, length=0, record_id=record_id,
                           date=date, payload_digest=digest,
-                          refers_to=headers.get_header("WARC-Refers-To"))
+                          refers_to=headers.get_header("WARC-Refers-To"),
+                          record_type=record.rec_type)
         self.jobs.put((record, asked, capture))
         return capture
 
     def revisit(self, url: str, http_headers: StatusAndHeaders, profile: str,
                 prior: PriorCapture | None) -> Any:
-        """A revisit record: the answer's headers, pointing at the capture it confirms (a
-        304 for a URL captured before WARC capture began points at nothing)."""
+        """A revisit record: the answer's headers, pointing at the capture it confirms.
+
+        A 304 for a URL never captured whole (crawled before WARC capture, or with
+        ``--no-warc``) is still a revisit, with no ``WARC-Refers-To*`` fields and no payload
+        digest: WARC 1.1 asks those of a server-not-modified revisit with "should" and "may",
+        never "must" (never a field with no value), and a revisit says truthfully that the
+        server sent no
+        payload, where a ``response`` record of the 304 would pass its empty body off as
+        the page's content."""
         warc_headers = {"WARC-Profile": profile}
         if prior is not None:
             warc_headers.update({

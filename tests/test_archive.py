@@ -25,7 +25,7 @@ MIGRATIONS = ["m001_crawl_runs", "m002_articles", "m003_article_versions", "m004
               "m008_search_rank", "m009_lean_write_indexes", "m010_teasers_without_rowid",
               "m011_fts_automerge", "m012_status_changed_run",
               "m013_fetch_field_sources", "m014_article_search", "m015_run_bounds",
-              "m016_fetch_warc_records", "m017_record_stream"]
+              "m016_fetch_warc_records", "m017_record_stream", "m018_warc_record_type"]
 
 
 @pytest.fixture
@@ -701,7 +701,7 @@ def test_archive_of_an_older_schema_is_upgraded_in_place(tmp_path: Path) -> None
                       **dict.fromkeys(("warc_path", "warc_offset", "warc_length",  # m016
                                        "warc_record_id", "warc_date", "payload_digest",
                                        "warc_refers_to")),
-                      "stream_id": None}  # m017
+                      "stream_id": None, "warc_type": None}  # m017, m018
         assert [{k: v for k, v in row.items() if k not in extraction}
                 for row in after["fetches"]] == before.pop("fetches")
         assert [{k: row[k] for k in extraction} for row in after.pop("fetches")] == [
@@ -745,3 +745,30 @@ def test_datasette_metadata_describes_real_columns_under_the_files_name(archive:
         facets = {f if isinstance(f, str) else next(iter(f.values()))
                   for f in config.get("facets", [])}
         assert facets <= columns, table
+
+
+def test_m018_types_the_warc_records_of_earlier_fetches(tmp_path: Path) -> None:
+    """A revisit is a fetch that refers to a record or answered 304 (one for a page never
+    stored whole refers to nothing); every other fetch with a record holds a response."""
+    path = tmp_path / "old.db"
+    older = sqlite_utils.Database(path)
+    migrations.apply(older, stop_before="m018_warc_record_type")
+    run = older["crawl_runs"].insert({"site": "blog", "trigger": "test", "status": "finished",
+                                      "started_at": "2026-12-01T10:00:00+00:00"}).last_pk
+    rows = {"response": (200, "<urn:a>", None), "revisit": (200, "<urn:b>", "<urn:a>"),
+            "not_modified": (304, "<urn:c>", None), "no_answer": (None, None, None)}
+    for name, (status, record_id, refers_to) in rows.items():
+        older["fetches"].insert({"crawl_run_id": run, "url": f"{BLOG}/{name}/",
+                                 "outcome": "new", "status": status,
+                                 "fetched_at": "2026-12-01T10:00:00+00:00",
+                                 "warc_path": record_id and "archive.warc/run-000001.warc.gz",
+                                 "warc_record_id": record_id, "warc_refers_to": refers_to})
+    older.close()
+    upgraded = Archive.open(path)
+    try:
+        assert {row["url"]: row["warc_type"] for row in upgraded.db["fetches"].rows} == {
+            f"{BLOG}/response/": "response", f"{BLOG}/revisit/": "revisit",
+            f"{BLOG}/not_modified/": "revisit", f"{BLOG}/no_answer/": None}
+        assert upgraded.latest_captures() == {f"{BLOG}/response/": ("<urn:a>", None, None)}
+    finally:
+        upgraded.close()

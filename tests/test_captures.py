@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import sys
 import zlib
+from http import HTTPStatus
 from io import BytesIO
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archive import Archive
-from archive.captures import CaptureError, stored_response
+from archive.captures import RESPONSE_BY_RECORD_ID_SQL, CaptureError, stored_response
 
 if sys.version_info >= (3, 14):
     from compression import zstd
@@ -48,8 +49,9 @@ class WarcFile:
         self.stream.close()
         self.store.close()
 
-    def write(self, record: object, refers_to: str | None = None) -> dict:
-        """Append ``record`` and a ``fetches`` row pointing at it, as a crawl does; the row."""
+    def write(self, record: object, refers_to: str | None = None, **columns: object) -> dict:
+        """Append ``record`` and a ``fetches`` row pointing at it, as a crawl does (``columns``
+        set the fetch's own, such as its article and outcome); the row."""
         offset = self.stream.tell()
         self.writer.write_record(record)
         self.stream.flush()
@@ -59,13 +61,15 @@ class WarcFile:
                "warc_offset": offset, "warc_length": self.stream.tell() - offset,
                "warc_record_id": headers.get_header("WARC-Record-ID"),
                "warc_date": headers.get_header("WARC-Date"), "warc_refers_to": refers_to,
-               "payload_digest": headers.get_header("WARC-Payload-Digest")}
+               "warc_type": record.rec_type,
+               "payload_digest": headers.get_header("WARC-Payload-Digest"), **columns}
         table = self.db["fetches"]
         table.insert(row)
         return {**row, "id": table.last_pk}
 
     def response(self, body: bytes, *, date: str, encoding: str | None = None,
-                 payload: bytes | None = None) -> dict:
+                 payload: bytes | None = None, status: int = 200,
+                 **columns: object) -> dict:
         """A response of ``body`` under ``encoding`` (``payload``: the bytes sent instead)."""
         headers = [("Content-Type", "text/html; charset=UTF-8"), ("ETag", '"v1"')]
         if encoding:
@@ -74,10 +78,12 @@ class WarcFile:
             payload = _ENCODE[encoding](body) if encoding else body
         record = self.writer.create_warc_record(
             URL, "response", payload=BytesIO(payload), warc_headers_dict={"WARC-Date": date},
-            http_headers=StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1"))
-        return self.write(record)
+            http_headers=StatusAndHeaders(f"{status} {HTTPStatus(status).phrase}", headers,
+                                          protocol="HTTP/1.1"))
+        return self.write(record, status=status, **columns)
 
-    def revisit(self, refers_to: dict, *, profile: str | None = None) -> dict:
+    def revisit(self, refers_to: dict, *, profile: str | None = None,
+                **columns: object) -> dict:
         """A revisit of the response ``refers_to`` (its row), by record id."""
         record = self.writer.create_revisit_record(
             URL, "sha1:AAAA", URL, refers_to["warc_date"], warc_headers_dict={
@@ -85,7 +91,7 @@ class WarcFile:
             http_headers=StatusAndHeaders("304 Not Modified", [], protocol="HTTP/1.1"))
         if profile:
             record.rec_headers.replace_header("WARC-Profile", profile)
-        return self.write(record, refers_to["warc_record_id"])
+        return self.write(record, refers_to["warc_record_id"], status=304, **columns)
 
 
 @pytest.fixture
@@ -152,3 +158,19 @@ def test_a_missing_file_a_cut_file_and_a_wrong_offset_are_each_one_line(
     path.unlink()
     with pytest.raises(CaptureError, match=r"cannot read .*run-000001\.warc\.gz"):
         stored_response(warc.db, warc.archive, row)
+
+
+def test_a_revisit_of_a_response_whose_file_was_forgotten_is_one_line(warc: WarcFile) -> None:
+    """docs/operations.md's pruning sets a deleted file's ``warc_path`` to NULL: the revisit
+    that confirmed a record in it leads to no file, said in one line."""
+    first = warc.response(PAGE, date="2026-12-01T10:00:00Z")
+    revisit = warc.revisit(first)
+    warc.db.execute("update fetches set warc_path = null where id = ?", [first["id"]])
+    with pytest.raises(CaptureError, match="refers to a response the archive no longer holds"):
+        stored_response(warc.db, warc.archive, revisit)
+
+
+def test_a_revisit_is_followed_by_an_index_not_a_scan(warc: WarcFile) -> None:
+    plan = " ".join(row[3] for row in warc.db.execute(
+        f"explain query plan {RESPONSE_BY_RECORD_ID_SQL}", ["<urn:uuid:x>"]))
+    assert plan == "SEARCH fetches USING INDEX fetches_warc_record_id (warc_record_id=?)"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from archive.captures import captured_articles, stored_response
 from archive.records import Article, Fetch
 from archive.stream import publish_fetches, publish_run_end, publish_run_start
 from scraper import settings
@@ -19,6 +20,7 @@ from scraper.bounds import BOUND_SETTINGS
 from scraper.bundled_blog.server import BlogServer
 from tests.conftest import FAST_CRAWL, Crawl
 from tests.redis_server import RedisServer
+from tests.test_captures import PAGE, URL, WarcFile
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "operations.md"
 DOC_ROOT = "/srv/blog-archive"
@@ -158,3 +160,35 @@ def test_ingest_service_writes_the_archive_from_redis(redis: RedisServer, tmp_pa
     archive = sqlite_utils.Database(root / "archive.db")
     assert [row["title"] for row in archive["articles"].rows] == ["A"]
     assert next(archive["crawl_runs"].rows)["status"] == "finished"
+
+
+def test_pruning_keeps_the_only_copy_of_an_article_since_gone(tmp_path: Path) -> None:
+    """Run 1 stores the article whole, run 2 confirms it with a 304, run 3 finds it gone (a
+    404, now the URL's newest response): run 1's file holds its only copy and is kept; once
+    the others are pruned as documented, re-extraction still reads it."""
+    keep_query, forget = code_blocks("sql")
+    db = tmp_path / "archive.db"
+    files = [f"archive.warc/run-00000{run}.warc.gz" for run in (1, 2, 3)]
+    first = WarcFile(db, files[0])
+    article = first.db["articles"].insert({
+        "url": URL, "site": "test", "status": "gone", "content_hash": "x",
+        "first_seen_run": first.run_id, "last_changed_run": first.run_id}).last_pk
+    stored = first.response(PAGE, date="2026-12-01T10:00:00Z", article_id=article,
+                            outcome="new")
+    first.close()
+    second = WarcFile(db, files[1])
+    second.revisit(stored, article_id=article, outcome="not_modified")
+    second.close()
+    third = WarcFile(db, files[2])
+    try:
+        third.response(b"Not found", date="2026-12-03T10:00:00Z", status=404,
+                       article_id=article, outcome="gone")
+        archive = third.db
+        assert [row["warc_path"] for row in archive.query(keep_query)] == [files[0]]
+        for pruned in files[1:]:
+            archive.execute(forget.replace("archive.warc/run-000041.warc.gz", pruned))
+            (tmp_path / pruned).unlink()
+        (found,) = captured_articles(archive, [article])
+        assert stored_response(archive, db, found.capture).body == PAGE
+    finally:
+        third.close()

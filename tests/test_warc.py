@@ -11,6 +11,7 @@ import gzip
 import json
 import zipfile
 import zlib
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import sqlite_utils
@@ -19,6 +20,7 @@ from warcio.archiveiterator import ArchiveIterator
 from archive.warc import WarcReader
 from scraper.bundled_blog.server import BlogServer
 from tests.conftest import Crawl, RunCli, crawl_blog, tool
+from tests.faults import send
 
 SEED_PATH = "/en/how-to-roll-your-back-exercises-for-back-pain/"
 
@@ -235,3 +237,89 @@ def test_a_record_torn_by_a_kill_is_cut_off_by_the_next_crawl(
     assert tool("warcio", "check", path).returncode == 0
     statuses = [run["status"] for run in sqlite_utils.Database(db)["crawl_runs"].rows]
     assert statuses[0] == "killed" and len(warc_files_in(tmp_path)) == 2
+
+
+def test_capture_begun_on_an_archive_crawled_without_it_keeps_crawling(
+        blog_server: BlogServer, tmp_path: Path, run_cli: RunCli) -> None:
+    """An archive whose articles were never captured whole (crawled with ``--no-warc``, or
+    before WARC capture): their 304s are revisits that refer to nothing, which neither the
+    next crawl's revisits nor re-extraction may take for a response record."""
+    db = tmp_path / "archive.db"
+    recheck = ("-s", "TRUST_SITEMAP_LASTMOD=False")  # every article answers 304
+    crawl_blog(blog_server, db, "--no-warc")
+    second = crawl_blog(blog_server, db, *recheck)
+    third = crawl_blog(blog_server, db, *recheck)
+    assert (second.result.returncode, third.result.returncode) == (0, 0), third.result.stderr
+    assert third.db.execute("select count(*) from fetches where outcome = 'error' "
+                            "and crawl_run_id > 1").fetchone()[0] == 0
+    for path in warc_files(third):
+        checked = tool("warcio", "check", path)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+    unreferred = list(third.db.query(
+        "select * from fetches where status = 304 and crawl_run_id = 3"))
+    assert len(unreferred) > 40 and all(
+        (row["warc_type"], row["warc_refers_to"]) == ("revisit", None) for row in unreferred)
+    revisits = [r for r in records(warc_files(third)[-1]) if r["type"] == "revisit"
+                and r["status"] == "304"]
+    assert revisits and not any("WARC-Refers-To" in r["headers"] for r in revisits)
+    reread = run_cli("reextract", "--db", db)
+    assert "no response record at offset" not in reread.stdout + reread.stderr
+    assert "Traceback" not in reread.stderr
+
+
+def test_a_revisit_never_confirms_an_error_page(fresh_blog_server: BlogServer,
+                                                tmp_path: Path) -> None:
+    """A 503 retried into a 304 (same run), and a 503 kept as the fetch's answer after its
+    retries (next run): each later 304 confirms the 200 of the first run, not the 503."""
+    server, db = fresh_blog_server, tmp_path / "archive.db"
+    retried, failed = (f"/en/{post.slug}/" for post in server.blog.by_language("en")[:2])
+
+    def busy_once(handler: BaseHTTPRequestHandler) -> None:
+        del server.faults[retried]  # the retry reaches the blog, which answers 304
+        send(handler, 503, b"<h1>Busy</h1>", {"Retry-After": "0"})
+
+    def busy(handler: BaseHTTPRequestHandler) -> None:
+        send(handler, 503, b"<h1>Busy</h1>", {"Retry-After": "0"})
+
+    recheck = ("-s", "TRUST_SITEMAP_LASTMOD=False", "-s", "RETRY_BACKOFF_BASE=0.01")
+    crawl_blog(server, db)
+    server.faults.update({retried: busy_once, failed: busy})
+    crawl_blog(server, db, *recheck)
+    del server.faults[failed]
+    crawl_blog(server, db, *recheck)
+    archive = sqlite_utils.Database(db)
+    for path, run in ((retried, 2), (failed, 3)):
+        url = f"{server.base_url}{path}"
+        first, revisit = (next(archive.query(
+            "select * from fetches where url = ? and crawl_run_id = ?", [url, number]))
+            for number in (1, run))
+        assert (first["status"], revisit["status"]) == (200, 304), path
+        assert revisit["warc_refers_to"] == first["warc_record_id"], path
+    assert archive.execute("select count(*) from fetches where url = ? and status = 503",
+                           [f"{server.base_url}{failed}"]).fetchone()[0] == 1
+
+
+def test_a_killed_run_cuts_only_its_own_file_in_a_shared_warc_dir(
+        blog_server: BlogServer, tmp_path: Path) -> None:
+    """Two archives share a WARC folder, so each has a run 1 (``run-000001.warc.gz`` and
+    ``run-000001-1.warc.gz``). The second's run 1 is killed before any fetch pointed into its
+    file: the next crawl cuts the torn record off that file, never off the first archive's
+    of the same run number, whose tail may be a record its own crawl is writing."""
+    shared = tmp_path / "warc"
+    first, second = tmp_path / "first" / "archive.db", tmp_path / "second" / "archive.db"
+    for db in (first, second):
+        db.parent.mkdir()
+        crawl_blog(blog_server, db, "--max-pages", "3", "--warc-dir", str(shared))
+    others, own = shared / "run-000001.warc.gz", shared / "run-000001-1.warc.gz"
+    torn = zlib.compressobj(6, zlib.DEFLATED, zlib.MAX_WBITS | 16).compress(b"WARC/1.1\r\n" * 99)
+    others_bytes = others.read_bytes() + torn
+    others.write_bytes(others_bytes)
+    own_bytes = own.read_bytes()
+    own.write_bytes(own_bytes + torn)
+    with sqlite_utils.Database(second).conn as conn:  # killed before its first commit
+        conn.execute("update fetches set warc_path = null, warc_offset = null, "
+                     "warc_length = null")
+        conn.execute("update crawl_runs set status = 'running', finished_at = null")
+    crawl_blog(blog_server, second, "--max-pages", "3", "--warc-dir", str(shared))
+    assert others.read_bytes() == others_bytes
+    assert own.read_bytes() == own_bytes
