@@ -8,8 +8,10 @@ the plot is drawn. ``make test`` installs the ``bench`` extra, so this always ru
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -69,13 +71,23 @@ def small_corpora(folder: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def quick_bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
-    out = tmp_path_factory.mktemp("bench")
-    corpora = small_corpora(tmp_path_factory.mktemp("corpora"))
-    result = subprocess.run([sys.executable, "-m", "bench", "--quick", "--out", str(out),
-                             "--corpora", str(corpora)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=420)
-    assert result.returncode == 0, result.stderr
-    return result.stdout, out
+    """One quick bench for the whole session, whichever pytest-xdist worker asks first: the
+    workers share the base temporary folder's parent, and a lock on a file there makes the
+    others wait for the first one's results instead of running the bench again."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    out = shared / "quick-bench"
+    printed = shared / "quick-bench.stdout"
+    with (shared / "quick-bench.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not printed.exists():
+            corpora = small_corpora(tmp_path_factory.mktemp("corpora"))
+            result = subprocess.run([sys.executable, "-m", "bench", "--quick", "--out",
+                                     str(out), "--corpora", str(corpora)],
+                                    cwd=ROOT, capture_output=True, text=True, timeout=420)
+            assert result.returncode == 0, result.stderr
+            printed.write_text(result.stdout, encoding="utf-8")
+    return printed.read_text(encoding="utf-8"), out
 
 
 def rows_starting(lines: list[str], figure: str) -> list[str]:
