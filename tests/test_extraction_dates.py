@@ -197,3 +197,40 @@ def test_a_stamp_with_unpadded_seconds_keeps_its_zone() -> None:
     stamp = UTC_STAMP.replace("2020-02-18T02:18:11Z", "2020-12-05T23:15:0Z")
     html = page(head=stamp, header="<p itemprop='datePublished'>06 Dicembre 2020</p>")
     assert extract(html, URL).published == "2020-12-06"
+
+
+# -- pages that are one item but no article --------------------------------------------------
+
+THREAD = ("<html><head><title>Where did my build go? | Example Forums</title></head><body>"
+          "<h1>Where did my build go?</h1><ul class='thread-info'><li>Thread starter "
+          "<a href='/members/ann.1/'>ann</a></li><li><a href='/threads/build.2/'><time "
+          "datetime='2020-03-18T12:22:42-0400'>1 minute ago</time></a></li></ul>"
+          "<article class='message'><header><time datetime='2020-03-18T12:22:42-0400'>1 "
+          "minute ago</time></header><img src='/attachments/screenshot.png' alt=''></article>"
+          "</body></html>")
+VIDEO = ("<html><head><title>Morning briefing - Example TV</title>"
+         "<meta property='og:type' content='video.other'></head><body>"
+         "<div itemscope itemtype='http://schema.org/VideoObject'><h1>Morning briefing</h1>"
+         "<meta itemprop='datePublished' content='2020-04-13'></div></body></html>")
+
+
+@pytest.mark.parametrize(("html", "expected"), [
+    (THREAD, "2020-03-18T12:22:42-04:00"),
+    (VIDEO, "2020-04-13"),
+])
+def test_a_page_that_is_one_item_but_no_article_keeps_its_stated_date(html: str,
+                                                                       expected: str) -> None:
+    """A forum thread whose post is a picture, a video page: too little text (or a type
+    other than an article) to call them articles, yet nothing says they are listings, and
+    the date they state about themselves is still their date. The verdict stays."""
+    article = extract(html, URL)
+    assert article.is_article is False
+    assert article.published == expected
+    # A profile (a person, not a dated work) and a page of post cards have no date of their
+    # own: the first card's <time> dates a card.
+    profile = VIDEO.replace("video.other", "profile")
+    cards = "".join(f"<article><h2><a href='/p{n}/'>Post {n}</a></h2><time>0{n}.03.2020</time>"
+                    "</article>" for n in range(1, 4))
+    listing = f"<html><head><title>News</title></head><body>{cards}</body></html>"
+    for other in (profile, listing):
+        assert extract(other, URL).published is None

@@ -256,6 +256,20 @@ def modified(page: Page) -> Found[str] | None:
     return _decide(_stated(page, MODIFIED), _data(page, MODIFIED))
 
 
+def published_stated(page: Page) -> Found[str] | None:
+    """The publication date a page states about itself (site selector, JSON-LD, head,
+    ``<time>``, label), for a page that is one item but no article (a video, a forum thread):
+    the verdict and the date are separate facts. The heuristics (a meta line, a date under
+    the headline), script data and the address are left out: they read an article's layout,
+    which the verdict has just denied."""
+    return _decide(_stated(page, PUBLISHED), iter(()))
+
+
+def modified_stated(page: Page) -> Found[str] | None:
+    """:func:`published_stated` for the last update."""
+    return _decide(_stated(page, MODIFIED), iter(()))
+
+
 def _decide(stated: Iterator[Found[str]], rest: Iterator[Found[str]]) -> Found[str] | None:
     """The first candidate, upgraded to a same-day full datetime from a later one; a UTC
     stamp moved to the publisher's day when a later stated signal shows it."""

@@ -37,6 +37,9 @@ _SITEWIDE_OG_TYPES = frozenset({"website"})
 #: write for theirs (an opinion section's ``commentary``, a blog engine's ``post``).
 _ARTICLE_OG_TYPES = frozenset({"article", "post", "blogpost", "blogposting", "commentary",
                                "newsarticle"})
+#: og:types of a work released on a day (OpenGraph's ``video.*``, ``music.*`` and ``book``):
+#: one item with a date of its own, where a ``profile`` or a ``product`` has none.
+_RELEASED_OG_TYPES = ("video.", "music.", "book")
 _SEARCH_KEYS = frozenset({"s", "q", "query", "search", "keys"})
 #: A listing shows at least this many post cards outside the related block.
 MIN_LISTING_CARDS = 3
@@ -46,10 +49,16 @@ _ARTICLE_BODY_CLASS = word_pattern(VOCABULARY.words("article_body_classes"))
 
 
 class Kind(NamedTuple):
-    """The verdict and why (the reason is stored in ``missing`` for non-articles)."""
+    """The verdict and why (the reason is stored in ``missing`` for non-articles).
+
+    ``one_item`` tells a non-article that is still one thing of its own (a video, a forum
+    thread, a page with too little text to call an article) from one that is many things or
+    none (a listing, an archive, a search, a shop, a static page, a 404): nothing proved the
+    first a listing, so the date it states about itself is still its date."""
 
     is_article: bool
     reason: str
+    one_item: bool = False
 
 
 def article_kind(page: Page, word_count: int, linked_as: str | None = None) -> Kind:
@@ -102,7 +111,8 @@ def article_kind(page: Page, word_count: int, linked_as: str | None = None) -> K
     if og_type in _ARTICLE_OG_TYPES:
         return Kind(True, f"og:type {og_type}")
     if og_type and og_type not in _SITEWIDE_OG_TYPES and not linked:
-        return Kind(False, f"og:type {og_type!r}")
+        return Kind(False, f"og:type {og_type!r}",
+                    one_item=og_type.startswith(_RELEASED_OG_TYPES))
     if page.headline is not None and word_count >= MIN_ARTICLE_WORDS:
         return Kind(True, "an article element with a headline and a body")
     if word_count >= MIN_ARTICLE_WORDS and page.titled_heading(page.root) is not None:
@@ -115,7 +125,7 @@ def article_kind(page: Page, word_count: int, linked_as: str | None = None) -> K
         return Kind(True, f"linked as a post ({linked_as}), with a headline and "
                           "article-length text")
     return Kind(False, "no article signal (no JSON-LD Article, og:type article or headline "
-                       "with body text)")
+                       "with body text)", one_item=True)
 
 
 def _is_the_story(page: Page, el: HtmlElement) -> bool:

@@ -21,7 +21,7 @@ from scraper.extraction import (
 from scraper.extraction.body import Body, body
 from scraper.extraction.decoding import ExtractionError
 from scraper.extraction.document import Found, Missing, Page
-from scraper.extraction.kind import article_kind
+from scraper.extraction.kind import Kind, article_kind
 from scraper.extraction.text import text_of
 from scraper.profiles import SiteProfile
 
@@ -31,12 +31,20 @@ _Reader = Callable[[Page, Body], Found[Any] | Missing | None]
 class _Field(NamedTuple):
     """How one field is read: its function, given the page and its text (the body, or on a
     non-article the page's whole text); the reason stored in ``missing`` when it gives
-    nothing (None: nothing is missing, the fetched URL or the default stands); and whether
-    only an article has it."""
+    nothing (None: nothing is missing, the fetched URL or the default stands); whether only
+    an article has it; and how a non-article that is still one item (a video, a forum
+    thread: see :class:`~scraper.extraction.kind.Kind`) reads it, when it has it at all."""
 
     read: _Reader
     missing: str | None
     articles_only: bool = True
+    on_item: _Reader | None = None
+
+    def reader(self, kind: Kind) -> _Reader | None:
+        """The function that reads this field on a page of ``kind``; None: not read."""
+        if kind.is_article or not self.articles_only:
+            return self.read
+        return self.on_item if kind.one_item else None
 
 
 def _of_page(function: Callable[[Page], Found[Any] | Missing | None]) -> _Reader:
@@ -64,9 +72,11 @@ _FIELDS: dict[str, _Field] = {
     "url": _Field(_of_page(canonical.url), None, articles_only=False),
     "title": _Field(_of_page(title.title), "no headline, og:title or <title>",
                     articles_only=False),
-    "published": _Field(_of_page(dates.published), "no date signal found"),
+    "published": _Field(_of_page(dates.published), "no date signal found",
+                        on_item=_of_page(dates.published_stated)),
     "modified": _Field(_of_page(dates.modified),
-                       "no modified date (JSON-LD, meta, time.updated or label)"),
+                       "no modified date (JSON-LD, meta, time.updated or label)",
+                       on_item=_of_page(dates.modified_stated)),
     "read_time_minutes": _Field(_of_page(read_time.read_time),
                                 "no read-time label or timeRequired"),
     "author": _Field(_of_page(author.author), "no author (selector, JSON-LD, meta or rel=author)"),
@@ -98,7 +108,8 @@ def extract(html: str | bytes, url: str, profile: SiteProfile | None = None,
     article unless strong evidence says otherwise (see :func:`article_kind`).
     Never raises on bad input: empty, binary or tag-less input gives a non-article whose
     ``missing["page"]`` says why. For non-article pages (listings, 404) only the URL, title
-    and language are filled and ``missing["is_article"]`` gives the reason.
+    and language are filled and ``missing["is_article"]`` gives the reason; a non-article
+    that is still one item (a video, a forum thread) keeps the dates it states about itself.
     """
     return extract_with_page(html, url, profile, content_type, linked_as)[0]
 
@@ -125,9 +136,10 @@ def _article_of(page: Page, linked_as: str | None) -> Article:
     text = article_body if kind.is_article else Body(text_of(page.root, page.skip))
     found: dict[str, Found[Any]] = {}
     for name, field in _FIELDS.items():
-        if field.articles_only and not kind.is_article:
+        read = field.reader(kind)
+        if read is None:
             continue
-        result = field.read(page, text)
+        result = read(page, text)
         if isinstance(result, Missing):
             missing[name] = result.reason
         elif result is not None:
