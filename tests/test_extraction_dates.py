@@ -211,21 +211,22 @@ THREAD = ("<html><head><title>Where did my build go? | Example Forums</title></h
 VIDEO = ("<html><head><title>Morning briefing - Example TV</title>"
          "<meta property='og:type' content='video.other'></head><body>"
          "<div itemscope itemtype='http://schema.org/VideoObject'><h1>Morning briefing</h1>"
-         "<meta itemprop='datePublished' content='2020-04-13'></div></body></html>")
+         "<meta itemprop='datePublished' content='2020-04-13'>"
+         "<meta itemprop='dateModified' content='2020-04-14'></div></body></html>")
 
 
-@pytest.mark.parametrize(("html", "expected"), [
-    (THREAD, "2020-03-18T12:22:42-04:00"),
-    (VIDEO, "2020-04-13"),
+@pytest.mark.parametrize(("html", "expected", "modified"), [
+    (THREAD, "2020-03-18T12:22:42-04:00", None),
+    (VIDEO, "2020-04-13", "2020-04-14"),
 ])
-def test_a_page_that_is_one_item_but_no_article_keeps_its_stated_date(html: str,
-                                                                       expected: str) -> None:
+def test_a_page_that_is_one_item_but_no_article_keeps_its_stated_date(
+        html: str, expected: str, modified: str | None) -> None:
     """A forum thread whose post is a picture, a video page: too little text (or a type
     other than an article) to call them articles, yet nothing says they are listings, and
     the date they state about themselves is still their date. The verdict stays."""
     article = extract(html, URL)
     assert article.is_article is False
-    assert article.published == expected
+    assert (article.published, article.modified) == (expected, modified)
     # A profile (a person, not a dated work) and a page of post cards have no date of their
     # own: the first card's <time> dates a card.
     profile = VIDEO.replace("video.other", "profile")
@@ -233,4 +234,4 @@ def test_a_page_that_is_one_item_but_no_article_keeps_its_stated_date(html: str,
                     "</article>" for n in range(1, 4))
     listing = f"<html><head><title>News</title></head><body>{cards}</body></html>"
     for other in (profile, listing):
-        assert extract(other, URL).published is None
+        assert (extract(other, URL).published, extract(other, URL).modified) == (None, None)
