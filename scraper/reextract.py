@@ -44,8 +44,11 @@ from scraper.extraction import extract
 from scraper.profiles import PROFILES, SiteProfile, generic_profile
 
 #: Articles per transaction: small enough that a stop request is honoured within a second
-#: or so, large enough that commits cost little next to extraction.
-BATCH_SIZE = 20
+#: or so (extraction reads a hundred or more pages a second), large enough that what each
+#: batch costs besides extraction (its reads of the archive, the rows of the articles its
+#: teasers link to, its commit) stays small next to it. Commits are as durable as a crawl's
+#: (the same WAL and ``synchronous`` pragmas, see ``archive.store``).
+BATCH_SIZE = 100
 #: How a stored page came to be read: the archive holds it as an article, evidence as good as
 #: a posts sitemap's (see ``scraper.extraction.kind.article_kind``).
 _LINKED_AS = "archive"
@@ -236,8 +239,8 @@ class _SiteRun:
             why = article.missing.get("is_article") or article.missing.get("page")
             self.summary.not_article.append(f"{url}: {why}")
             return None
-        # The archive's address stands: re-reading improves fields, it does not move articles.
-        article = replace(article, url=url)
+        if article.url != url:  # the archive's address stands: re-reading does not move it
+            article = replace(article, url=url)
         self.summary.reread += 1
         changed = article.content_hash != captured.article["content_hash"]
         if changed:
