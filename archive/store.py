@@ -624,8 +624,13 @@ def _only(sql: str, params: list[Any], urls: Collection[str] | None) -> tuple[st
     return limited, [_json(list(urls)), *params]
 
 
+#: One encoder for every value the archive stores as JSON: ``json.dumps`` with an option
+#: builds a new encoder per call, which costs more than encoding a short list or dict.
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 def _extraction_columns(fetch: Fetch) -> dict[str, str]:
