@@ -21,6 +21,7 @@ import signal
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
+from functools import cache
 from importlib.metadata import version
 from itertools import groupby
 from pathlib import Path
@@ -202,7 +203,7 @@ class _SiteRun:
     def run(self, site: str, ids: list[int], stop: _StopRequest) -> None:
         run_id = None if self.summary.dry_run else self.archive.start_run(
             site=site, trigger=REEXTRACT_TRIGGER, app_version=__version__,
-            scrapy_version=version("scrapy"))
+            scrapy_version=_scrapy_version())
         if run_id is not None:
             self.summary.runs.append(run_id)
         for start in range(0, len(ids), BATCH_SIZE):
@@ -273,6 +274,13 @@ def _origin(url: str) -> str:
     of all that re-reading adds to extraction."""
     end = url.find("/", url.find("//") + 2)
     return url if end < 0 else url[:end]
+
+
+@cache
+def _scrapy_version() -> str:
+    """Scrapy's version as installed, read once per process: each read parses its METADATA
+    file again, which costs as much as re-reading a few articles."""
+    return version("scrapy")
 
 
 def _stored(value: str | None) -> dict[str, str] | None:
