@@ -103,9 +103,10 @@ def _latest_capture(column: str) -> str:
 
 @dataclass(frozen=True)
 class CapturedArticle:
-    """An archived article as re-extraction needs it: its row, the content of its current
-    version (as stored), the signals and reasons its last extraction recorded, and the
-    ``fetches`` row of its newest capture (None: nothing was stored for it)."""
+    """An archived article as re-extraction needs it: its id, URL and content hash (not its
+    whole row: its texts are in ``snapshot`` already), the content of its current version
+    (as stored), the signals and reasons its last extraction recorded, and the ``fetches``
+    row of its newest capture (None: nothing was stored for it)."""
 
     article: dict[str, Any]
     snapshot: dict[str, Any]
@@ -135,7 +136,8 @@ def captured_articles(db: Database, ids: list[int]) -> list[CapturedArticle]:
     (four queries for the lot, not four per article)."""
     wanted = json.dumps(ids)
     articles = {row["id"]: row for row in db.query(
-        f"select a.*, {_latest_capture('id')} as capture_id from articles a "
+        f"select a.id, a.url, a.content_hash, {_latest_capture('id')} as capture_id "
+        "from articles a "
         "where a.id in (select value from json_each(?))", [wanted])}
     versions = {row["article_id"]: row for row in db.query(
         "select v.* from article_versions v join articles a "

@@ -13,13 +13,9 @@ import os
 import sys
 import zlib
 from dataclasses import dataclass
-from io import BytesIO
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
-
-from warcio.recordloader import ArchiveLoadFailed, ArcWarcRecordLoader
-from warcio.statusandheaders import StatusAndHeadersParserException
 
 from archive.errors import ArchiveError
 
@@ -54,10 +50,9 @@ except ImportError:  # pragma: no cover — then no crawl asked for it either
 #: zlib's wbits for one gzip member (a record, as the crawl writes them).
 _GZIP = zlib.MAX_WBITS | 16
 #: What inflating and parsing raise on bytes that are not one whole record.
-_UNREADABLE = (ArchiveError, ArchiveLoadFailed, StatusAndHeadersParserException, EOFError,
-               ValueError, zlib.error)
-#: warcio's record parser, as its ArchiveIterator uses it (it keeps no state between records).
-_LOADER = ArcWarcRecordLoader()
+_UNREADABLE = (ArchiveError, ValueError, LookupError, zlib.error)
+#: Ends a header block, WARC's or HTTP's.
+_END_OF_HEADERS = b"\r\n\r\n"
 
 @dataclass
 class StoredResponse:
@@ -96,8 +91,9 @@ class WarcReader:
     """Reads response records by their place in the WARC files beside an archive, each file
     opened once and kept open: a re-extraction reads hundreds of records from one file, and
     an open, seek and close per record cost as much as parsing it. The record's gzip member
-    is read whole (its length is in the ``fetches`` row) and inflated in one call, rather
-    than streamed through warcio's block-wise decompressing reader."""
+    is read whole (its length is in the ``fetches`` row), inflated in one call and split
+    in memory (see :func:`_response`), rather than streamed through warcio's block-wise
+    decompressing reader and line-by-line header parser."""
 
     def __init__(self, archive_path: str | Path):
         self.folder = Path(archive_path).resolve().parent
@@ -108,31 +104,21 @@ class WarcReader:
         """The response record of ``length`` bytes at ``offset`` of ``warc_path`` (relative to
         the archive's folder); ArchiveError in one line when the file cannot be read, ends
         before the record does, or holds no response record there."""
-        path = self.folder / warc_path
         try:
             stream, size = self._open(warc_path)
             if size < offset + length:
-                raise ArchiveError(f"{path} is cut short: no whole record at offset {offset}")
+                raise ArchiveError(f"{self.folder / warc_path} is cut short: no whole record "
+                                   f"at offset {offset}")
             stream.seek(offset)
             member = stream.read(length)
         except OSError as error:
-            raise ArchiveError(f"cannot read {path}: {error.strerror or error}") from None
+            raise ArchiveError(f"cannot read {self.folder / warc_path}: "
+                               f"{error.strerror or error}") from None
         try:
-            record = _LOADER.parse_record_stream(
-                BytesIO(zlib.decompress(member, _GZIP)), known_format="warc")
-            if record.rec_type != "response" or record.http_headers is None:
-                raise ArchiveError(f"a {record.rec_type} record, not a response")
-            headers = record.rec_headers
-            return StoredResponse(
-                url=headers.get_header("WARC-Target-URI"),
-                status=int(record.http_headers.get_statuscode()),
-                headers=list(record.http_headers.headers),
-                body=record.raw_stream.read(),
-                record_id=headers.get_header("WARC-Record-ID"),
-                date=headers.get_header("WARC-Date"))
+            return _response(zlib.decompress(member, _GZIP))
         except _UNREADABLE as error:
-            raise ArchiveError(f"{path} holds no readable response at offset {offset}: "
-                               f"{' '.join(str(error).split())}") from None
+            raise ArchiveError(f"{self.folder / warc_path} holds no readable response at "
+                               f"offset {offset}: {' '.join(str(error).split())}") from None
 
     def _open(self, warc_path: str) -> tuple[BinaryIO, int]:
         if warc_path not in self.files:
@@ -151,6 +137,58 @@ class WarcReader:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+def _response(record: bytes) -> StoredResponse:
+    """The response in one whole, inflated WARC record. The record is in memory, so its
+    header blocks are split off at their blank lines and parsed as warcio's parser reads
+    them (see :func:`_headers`): warcio's line-by-line reading through a stream costs as
+    much as inflating the record. ArchiveError, ValueError or LookupError for anything
+    else."""
+    head, _, block = record.partition(_END_OF_HEADERS)
+    version, warc = _headers(head)
+    if not version.startswith("WARC/"):
+        raise ArchiveError(f"not a WARC record: {version[:40]!r}")
+    fields = {name.lower(): value for name, value in warc}
+    if fields.get("warc-type") != "response":
+        raise ArchiveError(f"a {fields.get('warc-type')} record, not a response")
+    size = int(fields["content-length"])
+    if len(block) < size or _END_OF_HEADERS not in block[:size]:
+        raise ArchiveError("the record ends before its HTTP headers and body do")
+    http_head, _, body = block[:size].partition(_END_OF_HEADERS)
+    status_line, http_headers = _headers(http_head)
+    protocol, status = status_line.split(" ", 2)[:2]
+    if not protocol.upper().startswith("HTTP/"):
+        raise ArchiveError(f"no HTTP status line: {status_line[:40]!r}")
+    return StoredResponse(url=fields["warc-target-uri"], status=int(status),
+                          headers=http_headers, body=body,
+                          record_id=fields["warc-record-id"], date=fields["warc-date"])
+
+
+def _headers(block: bytes) -> tuple[str, list[tuple[str, str]]]:
+    """A header block's first line and its (name, value) pairs, as warcio reads them: each
+    line UTF-8 or else Latin-1, a line starting with a space or tab continuing the value
+    before it, a line without a colon dropped."""
+    try:  # UTF-8 throughout (CR and LF never occur inside a UTF-8 sequence), as is usual
+        first, *lines = block.decode("utf-8").split("\r\n")
+    except UnicodeDecodeError:
+        first, *lines = (_text(line) for line in block.split(b"\r\n"))
+    pairs: list[tuple[str, str | None]] = []
+    for line in lines:
+        if line.startswith((" ", "\t")) and pairs:
+            name, value = pairs[-1]
+            pairs[-1] = (name, None if value is None else value + line)
+            continue
+        name, colon, value = line.partition(":")
+        pairs.append((name.rstrip(" \t"), value.lstrip() if colon else None))
+    return first, [(name, value) for name, value in pairs if value is not None]
+
+
+def _text(line: bytes) -> str:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return line.decode("iso-8859-1")
 
 
 def _inflate(body: bytes) -> bytes:

@@ -197,6 +197,38 @@ def test_teaser_only_change_is_reported_as_teasers(archive: Archive) -> None:
     assert archive.search("stretching") == []  # another article's excerpt: not this one's text
 
 
+def test_a_reread_batch_writes_its_versions_in_one_insert_and_reads_them_in_one_query(
+        archive: Archive) -> None:
+    """A batch re-read from stored responses is nearly all updates: its versions go in one
+    INSERT and the versions they are compared with come in one query, not one of each per
+    article. An article read twice in the batch still gets both versions in order, the
+    second against the first (its queued rows are written before it is updated again)."""
+    slugs = "abcde"
+    archive.record_fetches(start(archive), [
+        page(article(slug, teasers=[teaser(1, "b")])) for slug in slugs])
+    run = start(archive)
+    improved = [article(slug, read_time_minutes=7, teasers=[teaser(1, "b")]) for slug in slugs]
+    again = article("a", read_time_minutes=8, teasers=[teaser(1, "c")])
+    statements: list[str] = []
+    archive.db.conn.set_trace_callback(statements.append)
+    outcomes = archive.record_fetches(run, [page(item) for item in [*improved, again]],
+                                      reread=True)
+    archive.db.conn.set_trace_callback(None)
+    assert outcomes == ["changed"] * 6
+    inserts = [sql for sql in statements if sql.startswith("insert into article_versions")]
+    reads = [sql for sql in statements if "from article_versions" in sql]
+    assert (len(inserts), len(reads)) == (2, 2)  # the batch's, and those of "a" read again
+    assert [(v["version"], v["read_time_minutes"], json.loads(v["changed_columns"]))
+            for v in versions(archive, again.url)] == [
+        (1, 4, ["title", "published", "read_time_minutes", "author", "language", "categories",
+                "body_text", "teasers"]),
+        (2, 7, ["read_time_minutes"]), (3, 8, ["read_time_minutes", "teasers"])]
+    assert [(t["article_id"], t["target_url"]) for t in archive.db.query(
+        "select * from teasers where article_id = ?", [row(archive, again.url)["id"]])] == [
+        (row(archive, again.url)["id"], f"{BLOG}/c/")]
+    assert {row(archive, item.url)["read_time_minutes"] for item in improved[1:]} == {7}
+
+
 def test_snapshots_hold_every_content_field(archive: Archive) -> None:
     archive.record_fetches(start(archive), [page(article("a"))])
     columns = {column.name for column in archive.db["article_versions"].columns}
