@@ -25,7 +25,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -52,6 +52,9 @@ if TYPE_CHECKING:
 
 #: Seconds the writer and its reader wait on each other before looking for a stop.
 _WAKE_SECONDS = 0.2
+#: Seconds between two attempts to end the reader's blocked read when the writer stops (an
+#: attempt finds no read blocked while the reader is between two reads).
+_UNBLOCK_SECONDS = 0.01
 #: Commits whose acknowledgements and state may wait to be sent while the writer goes on.
 _AHEAD = 4
 #: The consumer name of the writer: fixed, so a restarted writer finds its pending entries.
@@ -127,7 +130,8 @@ class Ingest:
         one before it is written (SQLite lets go of the GIL while it works), until ``until``
         says so or a signal asks to stop. Entries read ahead but not written stay pending for
         the next writer."""
-        reader = _ReadAhead(lambda: self.read(">", block=self.block_ms),
+        reader = _ReadAhead(self.client,
+                            lambda client: self.read(">", block=self.block_ms, client=client),
                             stop_when_empty=until is Until.ONCE)
         reader.start()
         try:
@@ -155,13 +159,14 @@ class Ingest:
             if "BUSYGROUP" not in str(error):
                 raise
 
-    def read(self, start: str, *, block: int | None) -> _Batch:
+    def read(self, start: str, *, block: int | None,
+             client: redis.Redis | None = None) -> _Batch:
         """One batch for this writer: with ``start`` an entry id, its pending entries after
         it (delivered before it died; their acknowledgements may still be on their way, so
         the next read starts after the last one); with ">" new ones, waiting up to ``block``
-        ms for one."""
-        answer = self.client.xreadgroup(WRITERS, CONSUMER, {RECORDS: start},
-                                        count=self.batch_size, block=block)
+        ms for one. ``client``: the connection to read on, if not the writer's."""
+        answer = (client or self.client).xreadgroup(WRITERS, CONSUMER, {RECORDS: start},
+                                                    count=self.batch_size, block=block)
         entries = answer[0][1] if answer else []
         return _Batch(records=[decode(entry_id, fields) for entry_id, fields in entries if fields],
                       gone=[entry_id for entry_id, fields in entries if not fields],
@@ -263,12 +268,21 @@ class _Batch:
 
 class _ReadAhead(threading.Thread):
     """Reads batches into a queue one ahead of the writer; a Redis error reaches the writer
-    through the queue."""
+    through the queue. It reads on a connection of its own, whose blocked read ``stop`` ends
+    at once (CLIENT UNBLOCK): the writer stops as soon as its last batch is written instead
+    of waiting out the read's ``block`` ms, which a run's end would otherwise always cost."""
 
-    def __init__(self, read: Callable[[], _Batch], *, stop_when_empty: bool):
+    def __init__(self, client: redis.Redis, read: Callable[[redis.Redis], _Batch], *,
+                 stop_when_empty: bool):
+        import redis
+
         super().__init__(name="ingest-read-ahead", daemon=True)
         self.read = read
         self.stop_when_empty = stop_when_empty
+        self.waker = client
+        self.client = redis.Redis(connection_pool=client.connection_pool,
+                                  single_connection_client=True)
+        self.client_id = self.client.client_id()
         self.batches: queue.Queue[_Batch | Exception] = queue.Queue(maxsize=1)
         self.done = threading.Event()
 
@@ -277,7 +291,7 @@ class _ReadAhead(threading.Thread):
 
         try:
             while not self.done.is_set():
-                batch = self.read()
+                batch = self.read(self.client)
                 self.put(batch)
                 if batch.empty and self.stop_when_empty:
                     return
@@ -303,8 +317,21 @@ class _ReadAhead(threading.Thread):
         return item
 
     def stop(self) -> None:
+        """Stop reading: a read waiting for entries returns at once, empty (an unblocked
+        XREADGROUP delivers nothing, so nothing more is left pending), and a batch waiting
+        to be handed over is dropped (it stays pending for the next writer)."""
+        import redis
+
         self.done.set()
-        self.join()
+        try:
+            while self.is_alive():
+                with suppress(queue.Empty):
+                    self.batches.get_nowait()
+                self.waker.client_unblock(self.client_id)
+                self.join(timeout=_UNBLOCK_SECONDS)
+        except redis.RedisError:  # Redis is gone, and with it the read
+            self.join()
+        self.client.close()
 
 
 class _Publisher(threading.Thread):

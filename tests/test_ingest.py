@@ -18,6 +18,8 @@ import pytest
 import redis as redis_py
 import sqlite_utils
 
+from archive.ingest import Until
+from archive.ingest import ingest as run_ingest
 from archive.lock import ArchiveLock
 from archive.records import Article, Fetch
 from archive.stream import (
@@ -260,3 +262,23 @@ def test_redis_lost_while_ingesting_stops_the_writer_in_one_line(tmp_path: Path)
     assert stderr.count("\n") == 1 and "Traceback" not in stderr
     assert stderr.startswith("blog-archive: error: lost Redis")
     assert written.execute("select count(*) from articles").fetchone()[0] == 3
+
+
+def test_a_writer_stops_once_the_run_ends_without_waiting_out_its_read(
+    redis: RedisServer, tmp_path: Path
+) -> None:
+    """The writer reads the next batch while it writes this one, waiting up to ``block_ms``
+    for new entries; a run's end must stop it at once, not after that wait (a scheduled
+    crawl's writer, and the writer's rows/s, would pay it on every run)."""
+    client = redis.client()
+    publish_run_start(client, "run-1", "blog", "test", {"app": "1", "scrapy": "2.19"})
+    publish_fetches(client, "run-1", "blog", "crawler-1", article_fetches(3))
+    publish_run_end(client, "run-1", "finished")
+    block_ms = 4_000  # under the client's 5 s socket timeout (archive.stream.connect)
+
+    started = time.monotonic()
+    report = run_ingest(redis.url, tmp_path / "archive.db", Until.RUN_ENDS, block_ms=block_ms)
+
+    assert (report.fetches, report.runs_ended) == (3, 1)
+    assert time.monotonic() - started < block_ms / 1000 / 2
+    assert client.xpending(RECORDS, WRITERS)["pending"] == 0
