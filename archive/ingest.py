@@ -177,7 +177,8 @@ class Ingest:
         ended."""
         records = batch.records
         touched: dict[str, set[str]] = {}
-        ended_sites: set[str] = set()
+        #: site -> its listing pages' validators before a run of it ended in this batch.
+        pages_before: dict[str, dict[str, tuple[str | None, str | None]]] = {}
         with self.archive.write_transaction():
             unwritten = self.writer.unwritten
             seen = self.archive.recorded_stream_ids(
@@ -189,7 +190,7 @@ class Ingest:
                     self.report.duplicates += len(group) - len(fresh)
                     self.record(token, site, fresh, touched)
                 else:
-                    ended_sites |= self.control(group[0])
+                    pages_before = self.control(group[0]) | pages_before
                     ended += kind == "run-end"
             if self.writer.unwritten > unwritten:
                 raise UnwritableRecordsError(
@@ -201,8 +202,8 @@ class Ingest:
         self.report.runs_ended += ended
         for site, urls in touched.items():
             self.publish_batch(site, urls)
-        for site in ended_sites:  # a finished run changes which listing validators hold
-            self.publish_site(site)
+        for site, before in pages_before.items():
+            self.publish_pages(site, before)
         return ended
 
     def record(self, token: str, site: str, records: list[Record],
@@ -218,8 +219,9 @@ class Ingest:
             urls.update(url for url in (fetch.redirect_to,
                                         fetch.article.url if fetch.article else None) if url)
 
-    def control(self, record: Record) -> set[str]:
-        """Apply a run's start, a process's end or a run's end; the sites of a run ended."""
+    def control(self, record: Record) -> dict[str, dict[str, tuple[str | None, str | None]]]:
+        """Apply a run's start, a process's end or a run's end; for a run's end, each of its
+        sites with the validators of its listing pages before the run ended."""
         body = record.body
         if record.kind == "run-start":
             self.writer.start(record.token, body["site"], body["trigger"],
@@ -227,11 +229,12 @@ class Ingest:
         elif record.kind == "process-done":
             self.writer.process_done(record.token, body["process"], body["stats"])
         elif record.kind == "run-end":
-            sites = {self.archive.db["crawl_runs"].get(run_id)["site"]
-                     for run_id in self.writer.token_runs(record.token)}
+            pages_before = {site: self.archive.page_validators(site) for site in
+                            {self.archive.db["crawl_runs"].get(run_id)["site"]
+                             for run_id in self.writer.token_runs(record.token)}}
             self.writer.end(record.token, body["reason"], body.get("bounds"))
-            return sites
-        return set()
+            return pages_before
+        return {}
 
     def publish_site(self, site: str) -> None:
         """The whole state of ``site``, as a local crawl would load it."""
@@ -241,6 +244,23 @@ class Ingest:
                         **self.archive.validators(site=site)},
             confirmed_at=self.archive.confirmed_articles(site))
         self.publisher.send(lambda: replace_state(self.client, site, state))
+
+    def publish_pages(self, site: str,
+                      before: dict[str, tuple[str | None, str | None]]) -> None:
+        """What a run's end changed of the state of ``site``: the listing pages' validators,
+        which are those of the last successful run (``Archive.page_validators``). Nothing
+        else of the state depends on a run's end, so the articles' state, published batch by
+        batch, is not sent again (a whole site's state at every run's end would cost a
+        service writer as much as the site's size). An article's own validator wins over a
+        page's at the same URL, as in :meth:`publish_site`."""
+        after = self.archive.page_validators(site)
+        articles = self.archive.validators(before.keys() | after.keys(), site=site)
+        validators = {url: pair for url, pair in after.items() if url not in articles}
+        dropped = before.keys() - after.keys() - articles.keys()
+        if validators or dropped:
+            state = SiteState(known_articles=set(), validators=validators, confirmed_at={})
+            self.publisher.send(lambda: update_state(self.client, site, state, set(),
+                                                     dropped_validators=dropped))
 
     def publish_batch(self, site: str, urls: set[str]) -> None:
         """What one batch changed of the state of ``site``: the articles at ``urls``."""

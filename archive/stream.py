@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -180,15 +180,20 @@ def replace_state(client: redis.Redis, site: str, state: SiteState) -> None:
     pipe.execute()
 
 
-def update_state(client: redis.Redis, site: str, state: SiteState, forgotten: set[str]) -> None:
+def update_state(client: redis.Redis, site: str, state: SiteState, forgotten: set[str], *,
+                 dropped_validators: Collection[str] = ()) -> None:
     """Add what one batch taught the archive to the state of ``site``; ``forgotten`` are
-    articles no longer to re-check (redirected: their content lives elsewhere now)."""
+    articles no longer to re-check (redirected: their content lives elsewhere now);
+    ``dropped_validators``, URLs no longer to ask for conditionally (listing pages of a run
+    no longer the last successful one)."""
     pipe = client.pipeline(transaction=True)
     for part, values in _state_parts(state):
         if values:
             _write_part(pipe, state_key(site, part), part, values)
     if forgotten:
         pipe.srem(state_key(site, KNOWN), *forgotten)
+    if dropped_validators:
+        pipe.hdel(state_key(site, VALIDATORS), *dropped_validators)
     pipe.execute()
 
 

@@ -282,3 +282,42 @@ def test_a_writer_stops_once_the_run_ends_without_waiting_out_its_read(
     assert (report.fetches, report.runs_ended) == (3, 1)
     assert time.monotonic() - started < block_ms / 1000 / 2
     assert client.xpending(RECORDS, WRITERS)["pending"] == 0
+
+
+def listing_fetch(run: int) -> Fetch:
+    """A listing page fetched whole by run ``run``, with the validators of that run."""
+    return Fetch(url="https://blog.example/", status=200, outcome="not_article",
+                 etag=f'"listing-{run}"')
+
+
+def test_a_runs_end_publishes_what_it_changed_not_the_whole_site(
+    redis: RedisServer, tmp_path: Path
+) -> None:
+    """A writer that runs as a service sees a site's runs end one after another: each end
+    changes only which listing pages' validators hold, so it must send Redis those, not the
+    whole site's state again (as large as the site). The state crawlers read is the same."""
+    client = redis.client()
+
+    def ingest_runs(db: Path, runs: int, articles: int) -> int:
+        """Push ``runs`` runs of the site (the first with ``articles`` articles), ingest them
+        in one writer session; the bytes the writer sent Redis."""
+        for run in range(1, runs + 1):
+            token = f"run-{run}"
+            publish_run_start(client, token, "blog", "test", {"app": "1", "scrapy": "2.19"})
+            publish_fetches(client, token, "blog", "crawler-1",
+                            [listing_fetch(run), *article_fetches(articles if run == 1 else 0)])
+            publish_run_end(client, token, "finished")
+        before = client.info("stats")["total_net_input_bytes"]
+        # one run's start, listing and end per batch, as a service writer meets them
+        assert run_ingest(redis.url, db, Until.ONCE, batch_size=3).runs_ended == runs
+        return client.info("stats")["total_net_input_bytes"] - before
+
+    one_run = ingest_runs(tmp_path / "one.db", 1, 300)
+    redis.flush()
+    four_runs = ingest_runs(tmp_path / "four.db", 4, 300)
+
+    assert four_runs < one_run * 1.5
+    state = read_state(client, "blog")
+    assert state.validators["https://blog.example/"] == ('"listing-4"', None)
+    assert len(state.known_articles) == len(state.confirmed_at) == 300
+    assert all(url in state.validators for url in state.known_articles)
