@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,11 @@ import sqlite_utils
 from archive.ingest import Until
 from archive.ingest import ingest as run_ingest
 from archive.lock import ArchiveLock
-from archive.records import Article, Fetch
+from archive.records import Article, Capture, Fetch, Teaser
 from archive.stream import (
     RECORDS,
     WRITERS,
+    decode,
     publish_fetches,
     publish_process_done,
     publish_run_end,
@@ -321,3 +323,34 @@ def test_a_runs_end_publishes_what_it_changed_not_the_whole_site(
     assert state.validators["https://blog.example/"] == ('"listing-4"', None)
     assert len(state.known_articles) == len(state.confirmed_at) == 300
     assert all(url in state.validators for url in state.known_articles)
+
+
+def test_a_record_comes_out_of_the_stream_as_it_went_in(redis: RedisServer) -> None:
+    """What a crawler pushes, the writer reads back whole: a fetch with its article, teasers,
+    extraction notes and WARC capture, and a process's Scrapy stats (a datetime among them,
+    kept as the run's row has always stored it)."""
+    client = redis.client()
+    fetch = Fetch(
+        url="https://blog.example/1/", final_url="https://blog.example/1/", status=200,
+        outcome="new", etag='"1"', last_modified="Mon, 01 Jan 2024 00:00:00 GMT",
+        elapsed_ms=12, bytes=2048, field_sources={"title": "json-ld"},
+        missing={"author": "no signal"},
+        capture=Capture(path="archive.warc/run-000001.warc.gz", offset=10, length=99,
+                        record_id="<urn:uuid:1>", date="2026-12-07T01:00:00Z",
+                        payload_digest="sha1:ABC"),
+        article=Article(url="https://blog.example/1/", title="Żółć – „run”", published="2024-01-01",
+                        categories=["trail"], tags=["ultra"], body_text="Far.\n" * 50,
+                        word_count=50, headings=["Start"], field_sources={"title": "meta"},
+                        teasers=[Teaser(position=1, url="https://blog.example/2/",
+                                        title=None, text="Next")]))
+    started = datetime(2026, 12, 7, 1, 0, 0, 123456, tzinfo=UTC)
+    publish_fetches(client, "run-1", "blog", "crawler-1", [fetch])
+    publish_process_done(client, "run-1", "crawler-1", {"start_time": started, "items": 3})
+
+    (fetched, done) = [decode(entry_id, fields) for entry_id, fields in client.xrange(RECORDS)]
+
+    assert fetched.fetch == fetch
+    assert (fetched.kind, fetched.token, fetched.body) == \
+        ("fetch", "run-1", {"site": "blog", "process": "crawler-1"})
+    assert done.body == {"process": "crawler-1",
+                         "stats": {"start_time": str(started), "items": 3}}
