@@ -25,7 +25,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -52,6 +52,9 @@ if TYPE_CHECKING:
 
 #: Seconds the writer and its reader wait on each other before looking for a stop.
 _WAKE_SECONDS = 0.2
+#: Seconds between two attempts to end the reader's blocked read when the writer stops (an
+#: attempt finds no read blocked while the reader is between two reads).
+_UNBLOCK_SECONDS = 0.01
 #: Commits whose acknowledgements and state may wait to be sent while the writer goes on.
 _AHEAD = 4
 #: The consumer name of the writer: fixed, so a restarted writer finds its pending entries.
@@ -127,7 +130,8 @@ class Ingest:
         one before it is written (SQLite lets go of the GIL while it works), until ``until``
         says so or a signal asks to stop. Entries read ahead but not written stay pending for
         the next writer."""
-        reader = _ReadAhead(lambda: self.read(">", block=self.block_ms),
+        reader = _ReadAhead(self.client,
+                            lambda client: self.read(">", block=self.block_ms, client=client),
                             stop_when_empty=until is Until.ONCE)
         reader.start()
         try:
@@ -155,13 +159,14 @@ class Ingest:
             if "BUSYGROUP" not in str(error):
                 raise
 
-    def read(self, start: str, *, block: int | None) -> _Batch:
+    def read(self, start: str, *, block: int | None,
+             client: redis.Redis | None = None) -> _Batch:
         """One batch for this writer: with ``start`` an entry id, its pending entries after
         it (delivered before it died; their acknowledgements may still be on their way, so
         the next read starts after the last one); with ">" new ones, waiting up to ``block``
-        ms for one."""
-        answer = self.client.xreadgroup(WRITERS, CONSUMER, {RECORDS: start},
-                                        count=self.batch_size, block=block)
+        ms for one. ``client``: the connection to read on, if not the writer's."""
+        answer = (client or self.client).xreadgroup(WRITERS, CONSUMER, {RECORDS: start},
+                                                    count=self.batch_size, block=block)
         entries = answer[0][1] if answer else []
         return _Batch(records=[decode(entry_id, fields) for entry_id, fields in entries if fields],
                       gone=[entry_id for entry_id, fields in entries if not fields],
@@ -172,7 +177,8 @@ class Ingest:
         ended."""
         records = batch.records
         touched: dict[str, set[str]] = {}
-        ended_sites: set[str] = set()
+        #: site -> its listing pages' validators before a run of it ended in this batch.
+        pages_before: dict[str, dict[str, tuple[str | None, str | None]]] = {}
         with self.archive.write_transaction():
             unwritten = self.writer.unwritten
             seen = self.archive.recorded_stream_ids(
@@ -184,7 +190,7 @@ class Ingest:
                     self.report.duplicates += len(group) - len(fresh)
                     self.record(token, site, fresh, touched)
                 else:
-                    ended_sites |= self.control(group[0])
+                    pages_before = self.control(group[0]) | pages_before
                     ended += kind == "run-end"
             if self.writer.unwritten > unwritten:
                 raise UnwritableRecordsError(
@@ -196,8 +202,8 @@ class Ingest:
         self.report.runs_ended += ended
         for site, urls in touched.items():
             self.publish_batch(site, urls)
-        for site in ended_sites:  # a finished run changes which listing validators hold
-            self.publish_site(site)
+        for site, before in pages_before.items():
+            self.publish_pages(site, before)
         return ended
 
     def record(self, token: str, site: str, records: list[Record],
@@ -213,8 +219,9 @@ class Ingest:
             urls.update(url for url in (fetch.redirect_to,
                                         fetch.article.url if fetch.article else None) if url)
 
-    def control(self, record: Record) -> set[str]:
-        """Apply a run's start, a process's end or a run's end; the sites of a run ended."""
+    def control(self, record: Record) -> dict[str, dict[str, tuple[str | None, str | None]]]:
+        """Apply a run's start, a process's end or a run's end; for a run's end, each of its
+        sites with the validators of its listing pages before the run ended."""
         body = record.body
         if record.kind == "run-start":
             self.writer.start(record.token, body["site"], body["trigger"],
@@ -222,11 +229,12 @@ class Ingest:
         elif record.kind == "process-done":
             self.writer.process_done(record.token, body["process"], body["stats"])
         elif record.kind == "run-end":
-            sites = {self.archive.db["crawl_runs"].get(run_id)["site"]
-                     for run_id in self.writer.token_runs(record.token)}
+            pages_before = {site: self.archive.page_validators(site) for site in
+                            {self.archive.db["crawl_runs"].get(run_id)["site"]
+                             for run_id in self.writer.token_runs(record.token)}}
             self.writer.end(record.token, body["reason"], body.get("bounds"))
-            return sites
-        return set()
+            return pages_before
+        return {}
 
     def publish_site(self, site: str) -> None:
         """The whole state of ``site``, as a local crawl would load it."""
@@ -236,6 +244,23 @@ class Ingest:
                         **self.archive.validators(site=site)},
             confirmed_at=self.archive.confirmed_articles(site))
         self.publisher.send(lambda: replace_state(self.client, site, state))
+
+    def publish_pages(self, site: str,
+                      before: dict[str, tuple[str | None, str | None]]) -> None:
+        """What a run's end changed of the state of ``site``: the listing pages' validators,
+        which are those of the last successful run (``Archive.page_validators``). Nothing
+        else of the state depends on a run's end, so the articles' state, published batch by
+        batch, is not sent again (a whole site's state at every run's end would cost a
+        service writer as much as the site's size). An article's own validator wins over a
+        page's at the same URL, as in :meth:`publish_site`."""
+        after = self.archive.page_validators(site)
+        articles = self.archive.validators(before.keys() | after.keys(), site=site)
+        validators = {url: pair for url, pair in after.items() if url not in articles}
+        dropped = before.keys() - after.keys() - articles.keys()
+        if validators or dropped:
+            state = SiteState(known_articles=set(), validators=validators, confirmed_at={})
+            self.publisher.send(lambda: update_state(self.client, site, state, set(),
+                                                     dropped_validators=dropped))
 
     def publish_batch(self, site: str, urls: set[str]) -> None:
         """What one batch changed of the state of ``site``: the articles at ``urls``."""
@@ -263,12 +288,21 @@ class _Batch:
 
 class _ReadAhead(threading.Thread):
     """Reads batches into a queue one ahead of the writer; a Redis error reaches the writer
-    through the queue."""
+    through the queue. It reads on a connection of its own, whose blocked read ``stop`` ends
+    at once (CLIENT UNBLOCK): the writer stops as soon as its last batch is written instead
+    of waiting out the read's ``block`` ms, which a run's end would otherwise always cost."""
 
-    def __init__(self, read: Callable[[], _Batch], *, stop_when_empty: bool):
+    def __init__(self, client: redis.Redis, read: Callable[[redis.Redis], _Batch], *,
+                 stop_when_empty: bool):
+        import redis
+
         super().__init__(name="ingest-read-ahead", daemon=True)
         self.read = read
         self.stop_when_empty = stop_when_empty
+        self.waker = client
+        self.client = redis.Redis(connection_pool=client.connection_pool,
+                                  single_connection_client=True)
+        self.client_id = self.client.client_id()
         self.batches: queue.Queue[_Batch | Exception] = queue.Queue(maxsize=1)
         self.done = threading.Event()
 
@@ -277,7 +311,7 @@ class _ReadAhead(threading.Thread):
 
         try:
             while not self.done.is_set():
-                batch = self.read()
+                batch = self.read(self.client)
                 self.put(batch)
                 if batch.empty and self.stop_when_empty:
                     return
@@ -303,8 +337,21 @@ class _ReadAhead(threading.Thread):
         return item
 
     def stop(self) -> None:
+        """Stop reading: a read waiting for entries returns at once, empty (an unblocked
+        XREADGROUP delivers nothing, so nothing more is left pending), and a batch waiting
+        to be handed over is dropped (it stays pending for the next writer)."""
+        import redis
+
         self.done.set()
-        self.join()
+        try:
+            while self.is_alive():
+                with suppress(queue.Empty):
+                    self.batches.get_nowait()
+                self.waker.client_unblock(self.client_id)
+                self.join(timeout=_UNBLOCK_SECONDS)
+        except redis.RedisError:  # Redis is gone, and with it the read
+            self.join()
+        self.client.close()
 
 
 class _Publisher(threading.Thread):

@@ -174,3 +174,34 @@ def extraction_rate(repeats: int) -> Sample:
     pages = corpus(_EXTRACTED_SYNTHETIC)
     return Sample.of([len(pages) / timed(lambda: [ours(page) for page in pages])
                       for _ in range(repeats)])
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m bench.writer [--articles N] [--repeats R]``: the ingest row alone, so the
+    writer's rows/s can be measured while working on ingest without the crawls of ``--only
+    writer`` (minutes) or the whole bench; printed, not written to results.md."""
+    import argparse
+    import shutil
+    import tempfile
+
+    from bench.harness import text_table
+    from bench.plan import FULL
+
+    parser = argparse.ArgumentParser(prog="python -m bench.writer",
+                                     description=main.__doc__.split("\n")[0] if main.__doc__
+                                     else None)
+    parser.add_argument("--articles", type=int, default=FULL.upsert_articles)
+    parser.add_argument("--repeats", type=int, default=FULL.upsert_repeats)
+    args = parser.parse_args(argv)
+    out = Path(__file__).resolve().parent / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="ingest-", dir=out))
+    try:
+        row = measure_ingest(args.articles, args.repeats, work, synthetic.Vocabulary.build())
+    finally:
+        shutil.rmtree(work)
+    print(text_table([row]))
+
+
+if __name__ == "__main__":
+    main()

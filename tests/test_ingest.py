@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +19,14 @@ import pytest
 import redis as redis_py
 import sqlite_utils
 
+from archive.ingest import Until
+from archive.ingest import ingest as run_ingest
 from archive.lock import ArchiveLock
-from archive.records import Article, Fetch
+from archive.records import Article, Capture, Fetch, Teaser
 from archive.stream import (
     RECORDS,
     WRITERS,
+    decode,
     publish_fetches,
     publish_process_done,
     publish_run_end,
@@ -260,3 +264,93 @@ def test_redis_lost_while_ingesting_stops_the_writer_in_one_line(tmp_path: Path)
     assert stderr.count("\n") == 1 and "Traceback" not in stderr
     assert stderr.startswith("blog-archive: error: lost Redis")
     assert written.execute("select count(*) from articles").fetchone()[0] == 3
+
+
+def test_a_writer_stops_once_the_run_ends_without_waiting_out_its_read(
+    redis: RedisServer, tmp_path: Path
+) -> None:
+    """The writer reads the next batch while it writes this one, waiting up to ``block_ms``
+    for new entries; a run's end must stop it at once, not after that wait (a scheduled
+    crawl's writer, and the writer's rows/s, would pay it on every run)."""
+    client = redis.client()
+    publish_run_start(client, "run-1", "blog", "test", {"app": "1", "scrapy": "2.19"})
+    publish_fetches(client, "run-1", "blog", "crawler-1", article_fetches(3))
+    publish_run_end(client, "run-1", "finished")
+    block_ms = 4_000  # under the client's 5 s socket timeout (archive.stream.connect)
+
+    started = time.monotonic()
+    report = run_ingest(redis.url, tmp_path / "archive.db", Until.RUN_ENDS, block_ms=block_ms)
+
+    assert (report.fetches, report.runs_ended) == (3, 1)
+    assert time.monotonic() - started < block_ms / 1000 / 2
+    assert client.xpending(RECORDS, WRITERS)["pending"] == 0
+
+
+def listing_fetch(run: int) -> Fetch:
+    """A listing page fetched whole by run ``run``, with the validators of that run."""
+    return Fetch(url="https://blog.example/", status=200, outcome="not_article",
+                 etag=f'"listing-{run}"')
+
+
+def test_a_runs_end_publishes_what_it_changed_not_the_whole_site(
+    redis: RedisServer, tmp_path: Path
+) -> None:
+    """A writer that runs as a service sees a site's runs end one after another: each end
+    changes only which listing pages' validators hold, so it must send Redis those, not the
+    whole site's state again (as large as the site). The state crawlers read is the same."""
+    client = redis.client()
+
+    def ingest_runs(db: Path, runs: int, articles: int) -> int:
+        """Push ``runs`` runs of the site (the first with ``articles`` articles), ingest them
+        in one writer session; the bytes the writer sent Redis."""
+        for run in range(1, runs + 1):
+            token = f"run-{run}"
+            publish_run_start(client, token, "blog", "test", {"app": "1", "scrapy": "2.19"})
+            publish_fetches(client, token, "blog", "crawler-1",
+                            [listing_fetch(run), *article_fetches(articles if run == 1 else 0)])
+            publish_run_end(client, token, "finished")
+        before = client.info("stats")["total_net_input_bytes"]
+        # one run's start, listing and end per batch, as a service writer meets them
+        assert run_ingest(redis.url, db, Until.ONCE, batch_size=3).runs_ended == runs
+        return client.info("stats")["total_net_input_bytes"] - before
+
+    one_run = ingest_runs(tmp_path / "one.db", 1, 300)
+    redis.flush()
+    four_runs = ingest_runs(tmp_path / "four.db", 4, 300)
+
+    assert four_runs < one_run * 1.5
+    state = read_state(client, "blog")
+    assert state.validators["https://blog.example/"] == ('"listing-4"', None)
+    assert len(state.known_articles) == len(state.confirmed_at) == 300
+    assert all(url in state.validators for url in state.known_articles)
+
+
+def test_a_record_comes_out_of_the_stream_as_it_went_in(redis: RedisServer) -> None:
+    """What a crawler pushes, the writer reads back whole: a fetch with its article, teasers,
+    extraction notes and WARC capture, and a process's Scrapy stats (a datetime among them,
+    kept as the run's row has always stored it)."""
+    client = redis.client()
+    fetch = Fetch(
+        url="https://blog.example/1/", final_url="https://blog.example/1/", status=200,
+        outcome="new", etag='"1"', last_modified="Mon, 01 Jan 2024 00:00:00 GMT",
+        elapsed_ms=12, bytes=2048, field_sources={"title": "json-ld"},
+        missing={"author": "no signal"},
+        capture=Capture(path="archive.warc/run-000001.warc.gz", offset=10, length=99,
+                        record_id="<urn:uuid:1>", date="2026-12-07T01:00:00Z",
+                        payload_digest="sha1:ABC"),
+        article=Article(url="https://blog.example/1/", title="Żółć – „run”", published="2024-01-01",
+                        categories=["trail"], tags=["ultra"], body_text="Far.\n" * 50,
+                        word_count=50, headings=["Start"], field_sources={"title": "meta"},
+                        teasers=[Teaser(position=1, url="https://blog.example/2/",
+                                        title=None, text="Next")]))
+    started = datetime(2026, 12, 7, 1, 0, 0, 123456, tzinfo=UTC)
+    publish_fetches(client, "run-1", "blog", "crawler-1", [fetch])
+    publish_process_done(client, "run-1", "crawler-1", {"start_time": started, "items": 3})
+
+    (fetched, done) = [decode(entry_id, fields) for entry_id, fields in client.xrange(RECORDS)]
+
+    assert fetched.fetch == fetch
+    assert (fetched.kind, fetched.token, fetched.body) == \
+        ("fetch", "run-1", {"site": "blog", "process": "crawler-1"})
+    assert done.body == {"process": "crawler-1",
+                         "stats": {"start_time": str(started), "items": 3}}
