@@ -1,10 +1,10 @@
 """WARC capture: every HTTP exchange of a crawl, as the server sent it, in one file per run.
 
 The archive keeps what extraction made of a page; this keeps the page. Each answer a crawl
-receives (articles, listings, sitemaps, robots.txt, error pages, redirects) is written with
-the layout ``warcio`` gives them (:mod:`scraper.warc_records` builds the bytes) as a WARC 1.1
-``response`` record and the request that asked for it as a
-``request`` record, each its own gzip member, in ``<archive dir>/<archive stem>.warc/
+receives (articles, listings, sitemaps, robots.txt, error pages, redirects) is written as a
+WARC 1.1 ``response`` record and the request that asked for it as a ``request`` record, laid
+out as ``warcio`` writes them (:mod:`scraper.warc_records` builds the bytes), each its own
+gzip member, in ``<archive dir>/<archive stem>.warc/
 run-<run id>.warc.gz`` (``WARC_DIR`` elsewhere; ``WARC_ENABLED = False`` turns it off). A
 file starts with a ``warcinfo`` record naming the software, its versions and the run.
 
@@ -23,8 +23,8 @@ records and compresses and appends them (SHA-1, zlib and the file let go of the 
 crawl goes on meanwhile) into a buffered file, and fills in the record's ``Capture``. The
 archive pipeline calls :meth:`WarcWriter.sync` (wait for that thread, flush, fsync) before it
 commits a batch of fetches, so no row ever points at bytes that are not on disk, nor reads a
-``Capture`` the thread has not finished. When a write fails (a full disk), the torn record is cut
-off, capture stops, the crawl closes with reason ``warc_write_failed`` and the command exits
+``Capture`` the thread has not finished. When a write fails (a full disk), the torn record is
+cut off, capture stops, the crawl closes with reason ``warc_write_failed`` and the command exits
 4; fetches whose records did not reach the disk are archived without a pointer.
 """
 
