@@ -1,9 +1,10 @@
 """WARC capture: every HTTP exchange of a crawl, as the server sent it, in one file per run.
 
 The archive keeps what extraction made of a page; this keeps the page. Each answer a crawl
-receives (articles, listings, sitemaps, robots.txt, error pages, redirects) is written with
-``warcio`` as a WARC 1.1 ``response`` record and the request that asked for it as a
-``request`` record, each its own gzip member, in ``<archive dir>/<archive stem>.warc/
+receives (articles, listings, sitemaps, robots.txt, error pages, redirects) is written as a
+WARC 1.1 ``response`` record and the request that asked for it as a ``request`` record, laid
+out as ``warcio`` writes them (:mod:`scraper.warc_records` builds the bytes), each its own
+gzip member, in ``<archive dir>/<archive stem>.warc/
 run-<run id>.warc.gz`` (``WARC_DIR`` elsewhere; ``WARC_ENABLED = False`` turns it off). A
 file starts with a ``warcinfo`` record naming the software, its versions and the run.
 
@@ -15,20 +16,21 @@ capture with ``WARC-Refers-To``. The newest captures come from the archive, thro
 
 The downloader middleware in :mod:`scraper.warc_capture` hands each response to
 :meth:`WarcWriter.write_exchange` and the record's :class:`~archive.records.Capture` reaches
-the fetch through ``request.meta``. The records are compressed and appended by a thread of
-the writer's own (zlib and the file let go of the GIL, so the crawl goes on meanwhile) into a
-buffered file; the archive pipeline calls :meth:`WarcWriter.sync` (wait for that thread, flush,
-fsync) before it commits a batch of fetches, so no row ever points at bytes that are not on
-disk. When a write fails (a full disk), the torn record is cut
-off, capture stops, the crawl closes with reason ``warc_write_failed`` and the command exits
+the fetch through ``request.meta``. The reactor's thread only snapshots the exchange (the
+two HTTP heads, a reference to the body) and hands it over through a queue whose ``put`` never
+waits; a thread of the writer's own digests it, decides response or revisit, builds the
+records and compresses and appends them (SHA-1, zlib and the file let go of the GIL, so the
+crawl goes on meanwhile) into a buffered file, and fills in the record's ``Capture``. The
+archive pipeline calls :meth:`WarcWriter.sync` (wait for that thread, flush, fsync) before it
+commits a batch of fetches, so no row ever points at bytes that are not on disk, nor reads a
+``Capture`` the thread has not finished. When a write fails (a full disk), the torn record is
+cut off, capture stops, the crawl closes with reason ``warc_write_failed`` and the command exits
 4; fetches whose records did not reach the disk are archived without a pointer.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import hashlib
 import logging
 import os
 import queue
@@ -36,23 +38,32 @@ import tempfile
 import threading
 import zlib
 from dataclasses import dataclass
-from http import HTTPStatus
+from datetime import UTC, datetime
 from importlib.metadata import version
+from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
-from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archive import Archive
 from archive.records import Capture
 from scraper import __version__
 from scraper.archive_state import ArchiveState, PriorCapture
+from scraper.warc_records import (
+    WARC_VERSION,
+    gzip_member,
+    new_record_id,
+    payload_digest,
+    record,
+    request_head,
+    response_head,
+    warc_date,
+)
 
 if TYPE_CHECKING:
     from typing import Self
@@ -63,27 +74,18 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-WARC_VERSION = "1.1"
 SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 IDENTICAL_PAYLOAD = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
-#: zlib level of each record's gzip member. Measured on the bundled blog's articles (CPU
-#: time per page): 6 and warcio's own 9 both 0.35 ms and 29 % of the size, 3 0.22 ms and 31 %.
-#: 9 buys nothing on HTML and can cost several times 6 on repetitive input (its match chains
-#: are 32 times longer); 6 keeps a year of captures 6 % smaller for about 1 % of crawl time.
-GZIP_LEVEL = 6
 #: Buffer of the open WARC file: records reach the disk at each batch's sync, not one by one.
 _BUFFER_BYTES = 1 << 20
-#: Exchanges queued for the writing thread at most: past that the reactor waits for it,
-#: rather than holding every body of a fast crawl in memory.
+#: Exchanges queued for the writing thread at most between two syncs: past that the reactor
+#: waits for it, rather than holding every body of a fast crawl in memory.
 _QUEUED_EXCHANGES = 256
 #: The stats a failed write leaves for the command to report (it exits 4).
 ERROR_STAT = "blog_archive/warc_error"
 FILE_STAT = "blog_archive/warc_file"
 #: The reason the crawl closes with when the WARC file cannot be written.
 WRITE_FAILED = "warc_write_failed"
-#: Hop-by-hop framing the downloader has already undone: the record holds the body
-#: de-chunked, so a replay tool must not try to de-chunk it again.
-_FRAMING_HEADERS = frozenset({b"Transfer-Encoding"})
 
 
 class WarcError(Exception):
@@ -113,32 +115,19 @@ def check_warc_dir(directory: Path) -> None:
                         f"{error.strerror or error}") from None
 
 
-def payload_digest(body: bytes) -> str:
-    """WARC-Payload-Digest of a body, as warcio writes it: ``sha1:`` and base32."""
-    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+@dataclass(slots=True)
+class _Exchange:
+    """One answer and its request as the reactor's thread hands them to the writing thread:
+    the two HTTP heads (a snapshot: Scrapy's header objects may change later), the body
+    (immutable bytes, not copied), when it arrived, and the record to fill in."""
 
-
-@dataclass
-class _GzipMember:
-    """The output warcio writes one record into: one gzip member appended to the file,
-    counted so the record's offset and length are known without asking the file."""
-
-    file: BinaryIO
-    written: int = 0
-
-    def __post_init__(self) -> None:
-        self.compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
-
-    def write(self, data: bytes) -> None:
-        compressed = self.compressor.compress(data)
-        self.file.write(compressed)
-        self.written += len(compressed)
-
-    def flush(self) -> None:
-        """warcio's end of record: close the member (the file is synced per batch)."""
-        tail = self.compressor.flush()
-        self.file.write(tail)
-        self.written += len(tail)
+    url: str
+    status: int
+    response_head: bytes
+    body: bytes
+    request_head: bytes
+    received: datetime
+    capture: Capture
 
 
 class WarcWriter:
@@ -157,10 +146,14 @@ class WarcWriter:
         self.durable = 0
         self.failed: OSError | None = None
         self.captures: dict[str, PriorCapture] = {}
-        self.writer = WARCWriter(None, gzip=False, warc_version=WARC_VERSION)
-        #: Exchanges waiting for the writing thread, which compresses and appends them (zlib
-        #: and the file let go of the GIL: the reactor goes on with the next page meanwhile).
-        self.jobs: queue.Queue[_Job | None] = queue.Queue(maxsize=_QUEUED_EXCHANGES)
+        #: Exchanges waiting for the writing thread, which digests, builds, compresses and
+        #: appends them (SHA-1, zlib and the file let go of the GIL: the reactor goes on with
+        #: the next page meanwhile). A SimpleQueue: its ``put`` never blocks nor lets go of the
+        #: GIL, where ``queue.Queue``'s takes a lock the writing thread may hold, and the
+        #: reactor would wait for that thread's turn of the GIL, page after page.
+        self.jobs: queue.SimpleQueue[_Exchange | threading.Event | None] = queue.SimpleQueue()
+        #: Exchanges queued since the writing thread was last waited for.
+        self.queued = 0
         self.thread: threading.Thread | None = None
         #: The error that stopped the writing thread, for the reactor's thread to act on.
         self.write_error: OSError | None = None
@@ -201,7 +194,7 @@ class WarcWriter:
             archive.record_run_warc_file(run_id, self.relative_path)
         self.crawler.stats.set_value(FILE_STAT, str(self.path))
         settings = self.crawler.settings
-        self.write(self.writer.create_warcinfo_record(self.path.name, {
+        self.append(_warcinfo(self.path.name, {
             "software": f"blog-archive/{__version__}",
             "format": "WARC File Format 1.1",
             "conformsTo": "https://iipc.github.io/warc-specifications/specifications/"
@@ -239,6 +232,7 @@ class WarcWriter:
         if self.thread is not None:
             self.jobs.put(None)
             self.thread.join()
+            self.thread = None
         if self.file is not None:
             self.file.close()
             self.file = None
@@ -248,7 +242,7 @@ class WarcWriter:
         calls it before committing fetches that point at them. A failure stops capture."""
         if self.file is None:
             return
-        self.jobs.join()
+        self.wait_for_writing()
         if self.write_error is not None:
             self.fail(self.write_error)
             self.close_crawl()
@@ -292,16 +286,25 @@ class WarcWriter:
         ignores a second close, and one already closing keeps its own reason)."""
         deferred_from_coro(self.crawler.engine.close_spider_async(reason=WRITE_FAILED))
 
+    def wait_for_writing(self) -> None:
+        """Wait until the writing thread has handled everything queued so far (the queue is
+        in order: once it reaches this marker, it has)."""
+        self.queued = 0
+        if self.thread is None:
+            return
+        done = threading.Event()
+        self.jobs.put(done)
+        done.wait()
+
     # --- records ---------------------------------------------------------------------------
 
-    def write(self, record: Any) -> tuple[int, int]:
-        """Write one record as its own gzip member; its (offset, length) in the file."""
-        member = _GzipMember(self.file)  # type: ignore[arg-type]
-        self.writer.out = member
-        self.writer.write_record(record)
+    def append(self, data: bytes) -> tuple[int, int]:
+        """Append one record as its own gzip member; its (offset, length) in the file."""
+        member = gzip_member(data)
+        self.file.write(member)  # type: ignore[union-attr]
         offset = self.position
-        self.position += member.written
-        return offset, member.written
+        self.position += len(member)
+        return offset, len(member)
 
     def write_exchange(self, request: Request, response: Response) -> Capture | None:
         """Queue one answer and its request for writing; the answer's record (its offset and
@@ -312,60 +315,62 @@ class WarcWriter:
         if self.write_error is not None:  # the writing thread stopped: stop capture now
             self.sync()
             return None
-        return self.record_exchange(request, response)
-
-    def drain(self) -> None:
-        """The writing thread: append each queued exchange, response record first, and fill
-        in where its answer's record lies. After a failed write it only empties the queue;
-        the reactor's thread acts on ``write_error`` (see :meth:`sync`)."""
-        while (job := self.jobs.get()) is not None:
-            try:
-                if self.write_error is None:
-                    answer, asked, capture = job
-                    capture.offset, capture.length = self.write(answer)
-                    self.write(asked)
-            except OSError as error:
-                self.write_error = error
-            except Exception as error:  # noqa: BLE001 — a bug must stop capture, not hang sync
-                self.write_error = OSError(f"{type(error).__name__}: {error}")
-            finally:
-                self.jobs.task_done()
-        self.jobs.task_done()
-
-    def record_exchange(self, request: Request, response: Response) -> Capture:
-        url = response.url
-        body = response.body
-        digest = payload_digest(body)
-        prior = self.captures.get(url)
-        http_headers = _response_headers(response)
-        if response.status == 304:
-            record = self.revisit(url, http_headers, SERVER_NOT_MODIFIED, prior)
-        elif prior is not None and prior.payload_digest == digest:
-            record = self.revisit(url, http_headers, IDENTICAL_PAYLOAD, prior)
-        else:
-            record = self.writer.create_warc_record(
-                url, "response", payload=_Body(body), length=len(body),
-                http_headers=http_headers, warc_headers_dict={"WARC-Payload-Digest": digest})
-        headers = record.rec_headers
-        record_id = headers.get_header("WARC-Record-ID")
-        date = headers.get_header("WARC-Date")
-        asked = self.writer.create_warc_record(
-            url, "request", payload=None, http_headers=_request_headers(request),
-            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id})
-        if record.rec_type == "response" and response.status == 200:
-            self.captures[url] = PriorCapture(record_id, date, digest)
-        elif response.status == 304:  # no payload of its own: the one it confirms, if known
-            digest = headers.get_header("WARC-Payload-Digest")
-        capture = Capture(path=self.relative_path, offset=-1, length=0, record_id=record_id,
-                          date=date, payload_digest=digest,
-                          refers_to=headers.get_header("WARC-Refers-To"),
-                          record_type=record.rec_type)
-        self.jobs.put((record, asked, capture))
+        if self.queued >= _QUEUED_EXCHANGES:
+            self.wait_for_writing()
+        capture = Capture(path=self.relative_path, offset=-1, length=0, record_id="", date="")
+        self.jobs.put(_Exchange(response.url, response.status, response_head(response),
+                                response.body, request_head(request), datetime.now(UTC),
+                                capture))
+        self.queued += 1
         return capture
 
-    def revisit(self, url: str, http_headers: StatusAndHeaders, profile: str,
-                prior: PriorCapture | None) -> Any:
-        """A revisit record: the answer's headers, pointing at the capture it confirms.
+    def drain(self) -> None:
+        """The writing thread: write each queued exchange, response record first, and fill
+        in its answer's record. After a failed write it only empties the queue; the reactor's
+        thread acts on ``write_error`` (see :meth:`sync`)."""
+        while (job := self.jobs.get()) is not None:
+            if isinstance(job, threading.Event):
+                job.set()
+            elif self.write_error is None:
+                try:
+                    self.write_exchange_records(job)
+                except OSError as error:
+                    self.write_error = error
+                except Exception as error:  # noqa: BLE001 — a bug must stop capture, not hang
+                    self.write_error = OSError(f"{type(error).__name__}: {error}")
+
+    def write_exchange_records(self, job: _Exchange) -> None:
+        """The answer's record (a response, or a revisit of what it repeats) and its
+        request's; fills in the answer's :class:`Capture` with what was written where."""
+        url, capture = job.url, job.capture
+        digest = payload_digest(job.body)
+        prior = self.captures.get(url)
+        record_id, date = new_record_id(), warc_date(job.received)
+        fields = [("WARC-Record-ID", record_id), ("WARC-Date", date)]
+        profile = _revisit_profile(job.status, digest, prior)
+        if profile is None:
+            answer = record("response", url, [*fields, ("WARC-Payload-Digest", digest)],
+                            job.response_head, job.body)
+            if job.status == 200:
+                self.captures[url] = PriorCapture(record_id, date, digest)
+            capture.payload_digest = digest
+        else:
+            answer = record("revisit", url, [*fields, *self.revisit(url, profile, prior)],
+                            job.response_head)
+            capture.record_type = "revisit"
+            if prior is not None:
+                capture.refers_to = prior.record_id
+                capture.payload_digest = prior.payload_digest  # a 304 has none of its own
+        asked = record("request", url, [("WARC-Record-ID", new_record_id()), ("WARC-Date", date),
+                                        ("WARC-Concurrent-To", record_id)], job.request_head)
+        capture.record_id, capture.date = record_id, date
+        capture.offset, capture.length = self.append(answer)
+        self.append(asked)
+
+    @staticmethod
+    def revisit(url: str, profile: str, prior: PriorCapture | None) -> list[tuple[str, str]]:
+        """A revisit record's own fields (it holds the answer's headers only), pointing at
+        the capture it confirms.
 
         A 304 for a URL never captured whole (crawled before WARC capture, or with
         ``--no-warc``) is still a revisit, with no ``WARC-Refers-To*`` fields and no payload
@@ -374,38 +379,31 @@ class WarcWriter:
         server sent no
         payload, where a ``response`` record of the 304 would pass its empty body off as
         the page's content."""
-        warc_headers = {"WARC-Profile": profile}
+        fields = [("WARC-Profile", profile)]
         if prior is not None:
-            warc_headers.update({
-                "WARC-Refers-To": prior.record_id, "WARC-Refers-To-Target-URI": url,
-                "WARC-Refers-To-Date": prior.date, "WARC-Payload-Digest": prior.payload_digest})
-        return self.writer.create_warc_record(url, "revisit", http_headers=http_headers,
-                                              warc_headers_dict=warc_headers)
+            fields += [("WARC-Refers-To", prior.record_id), ("WARC-Refers-To-Target-URI", url),
+                       ("WARC-Refers-To-Date", prior.date),
+                       ("WARC-Payload-Digest", prior.payload_digest)]
+        return fields
 
 
-#: (the answer's record, the request's record, where the answer's record will lie)
-_Job = tuple[Any, Any, Capture]
+def _revisit_profile(status: int, digest: str, prior: PriorCapture | None) -> str | None:
+    """The revisit profile of an answer that repeats a capture, None for one to keep whole:
+    a 304 confirms the URL's newest capture; a body with that capture's digest repeats it."""
+    if status == 304:
+        return SERVER_NOT_MODIFIED
+    if prior is not None and prior.payload_digest == digest:
+        return IDENTICAL_PAYLOAD
+    return None
 
 
-class _Body:
-    """The body as warcio reads it, in slices of a memoryview: no copy of the whole body
-    (``io.BytesIO`` would copy it once read from)."""
-
-    def __init__(self, body: bytes):
-        self.view = memoryview(body)
-        self.at = 0
-
-    def read(self, size: int = -1) -> bytes:
-        end = len(self.view) if size < 0 else self.at + size
-        chunk = self.view[self.at:end]
-        self.at += len(chunk)
-        return chunk  # type: ignore[return-value]  # zlib and hashlib take any buffer
-
-    def tell(self) -> int:
-        return self.at
-
-    def seek(self, at: int) -> None:
-        self.at = at
+def _warcinfo(filename: str, info: dict[str, Any]) -> bytes:
+    """The file's ``warcinfo`` record, uncompressed, as warcio builds it (once per file: no
+    need for the per-answer fast path)."""
+    out = BytesIO()
+    writer = WARCWriter(out, gzip=False, warc_version=WARC_VERSION)
+    writer.write_record(writer.create_warcinfo_record(filename, info))
+    return out.getvalue()
 
 
 #: fdatasync where the system has it: the data and the file's size, without the times a
@@ -442,27 +440,3 @@ def _new_file(directory: Path, run_id: int) -> tuple[BinaryIO, Path]:
         except FileExistsError:
             continue
     raise FileExistsError(f"{directory / stem}.warc.gz and 999 more exist")
-
-
-def _response_headers(response: Response) -> StatusAndHeaders:
-    try:
-        reason = HTTPStatus(response.status).phrase
-    except ValueError:
-        reason = ""
-    return StatusAndHeaders(
-        f"{response.status} {reason}".rstrip(), _header_list(response.headers),
-        protocol=getattr(response, "protocol", None) or "HTTP/1.1")
-
-
-def _request_headers(request: Request) -> StatusAndHeaders:
-    parts = urlsplit(request.url)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    headers = [("Host", parts.netloc), *_header_list(request.headers)]
-    return StatusAndHeaders(f"{request.method} {target} HTTP/1.1", headers,
-                            is_http_request=True)
-
-
-def _header_list(headers: Any) -> list[tuple[str, str]]:
-    return [(name.decode("latin-1"), value.decode("latin-1"))
-            for name, values in headers.items() if name not in _FRAMING_HEADERS
-            for value in values]

@@ -9,16 +9,28 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
 import zipfile
 import zlib
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import sqlite_utils
+from scrapy import Request
+from scrapy.extension import ExtensionManager
+from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
+from archive import Archive
+from archive.records import Capture
 from archive.warc import WarcReader
+from scraper.archive_state import ArchiveState
 from scraper.bundled_blog.server import BlogServer
+from scraper.spiders.blog import BlogSpider
+from scraper.warc_capture import CAPTURE_META, WarcCaptureMiddleware
+from scraper.warc_records import payload_digest
+from scraper.warc_writer import WarcWriter
 from tests.conftest import Crawl, RunCli, crawl_blog, tool
 from tests.faults import send
 
@@ -323,3 +335,75 @@ def test_a_killed_run_cuts_only_its_own_file_in_a_shared_warc_dir(
     crawl_blog(blog_server, second, "--max-pages", "3", "--warc-dir", str(shared))
     assert others.read_bytes() == others_bytes
     assert own.read_bytes() == own_bytes
+
+
+def test_a_header_beyond_ascii_is_kept_as_the_server_sent_it(fresh_blog_server: BlogServer,
+                                                             tmp_path: Path) -> None:
+    """A header value with a byte beyond ASCII (a Latin-1 ``é``, as http.server sends it) is
+    stored byte for byte, as a response record holds the answer received; warcio's reader,
+    and so every tool built on it, reads it back."""
+    server = fresh_blog_server
+    disposition = 'inline; filename="café.html"'
+
+    def with_filename(handler: BaseHTTPRequestHandler) -> None:
+        send(handler, 200, server.answer(SEED_PATH).body, {"Content-Disposition": disposition})
+
+    server.faults[SEED_PATH] = with_filename
+    crawl = crawl_blog(server, tmp_path / "archive.db")
+    row = next(crawl.db.query("select warc_path, warc_offset, warc_length from fetches "
+                              "where url = ?", [crawl.url(SEED_PATH)]))
+    data = (tmp_path / row["warc_path"]).read_bytes()
+    member = data[row["warc_offset"]:row["warc_offset"] + row["warc_length"]]
+    sent = f"Content-Disposition: {disposition}\r\n".encode("latin-1")
+    assert sent in zlib.decompress(member, zlib.MAX_WBITS | 16)
+    checked = tool("warcio", "check", tmp_path / row["warc_path"])
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    with WarcReader(crawl.db_path) as reader:
+        stored = reader.read(row["warc_path"], row["warc_offset"], row["warc_length"])
+    assert stored.header("Content-Disposition") == disposition
+
+
+def test_the_crawls_thread_does_no_work_per_byte_of_an_answer(tmp_path: Path) -> None:
+    """Capture runs on the thread the whole crawl waits for (the reactor's, holding the GIL):
+    there it only hands the answer over, and the SHA-1, the records and the gzip member are
+    the writing thread's. So a 16 MB answer costs that thread no more CPU than a one-byte one
+    (its SHA-1 alone takes 8 ms or more), and is stored whole all the same."""
+    db = tmp_path / "archive.db"
+    with Archive.open(db) as archive:
+        run_id = archive.start_run("sbiegacza-en", "test", "0", "0")
+    crawler = get_crawler(BlogSpider, {"ARCHIVE_DB": str(db), "WARC_ENABLED": True,
+                                       "EXTENSIONS": {ArchiveState: 0, WarcWriter: 10}})
+    spider = BlogSpider.from_crawler(crawler, site="sbiegacza-en",
+                                     start_url="http://127.0.0.1:9/en/")
+    crawler.extensions = ExtensionManager.from_crawler(crawler)
+    crawler.stats.set_value("blog_archive/run_id", run_id)
+    ArchiveState.of(crawler).spider_opened(spider)
+    writer = WarcWriter.of(crawler)
+    assert writer is not None
+    writer.spider_opened(spider)
+    middleware = WarcCaptureMiddleware.from_crawler(crawler)
+    big = b"<p>" + b"A page of the blog, repeated. " * (16 << 15) + b"</p>"
+    captures: dict[str, Capture] = {}
+
+    def thread_cpu(body: bytes, name: str) -> float:
+        """The least CPU this thread spent capturing one of three answers with ``body``."""
+        spent = []
+        for number in range(3):
+            request = Request(f"http://127.0.0.1:9/en/{name}-{number}/")
+            response = HtmlResponse(request.url, body=body, request=request)
+            started = time.thread_time()
+            middleware.process_response(request, response)
+            spent.append(time.thread_time() - started)
+            captures[request.url] = request.meta[CAPTURE_META]
+        return min(spent)
+
+    try:
+        small, large = thread_cpu(b"x", "small"), thread_cpu(big, "big")
+        writer.sync()
+    finally:
+        writer.spider_closed(spider)
+    assert large < small + 0.002, (small, large)
+    capture = captures["http://127.0.0.1:9/en/big-0/"]
+    assert writer.is_durable(capture) and capture.payload_digest == payload_digest(big)
+    with WarcReader(db) as reader:
+        assert reader.read(capture.path, capture.offset, capture.length).body == big
