@@ -131,6 +131,9 @@ ARCHIVE_BATCH_SIZE = 50
 # crawl's own, leaving the reactor to fetch and parse; or "inline", on the reactor thread.
 # With REDIS_URL set, records go to Redis for `blog-archive ingest` instead.
 ARCHIVE_WRITER = "process"
+# Worker processes extracting the pages (scraper/extraction_pool.py), so the reactor goes on
+# fetching meanwhile; 0: extract on the reactor thread (tests, debugging, one core).
+EXTRACTION_WORKERS = 1
 # The Redis server of a crawl on many machines (docs/scaling.md); empty: a local crawl.
 REDIS_URL = ""
 # CRAWL_RUN_TOKEN, the token every process of one crawl on many machines shares, is set by the
