@@ -63,15 +63,14 @@ class ExtractionPool:
     """Runs :func:`extract_page` for the spider, in ``workers`` processes (0: in place)."""
 
     def __init__(self, workers: int):
+        """The workers start with the first page to extract, not before: a re-crawl that gets
+        only ``304`` answers never pays for them (nor waits for them to stop)."""
         self.executor: ProcessPoolExecutor | None = None
         if workers > 0:
             # spawned, not forked: a fork of a process running a reactor and threads is unsafe
             self.executor = ProcessPoolExecutor(
                 workers, mp_context=multiprocessing.get_context("spawn"),
                 initializer=die_with_parent)
-            # start the workers (and their imports) now, while robots.txt is being fetched,
-            # rather than with the first page
-            self.executor.submit(_ready)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -94,7 +93,3 @@ class ExtractionPool:
     def close(self) -> None:
         if self.executor is not None:
             self.executor.shutdown(cancel_futures=True)
-
-
-def _ready() -> None:
-    """Nothing: submitted once so that the pool starts its workers."""
