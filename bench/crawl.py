@@ -5,15 +5,21 @@ Each repeat at a blog size N runs three commands against the same served blog, i
 fetched, then ``blog-archive crawl`` again into the same archive (the unchanged blog). Both
 crawlers run as child processes with the same concurrency and no politeness delay, so their
 wall time and the kernel's peak-RSS figure for each are directly comparable.
+
+``python -m bench.crawl --sizes 2000 --repeats 3`` measures these figures alone (printed, not
+written to results.md), to check a change to the crawl without the whole bench.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
+import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +35,7 @@ from bench.harness import (
     at_least,
     at_most,
     run_child,
+    text_table,
 )
 
 CONCURRENCY = 16
@@ -179,3 +186,29 @@ def growth_exponent(results: list[SizeResult]) -> float:
     small, large = results[0], results[-1]
     return (math.log(large.rss_mb(large.first).median / small.rss_mb(small.first).median)
             / math.log(large.synthetic / small.synthetic))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.crawl",
+                                     description="Only the crawl figures, printed.")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[2_000],
+                        help="synthetic posts of each blog crawled (default: 2000)")
+    parser.add_argument("--repeats", type=int, default=3, help="rounds per size (default: 3)")
+    args = parser.parse_args(argv)
+    (ROOT / "bench" / "out").mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="crawl-", dir=ROOT / "bench" / "out"))
+    blogs = [ServedBlog.start(size, work / f"blog-{size}.log") for size in args.sizes]
+    try:
+        results = []
+        for blog in blogs:
+            blog.wait_ready()
+            results.append(measure_size(blog, work, args.repeats, deadline=math.inf))
+    finally:
+        for blog in blogs:
+            blog.stop()
+    shutil.rmtree(work)
+    print(text_table(rows(results)))
+
+
+if __name__ == "__main__":
+    main()

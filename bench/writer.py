@@ -12,8 +12,9 @@
 * ``blog-archive crawl`` with ``ARCHIVE_WRITER=process`` against bare Scrapy over the same
   URLs, with the inline crawl in the same rounds for comparison: three child processes in
   turn against the same served blog, as bench/crawl.py runs them; and, for context, the
-  ceiling of any crawl that extracts on the reactor thread: bare Scrapy's time per page plus
-  ``extract()``'s, timed alone in the same run.
+  ceiling of any crawl that extracts on the reactor thread (``EXTRACTION_WORKERS=0``; by
+  default the crawl extracts in a worker process, scraper/extraction_pool.py): bare Scrapy's
+  time per page plus ``extract()``'s, timed alone in the same run.
 """
 
 from __future__ import annotations

@@ -58,6 +58,11 @@ CLOSESPIDER_TIMEOUT = 3_000
 DEPTH_PRIORITY = 1
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+# Items and requests of one response handled one at a time. Scrapy (>= 2.13, asyncio reactor)
+# starts CONCURRENT_ITEMS worker tasks for every response's output whatever its length: with
+# the default 100 that was a sixth of the crawl's CPU on the reactor thread (profiled at
+# N=2,000). Our pipeline never waits, so concurrency between items buys nothing.
+CONCURRENT_ITEMS = 1
 
 # Every response reaches the spider, which records it: a 404 marks an article gone, a 301 marks
 # it redirected, a 304 means unchanged. Scrapy's redirect middleware would hide the 301, so the
@@ -126,6 +131,11 @@ ARCHIVE_BATCH_SIZE = 50
 # crawl's own, leaving the reactor to fetch and parse; or "inline", on the reactor thread.
 # With REDIS_URL set, records go to Redis for `blog-archive ingest` instead.
 ARCHIVE_WRITER = "process"
+# Worker processes extracting the pages (scraper/extraction_pool.py), so the reactor goes on
+# fetching meanwhile; 0: extract on the reactor thread. 0 by default: on the bench's shared
+# two-core machine a worker took 0-29 % off the reactor's CPU but added 10-50 % to the
+# crawl's total, and pages/s came out no better (docs/scaling.md); 1 for a spare core.
+EXTRACTION_WORKERS = 0
 # The Redis server of a crawl on many machines (docs/scaling.md); empty: a local crawl.
 REDIS_URL = ""
 # CRAWL_RUN_TOKEN, the token every process of one crawl on many machines shares, is set by the

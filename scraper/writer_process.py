@@ -123,7 +123,7 @@ class WriterProcessSink:
 
 def serve(db_path: str, inbox: Queue[Any], outbox: Queue[Any], crawl_pid: int) -> None:
     """The writer process: apply what the crawl sends, in order, answering each message."""
-    _die_with_parent()
+    die_with_parent()
     if os.getppid() != crawl_pid:  # the crawl died before the line above
         return
     writer: Writer | None = None
@@ -157,10 +157,12 @@ def serve(db_path: str, inbox: Queue[Any], outbox: Queue[Any], crawl_pid: int) -
             return
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Ask Linux to SIGKILL this process when the crawl dies, as it would be if the writes
     ran in the crawl itself: a killed crawl's writer must not write on into a run the next
-    crawl closes as killed. Elsewhere the writer notices within a second (see ``serve``)."""
+    crawl closes as killed. Elsewhere the writer notices within a second (see ``serve``).
+    The extraction pool's workers (scraper/extraction_pool.py) ask the same, for the same
+    reason: no process of a killed crawl lingers."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)

@@ -22,7 +22,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy.http import Request, Response, TextResponse
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
@@ -32,11 +32,10 @@ from w3lib.url import safe_url_string
 from archive.records import Fetch
 from scraper.archive_state import ArchiveState, parse_datetime
 from scraper.bounds import CrawlBounds
-from scraper.extraction.decoding import ExtractionError
-from scraper.extraction.page import extract_with_page
+from scraper.extraction_pool import ExtractionPool, ExtractionPoolBrokenError
 from scraper.failures import classify_failure
 from scraper.frontier import FrontierStore
-from scraper.links import followable, followed_links
+from scraper.links import followable
 from scraper.profiles import SiteProfile, resolve_profile
 from scraper.warc_capture import CAPTURE_META
 
@@ -54,6 +53,8 @@ _MAX_REDIRECTS = 5
 #: ``wp-sitemap-posts-post-1.xml``, a news sitemap; never one of pages or terms.
 _POSTS_SITEMAP = re.compile(r"post|news|article", re.IGNORECASE)
 _NOT_POSTS_SITEMAP = re.compile(r"page|categor|tag|author|taxonom|user", re.IGNORECASE)
+#: The close reason of a crawl whose extraction worker died (the run is recorded "failed").
+_POOL_BROKEN = "extraction_pool_broken"
 
 
 class BlogSpider(scrapy.Spider):
@@ -77,6 +78,7 @@ class BlogSpider(scrapy.Spider):
         #: spider argument, for Scrapyd, overrides the CRAWL_MAX_PAGES setting.
         self.max_pages = int(max_pages) if max_pages else None
         self.bounds: CrawlBounds
+        self.extraction: ExtractionPool
         self.skipped_by_lastmod: set[str] = set()
         self.requested: set[str] = set()
         self.requested_sitemaps: set[str] = set()
@@ -86,6 +88,8 @@ class BlogSpider(scrapy.Spider):
     def from_crawler(cls, crawler: scrapy.crawler.Crawler, *args: Any, **kwargs: Any) -> BlogSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.bounds = CrawlBounds.from_crawler(crawler, spider.max_pages)
+        spider.extraction = ExtractionPool.from_crawler(crawler)
+        crawler.signals.connect(spider.extraction.close, signal=signals.spider_closed)
         crawler.signals.connect(spider.on_robots_parsed, signal=signals.robots_parsed)
         if not crawler.settings.get("REDIS_URL"):  # shared: once per run (frontier_run.py)
             crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
@@ -250,11 +254,12 @@ class BlogSpider(scrapy.Spider):
 
     # --- pages -----------------------------------------------------------------------------
 
-    def parse(self, response: Response) -> Iterator[Request | Fetch]:
+    async def parse(self, response: Response) -> AsyncIterator[Request | Fetch]:
         if response.status == 304:
             yield self.fetch_record(response, outcome="not_modified")
         elif 300 <= response.status < 400:
-            yield from self.follow_redirect(response)
+            for output in self.follow_redirect(response):
+                yield output
         elif response.status >= 400:
             yield self.http_error(response)
         elif not isinstance(response, TextResponse):
@@ -264,7 +269,8 @@ class BlogSpider(scrapy.Spider):
             yield self.fetch_record(response, outcome="error", error_kind="not_html",
                                     error="binary data served as an HTML page")
         else:
-            yield from self.parse_html(response)
+            async for output in self.parse_html(response):
+                yield output
 
     def http_error(self, response: Response) -> Fetch:
         """An error fetch for a 4xx/5xx answer: a 404 of an archived article marks it gone."""
@@ -297,21 +303,26 @@ class BlogSpider(scrapy.Spider):
         if request is not None:
             yield request
 
-    def parse_html(self, response: TextResponse) -> Iterator[Request | Fetch]:
-        """Extract the article and follow the page's links, both from one parse of it."""
+    async def parse_html(self, response: TextResponse) -> AsyncIterator[Request | Fetch]:
+        """Extract the article and follow the page's links, both from one parse of it (in the
+        extraction pool's worker, when it has one: scraper/extraction_pool.py)."""
         try:
-            article, page = extract_with_page(response.body, response.url,
-                                              self.profile_for(response.url) or self.profile,
-                                              _header(response.headers, "Content-Type"),
-                                              response.meta.get("linked_as"))
-            if page is None:  # unreadable (empty, no tags, nested too deep): an article lost
-                raise ExtractionError(article.missing["page"])
-            links = self.bounds.take_links(followed_links(page, self.bounds.links_limit()))
+            extracted = await self.extraction.extract(
+                response.body, response.url, self.profile_for(response.url) or self.profile,
+                _header(response.headers, "Content-Type"), response.meta.get("linked_as"),
+                self.bounds.links_limit())
+        except ExtractionPoolBrokenError as error:  # every later page would fail the same way
+            self.logger.error("Extraction stopped on %s: %s", response.url, error)
+            yield self.fetch_record(response, outcome="error", error=f"extraction failed: {error}; "
+                                    "the crawl stopped", error_kind="extraction")
+            raise CloseSpider(_POOL_BROKEN) from None
         except Exception as error:  # noqa: BLE001 — one bad page must not stop the crawl
             self.logger.error("Extraction failed on %s: %s", response.url, error)
             yield self.fetch_record(response, outcome="error", error=f"extraction failed: {error}",
                                     error_kind="extraction")
             return
+        article = extracted.article
+        links = self.bounds.take_links(extracted.links)
         outcome = "new" if article.is_article else "not_article"
         yield self.fetch_record(response, outcome=outcome,
                                 article=article if article.is_article else None,

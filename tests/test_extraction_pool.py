@@ -1,0 +1,111 @@
+"""Extraction in a worker process (scraper/extraction_pool.py): the same archive and the same
+requests as extraction on the reactor thread, a page the worker cannot read fails as it does
+there, and a worker that dies stops the crawl at once, with one clear line and its run
+recorded, instead of hanging it."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from scraper.bundled_blog.server import BlogServer
+from scraper.extraction.decoding import ExtractionError
+from scraper.extraction_pool import ExtractionPool, ExtractionPoolBrokenError
+from scraper.profiles import resolve_profile
+from tests.conftest import FAST_CRAWL, Crawl, crawl_blog
+from tests.test_ingest import contents
+
+PROFILE = resolve_profile("sbiegacza-en", None)
+URL = f"{PROFILE.start_url}some-post/"
+#: Slow enough for the test to kill the worker mid-crawl, whatever the machine's load.
+PACED = ("-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0.05")
+#: Requests answered before the worker is killed: the crawl is well under way by then.
+KILL_AFTER = 15
+#: A crawl whose worker died ends within this; a hung one never would.
+CRAWL_TIMEOUT = 60
+
+
+@pytest.mark.xdist_group("blog_server")
+def test_a_crawl_extracting_in_a_worker_archives_what_an_inline_crawl_does(
+    english_crawl: Crawl, tmp_path: Path
+) -> None:
+    crawl = crawl_blog(english_crawl.server, tmp_path / "archive.db",
+                       "-s", "EXTRACTION_WORKERS=1")
+    assert crawl.result.returncode == 1, crawl.result.stderr  # the blog's one 404
+    assert contents(crawl.db) == contents(english_crawl.db)
+    assert sorted((method, path, status) for method, path, _, status in crawl.requests) == \
+        sorted((method, path, status) for method, path, _, status in english_crawl.requests)
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_an_unreadable_page_fails_the_same_in_a_worker_and_in_place(workers: int) -> None:
+    pool = ExtractionPool(workers)
+    try:
+        with pytest.raises(ExtractionError, match="empty"):
+            asyncio.run(pool.extract(b"", URL, PROFILE, "text/html", None, None))
+        extracted = asyncio.run(pool.extract(
+            b"<html><body><h1>Hi</h1><a href='/en/next/'>next</a></body></html>", URL,
+            PROFILE, "text/html", None, None))
+    finally:
+        pool.close()
+    assert extracted.links == [f"{PROFILE.start_url}next/"]
+
+
+def test_a_killed_worker_fails_the_pages_waiting_on_it_at_once() -> None:
+    pool = ExtractionPool(1)
+    try:
+        asyncio.run(pool.extract(b"<p>warm</p>", URL, PROFILE, None, None, None))
+        (worker,) = multiprocessing.active_children()
+        os.kill(worker.pid, signal.SIGKILL)
+        started = time.monotonic()
+        with pytest.raises(ExtractionPoolBrokenError, match="worker process died"):
+            asyncio.run(asyncio.wait_for(
+                pool.extract(b"<p>x</p>", URL, PROFILE, None, None, None), timeout=30))
+        assert time.monotonic() - started < 10
+    finally:
+        pool.close()
+
+
+def test_a_crawl_whose_worker_is_killed_stops_with_one_line_and_a_recorded_run(
+    fresh_blog_server: BlogServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "archive.db"
+    server = fresh_blog_server
+    crawl = subprocess.Popen(
+        [sys.executable, "-m", "scraper", "crawl", "--site", "sbiegacza-en", "--start-url",
+         f"{server.base_url}/en/", "--db", str(db), "--quiet", *FAST_CRAWL, *PACED,
+         "-s", "ARCHIVE_WRITER=inline", "-s", "EXTRACTION_WORKERS=1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + CRAWL_TIMEOUT
+        while len(server.request_log) < KILL_AFTER:
+            assert time.monotonic() < deadline and crawl.poll() is None, crawl.stderr
+            time.sleep(0.01)
+        (worker,) = _extraction_workers(crawl.pid)
+        os.kill(worker, signal.SIGKILL)
+        _, stderr = crawl.communicate(timeout=CRAWL_TIMEOUT)
+    finally:
+        crawl.kill()
+    assert crawl.returncode == 1, stderr  # an interrupted run (archive/errors.py)
+    assert "extraction failed: the extraction worker process died" in stderr
+    assert "Traceback" not in stderr
+    (run,) = sqlite_utils.Database(db)["crawl_runs"].rows
+    assert (run["status"], run["finish_reason"]) == ("failed", "extraction_pool_broken")
+    assert run["pages_fetched"] < len(server.blog.article_paths("en"))
+
+
+def _extraction_workers(pid: int) -> list[int]:
+    """The crawl's spawned children (its archive is written inline: no writer process), not
+    multiprocessing's resource tracker."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(child) for child in children
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()]
