@@ -21,8 +21,7 @@ from scraper.bundled_blog.server import BlogServer
 from scraper.extraction.decoding import ExtractionError
 from scraper.extraction_pool import ExtractionPool, ExtractionPoolBrokenError
 from scraper.profiles import resolve_profile
-from tests.conftest import FAST_CRAWL, Crawl, crawl_blog
-from tests.test_ingest import contents
+from tests.conftest import FAST_CRAWL
 
 PROFILE = resolve_profile("sbiegacza-en", None)
 URL = f"{PROFILE.start_url}some-post/"
@@ -32,18 +31,6 @@ PACED = ("-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0.05")
 KILL_AFTER = 15
 #: A crawl whose worker died ends within this; a hung one never would.
 CRAWL_TIMEOUT = 60
-
-
-@pytest.mark.xdist_group("blog_server")
-def test_a_crawl_extracting_in_a_worker_archives_what_an_inline_crawl_does(
-    english_crawl: Crawl, tmp_path: Path
-) -> None:
-    crawl = crawl_blog(english_crawl.server, tmp_path / "archive.db",
-                       "-s", "EXTRACTION_WORKERS=1")
-    assert crawl.result.returncode == 1, crawl.result.stderr  # the blog's one 404
-    assert contents(crawl.db) == contents(english_crawl.db)
-    assert sorted((method, path, status) for method, path, _, status in crawl.requests) == \
-        sorted((method, path, status) for method, path, _, status in english_crawl.requests)
 
 
 @pytest.mark.parametrize("workers", [0, 1])

@@ -25,17 +25,21 @@ IN_FLIGHT = settings.CONCURRENT_REQUESTS_PER_DOMAIN
 
 
 @pytest.mark.xdist_group("blog_server")
-def test_a_crawl_with_a_writer_process_archives_what_an_inline_crawl_does(
-    english_crawl: Crawl, tmp_path: Path
+@pytest.mark.parametrize("setting", ["ARCHIVE_WRITER=process", "EXTRACTION_WORKERS=1"])
+def test_a_crawl_working_in_another_process_archives_what_an_inline_crawl_does(
+    english_crawl: Crawl, tmp_path: Path, setting: str
 ) -> None:
-    crawl = crawl_blog(english_crawl.server, tmp_path / "archive.db",
-                       "-s", "ARCHIVE_WRITER=process")
+    """Writes in a writer process, or extraction in a worker process (scraper/
+    extraction_pool.py): the same rows, the same run counts, the same requests."""
+    crawl = crawl_blog(english_crawl.server, tmp_path / "archive.db", "-s", setting)
     assert crawl.result.returncode == 1, crawl.result.stderr  # the blog's one 404
     assert contents(crawl.db) == contents(english_crawl.db)
     (run,) = crawl.db["crawl_runs"].rows
     local = next(english_crawl.db["crawl_runs"].rows)
     assert {k: run[k] for k in ("status", "pages_fetched", "new", "redirected", "errors")} == \
         {k: local[k] for k in ("status", "pages_fetched", "new", "redirected", "errors")}
+    assert sorted((method, path, status) for method, path, _, status in crawl.requests) == \
+        sorted((method, path, status) for method, path, _, status in english_crawl.requests)
 
 
 def test_the_crawl_fetches_on_while_its_writer_waits_for_the_archive(
