@@ -442,7 +442,7 @@ class Page:
 
     @cached_property
     def related(self) -> RelatedBlock | None:
-        return find_related(self.doc, self.markup, self.site("teasers", allow_noise=True),
+        return find_related(self.doc, self.site("teasers", allow_noise=True),
                             related_heading(self.vocabulary))
 
     @cached_property

@@ -17,7 +17,9 @@ from lxml.html import HtmlElement
 from scraper.extraction.text import ClassPattern, text_of, with_class, word_pattern
 from scraper.extraction.vocabulary import VOCABULARY, Vocabulary
 
-_CLASS_HINTS = VOCABULARY.words("related_classes")
+#: A related block's class or id holds one of these words anywhere in a token.
+_CLASS_HINTS = ClassPattern(re.compile(
+    "|".join(map(re.escape, VOCABULARY.words("related_classes")))))
 
 
 #: Tags a related block is built from.
@@ -66,33 +68,27 @@ class RelatedBlock:
             yield from (a for a in container.iter("a") if a.get("href"))
 
 
-def find_related(doc: HtmlElement, markup: str, selected: list[HtmlElement],
+def find_related(doc: HtmlElement, selected: list[HtmlElement],
                  heading: re.Pattern[str] = RELATED_HEADING) -> RelatedBlock | None:
     """The page's related-posts block, or None; ``selected`` are the profile selector's hits,
-    ``markup`` the page source (a hint absent from it needs no XPath), ``heading`` what a
-    block's heading says (:func:`related_heading`)."""
+    ``heading`` what a block's heading says (:func:`related_heading`). Every class hint is
+    tried on the tree: first looking for which hints the page source holds cost more (ten
+    scans of the whole source) than the walk it spared, and saw case where classes do not."""
     if selected:
         return RelatedBlock((selected[0],), selected[0], "site")
     body = next(doc.iterchildren("body"), None)
     if body is None:
         return None
-    hints = tuple(h for h in _CLASS_HINTS if h in markup)
-    return (_by_class(body, hints) if hints else None) or _by_heading(body, heading)
-
-
-@lru_cache(maxsize=64)
-def _hint_pattern(hints: tuple[str, ...]) -> ClassPattern:
-    """One pattern per set of hints: a pattern is cached by identity with its verdicts."""
-    return ClassPattern(re.compile("|".join(map(re.escape, hints))))
+    return _by_class(body) or _by_heading(body, heading)
 
 
 def _has_links(el: HtmlElement) -> bool:
     return any(a.get("href") for a in el.iter("a"))
 
 
-def _by_class(body: HtmlElement, hints: tuple[str, ...]) -> RelatedBlock | None:
+def _by_class(body: HtmlElement) -> RelatedBlock | None:
     """The outermost element named like a related block that has links (document order)."""
-    for el in with_class(body, _BLOCK_TAGS, _hint_pattern(hints)):
+    for el in with_class(body, _BLOCK_TAGS, _CLASS_HINTS):
         if next(el.iterdescendants("h1"), None) is None and _has_links(el):
             return RelatedBlock((el,), el, "heuristic")
     return None
