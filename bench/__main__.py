@@ -32,7 +32,7 @@ from bench import (
     warc,
     writer,
 )
-from bench.harness import Row, text_table
+from bench.harness import Row, in_fresh_process, text_table
 from bench.plan import FULL, QUICK, Plan
 
 
@@ -64,11 +64,14 @@ def run(plan: Plan, out: Path, corpora_dir: Path) -> None:
 
         rows: list[Row] = []
         say("extraction")
-        rows += extraction.measure(plan.extraction_synthetic, plan.extraction_repeats)
+        rows += in_fresh_process(extraction.measure, plan.extraction_synthetic,
+                                 plan.extraction_repeats)
         say("re-extraction of a crawled archive's stored responses")
-        rows += reextract.measure(plan.reextract_synthetic, plan.reextract_repeats, work)
+        rows += in_fresh_process(reextract.measure, plan.reextract_synthetic,
+                                 plan.reextract_repeats, work)
         say(f"extraction quality on the real pages of {corpora_dir}")
-        rows += corpora.rows(corpora_dir, plan.corpus_repeats, plan.corpus_pages)
+        rows += in_fresh_process(corpora.rows, corpora_dir, plan.corpus_repeats,
+                                 plan.corpus_pages)
         say("archive writes")
         rows.append(archive.measure_upsert(plan.upsert_articles, plan.upsert_repeats, work,
                                            vocabulary))

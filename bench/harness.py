@@ -8,6 +8,7 @@ pair and then summarised, so a slow moment hits the pair it fell in, not only on
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import platform
 import sqlite3
@@ -15,11 +16,12 @@ import statistics
 import subprocess
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import psutil
 
@@ -27,6 +29,19 @@ MB = 1024 * 1024
 #: The repository root: children run here, so ``python -m bench.…`` resolves from any cwd.
 ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
+
+
+def in_fresh_process(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` in a newly spawned interpreter, its result sent back.
+
+    For a section that times parsing in its own process: what an earlier section leaves in
+    the process (lxml's per-thread parser dictionary, caches, a fragmented heap) slowed
+    ``extract()`` on the real pages by a fifth after the re-extraction section had run (123
+    against 104 pages/s) while trafilatura, parsing with its own parser, kept its speed; the
+    section's figure depended on the order of the sections, not on the code measured.
+    """
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(function, *args).result()
 
 
 @dataclass(frozen=True)
