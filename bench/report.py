@@ -22,20 +22,22 @@ EXPLANATIONS: dict[str, str] = {
     "crawl pages/s": (
         "both crawlers pay for Scrapy's downloading (the bare spider's whole cost, about 3 ms a "
         "page here), but ours also runs, on the reactor's one thread, `extract()` (about 1 ms "
-        "a page), the archive writes of the item pipeline and Scrapy's handling of every "
-        "item and request our spider yields. Links now come from the tree `extract()` parsed "
-        "(`scraper/links.py`; Scrapy's `LinkExtractor` parsed every page a second time and "
-        "cost more than extraction). To close: move extraction and the archive writes to a "
-        "worker process, so the reactor only downloads (the machine has two cores)."),
+        "a page) and Scrapy's handling of every item and request our spider yields; the "
+        "archive writes were never large there (SQLite's `execute`: 2 of 78 profiled "
+        "seconds). `CONCURRENT_ITEMS = 1` removed Scrapy's 100 asyncio tasks per response "
+        "(a sixth of the process's CPU). Extraction in a worker process "
+        "(`EXTRACTION_WORKERS=1`, scraper/extraction_pool.py) takes up to 29 % off the "
+        "reactor's CPU but adds 10-50 % to the crawl's in all, and the served blog and bare "
+        "Scrapy already use both cores: no pages/s gain here, so it is opt-in. To close: a "
+        "core to spare for the worker, or a worker fed without ProcessPoolExecutor's threads "
+        "(docs/scaling.md)."),
     "WARC capture": (
-        "per answer the reactor's thread takes a SHA-1 of the body and builds the records' "
-        "headers; the writer's own thread compresses them (a gzip member each, level 6) and "
-        "appends them, and the pipeline waits for it and fsyncs once per batch of fetches. "
-        "The CPU row shows what that costs in all (about a tenth more CPU per page, most of "
-        "it on the second core); a run that misses the pages/s target by a few percent was "
-        "disturbed by other work on the machine (see the spread: each crawl is seconds). To "
-        "close: drop the request records of revisits, or compress at level 3 (a third less "
-        "time, 6 % more bytes)."),
+        "the crawl's thread only snapshots each exchange (120k instructions an answer); the "
+        "writing thread digests, builds and compresses the records (1.9M, of which level-6 "
+        "zlib is 1.3M) and the pipeline fsyncs once per batch of fetches. On two cores that "
+        "the crawler and the served blog already fill, that thread's work is crawl time: "
+        "about a fifth more CPU per page (the CPU row). To close: compress at level 3 (29 % "
+        "less compression, 4.9 % more bytes), or a core to spare."),
     "WARC bytes per article, unchanged": (
         "an unchanged re-crawl writes a revisit and a request record (about 1 KB gzipped) for "
         "each listing page and sitemap it asks for, and robots.txt whole; with few articles "
@@ -72,6 +74,13 @@ EXPLANATIONS: dict[str, str] = {
         "the indexes on every foreign key, each batch with one multi-row INSERT per table. "
         "At about 0.8 in quiet runs the figure has a margin of a tenth; a run that misses it "
         "was disturbed by other work on the machine (see the spread)."),
+    "writer rows/s (ingest from Redis)": (
+        "SQLite's work is nearly all of both sides' time (its `execute`: 0.88 s of ingest's "
+        "1.23 s for 2,000 records); ingest's own costs were cut (orjson records, hiredis "
+        "replies, no wait for its read-ahead at a run's end, a run's end publishing only what "
+        "changed) to a few percent, and the two sides' spreads overlap. To close: write "
+        "SQLite faster than the in-process pipeline does (larger transactions, the full-text "
+        "rows of a batch sorted), since decoding and Redis are no longer the cost."),
     "search p95": (
         "at 50,000 articles about a quarter of the 200 queries take over 20 ms: words found in "
         "most articles (one-word, OR, AND and phrase queries over them) and short prefixes "
