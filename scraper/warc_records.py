@@ -51,9 +51,14 @@ _FRAMING_HEADERS = frozenset({b"Transfer-Encoding"})
 _REASONS = {status.value: status.phrase for status in HTTPStatus}
 
 
+def _digest_label(sha1: bytes) -> str:
+    """A WARC digest field's value, as warcio writes it: ``sha1:`` and base32."""
+    return "sha1:" + base64.b32encode(sha1).decode("ascii")
+
+
 def payload_digest(body: bytes) -> str:
-    """WARC-Payload-Digest of a body, as warcio writes it: ``sha1:`` and base32."""
-    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+    """WARC-Payload-Digest of a body."""
+    return _digest_label(hashlib.sha1(body).digest())
 
 
 #: The payload digest warcio gives a request record (it has no body).
@@ -104,7 +109,7 @@ def record(record_type: str, url: str, fields: list[tuple[str, str]], head: byte
     if any, is among ``fields`` (it is that of the capture it confirms)."""
     digester = hashlib.sha1(head)
     digester.update(body)
-    block_digest = "sha1:" + base64.b32encode(digester.digest()).decode("ascii")
+    block_digest = _digest_label(digester.digest())
     if record_type == "request":
         fields = [*fields, ("WARC-Payload-Digest", _EMPTY_DIGEST)]
     warc_head = "".join([
