@@ -15,11 +15,9 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +33,7 @@ from bench.harness import (
     at_least,
     at_most,
     run_child,
+    scratch,
     text_table,
 )
 
@@ -195,18 +194,16 @@ def main(argv: list[str] | None = None) -> None:
                         help="synthetic posts of each blog crawled (default: 2000)")
     parser.add_argument("--repeats", type=int, default=3, help="rounds per size (default: 3)")
     args = parser.parse_args(argv)
-    (ROOT / "bench" / "out").mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="crawl-", dir=ROOT / "bench" / "out"))
-    blogs = [ServedBlog.start(size, work / f"blog-{size}.log") for size in args.sizes]
-    try:
-        results = []
-        for blog in blogs:
-            blog.wait_ready()
-            results.append(measure_size(blog, work, args.repeats, deadline=math.inf))
-    finally:
-        for blog in blogs:
-            blog.stop()
-    shutil.rmtree(work)
+    with scratch("crawl-") as work:
+        blogs = [ServedBlog.start(size, work / f"blog-{size}.log") for size in args.sizes]
+        try:
+            results = []
+            for blog in blogs:
+                blog.wait_ready()
+                results.append(measure_size(blog, work, args.repeats, deadline=math.inf))
+        finally:
+            for blog in blogs:
+                blog.stop()
     print(text_table(rows(results)))
 
 

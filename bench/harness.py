@@ -14,9 +14,11 @@ import platform
 import sqlite3
 import statistics
 import subprocess
+import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -29,6 +31,16 @@ MB = 1024 * 1024
 #: The repository root: children run here, so ``python -m bench.…`` resolves from any cwd.
 ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
+
+
+@contextmanager
+def scratch(prefix: str) -> Iterator[Path]:
+    """A folder of its own under bench/out, removed afterwards even on error: a section run
+    alone writes its archives where the full bench does (the checkout's disk, not a tmpfs
+    that would flatter SQLite's syncs), and never into another run's folder."""
+    (ROOT / "bench" / "out").mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=ROOT / "bench" / "out") as work:
+        yield Path(work)
 
 
 def in_fresh_process(function: Callable[..., T], *args: Any) -> T:

@@ -14,9 +14,9 @@
 * ``blog-archive crawl`` with ``ARCHIVE_WRITER=process`` against bare Scrapy over the same
   URLs, with the inline crawl in the same rounds for comparison: three child processes in
   turn against the same served blog, as bench/crawl.py runs them; and, for context, the
-  ceiling of any crawl that extracts on the reactor thread (``EXTRACTION_WORKERS=0``; by
-  default the crawl extracts in a worker process, scraper/extraction_pool.py): bare Scrapy's
-  time per page plus ``extract()``'s, timed alone in the same run.
+  ceiling of any crawl that extracts on the reactor thread (``EXTRACTION_WORKERS=0``, the
+  default; scraper/extraction_pool.py is the opt-in worker): bare Scrapy's time per page plus
+  ``extract()``'s, timed alone in the same run.
 """
 
 from __future__ import annotations
@@ -187,10 +187,8 @@ def main(argv: list[str] | None = None) -> None:
     writer's rows/s can be measured while working on ingest without the crawls of ``--only
     writer`` (minutes) or the whole bench; printed, not written to results.md."""
     import argparse
-    import shutil
-    import tempfile
 
-    from bench.harness import text_table
+    from bench.harness import scratch, text_table
     from bench.plan import FULL
 
     parser = argparse.ArgumentParser(prog="python -m bench.writer",
@@ -199,13 +197,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--articles", type=int, default=FULL.upsert_articles)
     parser.add_argument("--repeats", type=int, default=FULL.upsert_repeats)
     args = parser.parse_args(argv)
-    out = Path(__file__).resolve().parent / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="ingest-", dir=out))
-    try:
+    with scratch("ingest-") as work:
         row = measure_ingest(args.articles, args.repeats, work, synthetic.Vocabulary.build())
-    finally:
-        shutil.rmtree(work)
     print(text_table([row]))
 
 
