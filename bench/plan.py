@@ -34,8 +34,9 @@ class Plan:
     #: Synthetic posts added to the bundled blog whose crawl is re-extracted, and repeats.
     reextract_synthetic: int = 150
     reextract_repeats: int = 5
-    #: Rounds of (capture on, capture off, re-crawl) at the smallest crawl size (bench/warc.py).
-    warc_repeats: int = 3
+    #: Rounds of (capture on, capture off, re-crawl) at the smallest crawl size (bench/warc.py):
+    #: five, as a round costs about 15 s and the ratio of two 4-second crawls is noisy.
+    warc_repeats: int = 5
     #: The blog (one of ``crawl_sizes``) the crawls with a writer process run against.
     writer_crawl_size: int = 2_000
     #: Crawler process counts of the shared-frontier crawls, and the requests queued and

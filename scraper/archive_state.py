@@ -9,6 +9,12 @@ it for them through :meth:`ArchiveState.of` instead of opening the archive thems
 reading each other's attributes. ``--full`` (the spider's ``full`` argument) forgets the
 validators and the confirmation times, so every page is fetched whole, but keeps the known
 articles, so a removed one is still found gone.
+
+With WARC capture on, a page the WARC files hold no response of (crawled before capture
+existed, or with ``--no-warc``) gets neither its validators nor its confirmation time: it is
+fetched whole once, so its bytes are stored and re-extraction can read them, where a 304 or a
+sitemap skip would have kept it uncaptured for as long as it did not change. Once captured, it
+is asked for conditionally again.
 """
 
 from __future__ import annotations
@@ -61,12 +67,16 @@ class ArchiveState:
     #: a fetch points at) of every killed run whose file is known: the WARC writer cuts a
     #: record torn by the kill off its end.
     killed_runs_warc: dict[int, tuple[str, int]] = field(default_factory=dict)
+    #: WARC capture is on: validators and confirmation times are kept for captured pages
+    #: only. (Never on a shared frontier, where capture is off: RedisArchiveState leaves it.)
+    capture: bool = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         if crawler.settings.get("REDIS_URL"):  # the writer publishes it there instead
             raise NotConfigured("the archive's state comes from Redis (RedisArchiveState)")
-        state = cls(db_path=crawler.settings["ARCHIVE_DB"])
+        state = cls(db_path=crawler.settings["ARCHIVE_DB"],
+                    capture=crawler.settings.getbool("WARC_ENABLED"))
         crawler.signals.connect(state.spider_opened, signal=signals.spider_opened)
         return state
 
@@ -87,10 +97,14 @@ class ArchiveState:
             self.killed_runs_warc = archive.killed_runs_warc()
             if full:
                 return
-            self.validators = {**archive.page_validators(site), **archive.validators()}
+            validators = {**archive.page_validators(site), **archive.validators()}
             confirmed = archive.confirmed_articles(site)
         finally:
             archive.close()
+        if self.capture:  # a page never stored whole is fetched whole, once
+            validators = {url: pair for url, pair in validators.items() if url in self.captures}
+            confirmed = {url: text for url, text in confirmed.items() if url in self.captures}
+        self.validators = validators
         self.confirmed_at = {url: when for url, text in confirmed.items()
                              if (when := parse_datetime(text)) is not None}
 

@@ -372,13 +372,13 @@ class WarcWriter:
         """A revisit record's own fields (it holds the answer's headers only), pointing at
         the capture it confirms.
 
-        A 304 for a URL never captured whole (crawled before WARC capture, or with
-        ``--no-warc``) is still a revisit, with no ``WARC-Refers-To*`` fields and no payload
-        digest: WARC 1.1 asks those of a server-not-modified revisit with "should" and "may",
-        never "must" (never a field with no value), and a revisit says truthfully that the
-        server sent no
-        payload, where a ``response`` record of the 304 would pass its empty body off as
-        the page's content."""
+        A 304 for a URL never captured whole is still a revisit, with no ``WARC-Refers-To*``
+        fields and no payload digest: WARC 1.1 asks those of a server-not-modified revisit
+        with "should" and "may", never "must" (never a field with no value), and a revisit
+        says truthfully that the server sent no payload, where a ``response`` record of the
+        304 would pass its empty body off as the page's content. (With capture on, the crawl
+        asks a URL never captured for the whole page, see :mod:`scraper.archive_state`: only
+        a server that answers 304 to a request without validators sends one.)"""
         fields = [("WARC-Profile", profile)]
         if prior is not None:
             fields += [("WARC-Refers-To", prior.record_id), ("WARC-Refers-To-Target-URI", url),
