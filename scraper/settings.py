@@ -132,10 +132,10 @@ ARCHIVE_BATCH_SIZE = 50
 # With REDIS_URL set, records go to Redis for `blog-archive ingest` instead.
 ARCHIVE_WRITER = "process"
 # Worker processes extracting the pages (scraper/extraction_pool.py), so the reactor goes on
-# fetching meanwhile; 0: extract on the reactor thread. 0 by default: on the bench's shared
-# two-core machine a worker took 0-29 % off the reactor's CPU but added 10-50 % to the
-# crawl's total, and pages/s came out no better (docs/scaling.md); 1 for a spare core.
-EXTRACTION_WORKERS = 0
+# fetching meanwhile; 0: extract on the reactor thread. Never more than the cores beside the
+# reactor's (none on a one-core machine). With one worker the reactor's CPU per page is bare
+# Scrapy's (docs/scaling.md).
+EXTRACTION_WORKERS = 1
 # The Redis server of a crawl on many machines (docs/scaling.md); empty: a local crawl.
 REDIS_URL = ""
 # CRAWL_RUN_TOKEN, the token every process of one crawl on many machines shares, is set by the

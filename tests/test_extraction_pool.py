@@ -19,7 +19,7 @@ import sqlite_utils
 
 from scraper.bundled_blog.server import BlogServer
 from scraper.extraction.decoding import ExtractionError
-from scraper.extraction_pool import ExtractionPool, ExtractionPoolBrokenError
+from scraper.extraction_pool import Extracted, ExtractionPool, ExtractionPoolBrokenError
 from scraper.profiles import resolve_profile
 from tests.conftest import FAST_CRAWL
 
@@ -35,31 +35,52 @@ CRAWL_TIMEOUT = 60
 
 @pytest.mark.parametrize("workers", [0, 1])
 def test_an_unreadable_page_fails_the_same_in_a_worker_and_in_place(workers: int) -> None:
-    pool = ExtractionPool(workers)
-    try:
-        with pytest.raises(ExtractionError, match="empty"):
-            asyncio.run(pool.extract(b"", URL, PROFILE, "text/html", None, None))
-        extracted = asyncio.run(pool.extract(
-            b"<html><body><h1>Hi</h1><a href='/en/next/'>next</a></body></html>", URL,
-            PROFILE, "text/html", None, None))
-    finally:
-        pool.close()
-    assert extracted.links == [f"{PROFILE.start_url}next/"]
+    async def extract_both() -> Extracted:
+        pool = ExtractionPool(workers)
+        try:
+            with pytest.raises(ExtractionError, match="empty"):
+                await pool.extract(b"", URL, PROFILE, "text/html", None, None)
+            return await pool.extract(
+                b"<html><body><h1>Hi</h1><a href='/en/next/'>next</a></body></html>", URL,
+                PROFILE, "text/html", None, None)
+        finally:
+            pool.close()
+
+    assert asyncio.run(extract_both()).links == [f"{PROFILE.start_url}next/"]
+
+
+def test_pages_sent_together_come_back_each_to_its_own_caller() -> None:
+    """Many pages in flight at once, as in a crawl: every answer reaches the page it is for."""
+    async def extract_many() -> list[Extracted]:
+        pool = ExtractionPool(2)
+        try:
+            return await asyncio.gather(*(
+                pool.extract(f"<html><body><a href='/en/p{n}/'>p</a></body></html>".encode(),
+                             URL, PROFILE, "text/html", None, None) for n in range(40)))
+        finally:
+            pool.close()
+
+    answers = asyncio.run(extract_many())
+    assert [extracted.links for extracted in answers] == [
+        [f"{PROFILE.start_url}p{n}/"] for n in range(40)]
 
 
 def test_a_killed_worker_fails_the_pages_waiting_on_it_at_once() -> None:
-    pool = ExtractionPool(1)
-    try:
-        asyncio.run(pool.extract(b"<p>warm</p>", URL, PROFILE, None, None, None))
-        (worker,) = multiprocessing.active_children()
-        os.kill(worker.pid, signal.SIGKILL)
-        started = time.monotonic()
-        with pytest.raises(ExtractionPoolBrokenError, match="worker process died"):
-            asyncio.run(asyncio.wait_for(
-                pool.extract(b"<p>x</p>", URL, PROFILE, None, None, None), timeout=30))
-        assert time.monotonic() - started < 10
-    finally:
-        pool.close()
+    async def extract_after_kill() -> None:
+        pool = ExtractionPool(1)
+        try:
+            await pool.extract(b"<p>warm</p>", URL, PROFILE, None, None, None)
+            (worker,) = multiprocessing.active_children()
+            os.kill(worker.pid, signal.SIGKILL)
+            await asyncio.wait_for(pool.extract(b"<p>x</p>", URL, PROFILE, None, None, None),
+                                   timeout=30)
+        finally:
+            pool.close()
+
+    started = time.monotonic()
+    with pytest.raises(ExtractionPoolBrokenError, match="worker process died"):
+        asyncio.run(extract_after_kill())
+    assert time.monotonic() - started < 10
 
 
 def test_a_crawl_whose_worker_is_killed_stops_with_one_line_and_a_recorded_run(
@@ -96,3 +117,21 @@ def _extraction_workers(pid: int) -> list[int]:
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     return [int(child) for child in children
             if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()]
+
+
+def test_a_machine_with_one_core_extracts_in_place() -> None:
+    """A worker that must take turns with the reactor on the one core only adds the page's
+    trip through the socket: the pool asks for none there, whatever the setting says."""
+    sizes = subprocess.run(
+        [sys.executable, "-c", "import os\n"
+         "from scrapy.utils.test import get_crawler\n"
+         "from scraper.extraction_pool import ExtractionPool\n"
+         "def size(): return ExtractionPool.from_crawler(\n"
+         "    get_crawler(settings_dict={'EXTRACTION_WORKERS': 2})).size\n"
+         "cores = len(os.sched_getaffinity(0))\n"
+         "before = size()\n"
+         "os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})\n"
+         "print(cores, before, size())"],
+        capture_output=True, text=True, check=True).stdout.split()
+    cores, on_all, on_one = map(int, sizes)
+    assert (on_all, on_one) == (min(2, cores - 1), 0)

@@ -89,7 +89,6 @@ class BlogSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.bounds = CrawlBounds.from_crawler(crawler, spider.max_pages)
         spider.extraction = ExtractionPool.from_crawler(crawler)
-        crawler.signals.connect(spider.extraction.close, signal=signals.spider_closed)
         crawler.signals.connect(spider.on_robots_parsed, signal=signals.robots_parsed)
         if not crawler.settings.get("REDIS_URL"):  # shared: once per run (frontier_run.py)
             crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
