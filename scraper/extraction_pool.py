@@ -3,7 +3,7 @@
 Extraction (about a millisecond a page) is the largest part of what the crawl adds to Scrapy's
 own work on the reactor's one thread, and while it runs nothing is downloaded. With
 ``EXTRACTION_WORKERS`` above 0 (1 by default; never more than the cores beside the reactor's)
-the spider hands each page's bytes to one of that many spawned processes and awaits the
+the spider hands each page's bytes to one of that many worker processes and awaits the
 answer, so the reactor goes on fetching meanwhile; with 0, or on a machine with one core, it
 extracts in place. Either way the same function,
 :func:`extract_page`, runs: one parse of the page gives the article and the links it holds.
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import multiprocessing
 import os
 import pickle
 import socket
@@ -40,10 +39,11 @@ from typing import TYPE_CHECKING, Any, Self
 from scrapy import signals
 
 from archive.records import Article
+from scraper import child_process
+from scraper.child_process import become_child
 from scraper.extraction.decoding import ExtractionError
 from scraper.extraction.page import extract_with_page
 from scraper.links import followed_links
-from scraper.writer_process import die_with_parent
 
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
@@ -54,6 +54,8 @@ if TYPE_CHECKING:
 
 #: Every message on a worker's socket: its length, then a pickle of that length.
 _FRAME = struct.Struct("!Q")
+#: A worker's name in ``ps`` (at most 15 bytes).
+WORKER_NAME = "ba-extraction"
 #: Seconds a closed pool gives its workers to leave before they are killed.
 _LEAVE_SECONDS = 5.0
 
@@ -87,7 +89,7 @@ def serve(connection: socket.socket) -> None:
     An answer is ``(True, Extracted)`` or ``(False, exception)``; an exception that cannot be
     pickled goes back as an ``ExtractionError`` with its message, which is all the spider
     reads of it."""
-    die_with_parent()
+    become_child(WORKER_NAME)
     with connection, connection.makefile("rb") as pages:
         while header := pages.read(_FRAME.size):
             (size,) = _FRAME.unpack(header)
@@ -114,11 +116,10 @@ class _Worker:
     reading: asyncio.Task[None] | None = None
 
     @classmethod
-    def spawn(cls) -> _Worker:
-        # spawned, not forked: a fork of a process running a reactor and threads is unsafe
+    def start(cls) -> _Worker:
         ours, theirs = socket.socketpair()
-        process = multiprocessing.get_context("spawn").Process(
-            target=serve, args=(theirs,), name="blog-archive-extraction", daemon=True)
+        process = child_process.context().Process(
+            target=serve, args=(theirs,), name=WORKER_NAME, daemon=True)
         process.start()
         theirs.close()
         return cls(process, ours)
@@ -200,16 +201,16 @@ class ExtractionPool:
         trip through the socket is then pure cost."""
         cores = len(os.sched_getaffinity(0))
         pool = cls(min(crawler.settings.getint("EXTRACTION_WORKERS"), cores - 1))
-        crawler.signals.connect(pool.start, signal=signals.spider_opened)
+        pool.start()
         crawler.signals.connect(pool.close, signal=signals.spider_closed)
         return pool
 
     def start(self) -> None:
-        """Start the workers with the crawl: they import the extraction code (a good part of
-        a second) on their own core while robots.txt and the sitemaps are fetched, rather than
-        when the first page is waiting. A worker never sent a page is killed at the end."""
+        """Start the workers, with the crawl (forked while the crawl is built: see
+        scraper/child_process.py) rather than when the first page is waiting. A worker never
+        sent a page is killed at the end."""
         while len(self.workers) < self.size:
-            self.workers.append(_Worker.spawn())
+            self.workers.append(_Worker.start())
 
     async def extract(self, body: bytes, url: str, profile: SiteProfile,
                       content_type: str | None, linked_as: str | None,

@@ -9,18 +9,16 @@ machine has none by default, and a pipe between two processes of one crawl needs
 acknowledgements (a crawl killed with its writer loses at most the batches in the queue,
 which the next run fetches again, as it would have lost the batch in hand before).
 
-The child is spawned, not forked: a fork of a process running a Twisted reactor and its
-threads is unsafe. It leaves when told, or when the crawl that started it is gone. The crawl
-holds the archive's lock; the child writes under it (``lock_held``).
+The child starts when the sink is made, with the crawl (see scraper/child_process.py for why
+it is forked then), and waits for the crawl to open the run. It leaves when told, or when the
+crawl that started it is gone. The crawl holds the archive's lock; the child writes under it
+(``lock_held``).
 """
 
 from __future__ import annotations
 
-import ctypes
-import multiprocessing
 import os
 import queue
-import signal
 import uuid
 from collections import deque
 from typing import TYPE_CHECKING, Any
@@ -28,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 from archive import Archive, ArchiveError
 from archive.records import Fetch
 from archive.writer import Writer
+from scraper import child_process
+from scraper.child_process import become_child
 
 if TYPE_CHECKING:
     from multiprocessing.queues import Queue
@@ -37,8 +37,8 @@ if TYPE_CHECKING:
 #: Batches sent but not yet written before ``write`` waits for the writer: bounds the memory
 #: a crawl faster than its archive can fill.
 _QUEUED_BATCHES = 64
-#: prctl(2) option: the signal this process gets when its parent dies.
-_PR_SET_PDEATHSIG = 1
+#: The writer process's name in ``ps`` (at most 15 bytes).
+WRITER_NAME = "ba-writer"
 #: Seconds between checks that the other process is still there, while waiting for it.
 _POLL_SECONDS = 1.0
 
@@ -54,16 +54,16 @@ class WriterProcessSink:
         self.db_path = db_path
         self.token = uuid.uuid4().hex
         self.write_error: str | None = None
-        context = multiprocessing.get_context("spawn")
-        self.inbox: Queue[Any] = context.Queue(_QUEUED_BATCHES)
-        self.outbox: Queue[Any] = context.Queue()
-        self.child = context.Process(target=serve, name="blog-archive-writer", daemon=True,
-                                     args=(db_path, self.inbox, self.outbox, os.getpid()))
+        start = child_process.context()
+        self.inbox: Queue[Any] = start.Queue(_QUEUED_BATCHES)
+        self.outbox: Queue[Any] = start.Queue()
+        self.child = start.Process(target=serve, name=WRITER_NAME, daemon=True,
+                                   args=(db_path, self.inbox, self.outbox, os.getpid()))
+        self.child.start()
         #: Batches sent whose outcomes have not come back, oldest first.
         self.sent: deque[list[Fetch]] = deque()
 
     def open(self, site: str, trigger: str, versions: dict[str, str]) -> int:
-        self.child.start()
         self.inbox.put(("start", self.token, site, trigger, versions["app"], versions["scrapy"]))
         kind, value = self.reply()
         if kind == "error":
@@ -123,7 +123,7 @@ class WriterProcessSink:
 
 def serve(db_path: str, inbox: Queue[Any], outbox: Queue[Any], crawl_pid: int) -> None:
     """The writer process: apply what the crawl sends, in order, answering each message."""
-    die_with_parent()
+    become_child(WRITER_NAME)
     if os.getppid() != crawl_pid:  # the crawl died before the line above
         return
     writer: Writer | None = None
@@ -155,16 +155,3 @@ def serve(db_path: str, inbox: Queue[Any], outbox: Queue[Any], crawl_pid: int) -
             writer.archive.close()
             outbox.put(("finished", None))
             return
-
-
-def die_with_parent() -> None:
-    """Ask Linux to SIGKILL this process when the crawl dies, as it would be if the writes
-    ran in the crawl itself: a killed crawl's writer must not write on into a run the next
-    crawl closes as killed. Elsewhere the writer notices within a second (see ``serve``).
-    The extraction pool's workers (scraper/extraction_pool.py) ask the same, for the same
-    reason: no process of a killed crawl lingers."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass

@@ -19,7 +19,12 @@ import sqlite_utils
 
 from scraper.bundled_blog.server import BlogServer
 from scraper.extraction.decoding import ExtractionError
-from scraper.extraction_pool import Extracted, ExtractionPool, ExtractionPoolBrokenError
+from scraper.extraction_pool import (
+    WORKER_NAME,
+    Extracted,
+    ExtractionPool,
+    ExtractionPoolBrokenError,
+)
 from scraper.profiles import resolve_profile
 from tests.conftest import FAST_CRAWL
 
@@ -112,11 +117,10 @@ def test_a_crawl_whose_worker_is_killed_stops_with_one_line_and_a_recorded_run(
 
 
 def _extraction_workers(pid: int) -> list[int]:
-    """The crawl's spawned children (its archive is written inline: no writer process), not
-    multiprocessing's resource tracker."""
+    """The crawl's extraction workers, by the name they give themselves."""
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     return [int(child) for child in children
-            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()]
+            if Path(f"/proc/{child}/comm").read_text().strip() == WORKER_NAME]
 
 
 def test_a_machine_with_one_core_extracts_in_place() -> None:

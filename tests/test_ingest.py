@@ -113,7 +113,9 @@ def test_a_recrawl_through_redis_asks_for_what_a_local_recrawl_asks_for(
 
     through_redis = crawl_through_redis(english_crawl.server, redis.url)
     assert ingest(redis.url, db, "--until-run-ends").returncode == 0
-    local = crawl_blog(english_crawl.server, local_copy).requests
+    # capture is off on a shared frontier; with it on, a local crawl fetches whole, once,
+    # every page the WARC files hold no response of (scraper/archive_state.py)
+    local = crawl_blog(english_crawl.server, local_copy, "--no-warc").requests
 
     assert asked(through_redis) == asked(local)
     assert len(through_redis) < len(first)
