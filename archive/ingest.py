@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archive.lock import ArchiveLock
-from archive.store import Archive
+from archive.store import Archive, PreparedFetch
 from archive.stream import (
     RECORDS,
     WRITERS,
@@ -139,10 +139,10 @@ class Ingest:
         return self.report
 
     def write_new(self, until: Until) -> None:
-        """Write new entries as they come, each batch read and decoded by a thread while the
-        one before it is written (SQLite lets go of the GIL while it works), until ``until``
-        says so or a signal asks to stop. Entries read ahead but not written stay pending for
-        the next writer."""
+        """Write new entries as they come, each batch read, decoded and prepared
+        (``PreparedFetch``) by a thread while the one before it is written (SQLite lets go of
+        the GIL while it works), until ``until`` says so or a signal asks to stop. Entries read
+        ahead but not written stay pending for the next writer."""
         reader = _ReadAhead(self.client,
                             lambda client: self.read(">", block=self.block_ms, client=client),
                             stop_when_empty=until is Until.ONCE)
@@ -181,9 +181,12 @@ class Ingest:
         answer = (client or self.client).xreadgroup(WRITERS, CONSUMER, {RECORDS: start},
                                                     count=self.batch_size, block=block)
         entries = answer[0][1] if answer else []
-        return _Batch(records=[decode(entry_id, fields) for entry_id, fields in entries if fields],
+        records = [decode(entry_id, fields) for entry_id, fields in entries if fields]
+        return _Batch(records=records,
                       gone=[entry_id for entry_id, fields in entries if not fields],
-                      last_id=entries[-1][0] if entries else start)
+                      last_id=entries[-1][0] if entries else start,
+                      prepared={record.entry_id: PreparedFetch(record.fetch).ahead()
+                                for record in records if record.fetch is not None})
 
     def write(self, batch: _Batch) -> int:
         """Write one batch in one transaction, then acknowledge it; the number of runs it
@@ -202,7 +205,7 @@ class Ingest:
                 if kind == "fetch":
                     fresh = [record for record in group if record.entry_id not in seen]
                     self.report.duplicates += len(group) - len(fresh)
-                    self.record(token, site, fresh, touched)
+                    self.record(token, site, fresh, batch.prepared, touched)
                 else:
                     pages_before = self.control(group[0]) | pages_before
                     ended += kind == "run-end"
@@ -222,11 +225,12 @@ class Ingest:
         return ended
 
     def record(self, token: str, site: str, records: list[Record],
-               touched: dict[str, set[str]]) -> None:
+               prepared: dict[str, PreparedFetch], touched: dict[str, set[str]]) -> None:
         if not records:
             return
         fetches = [record.fetch for record in records if record.fetch is not None]
-        self.writer.record(token, site, fetches, [record.entry_id for record in records])
+        self.writer.record(token, site, fetches, [record.entry_id for record in records],
+                           [prepared[record.entry_id] for record in records])
         self.report.fetches += len(fetches)
         urls = touched.setdefault(site, set())
         for fetch in fetches:
@@ -295,6 +299,9 @@ class _Batch:
     records: list[Record]
     gone: list[Any]
     last_id: Any = None
+    #: entry id -> its fetch, prepared ahead (by the read-ahead thread, while the writer
+    #: writes the batch before).
+    prepared: dict[str, PreparedFetch] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
