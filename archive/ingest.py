@@ -488,10 +488,13 @@ class _Checkpointer(threading.Thread):
 
     def make_room(self) -> None:
         """Before a transaction: with the WAL over its bound, wait until the last commit is
-        checkpointed, so the transaction writes from the WAL's start again."""
+        checkpointed, so the transaction writes from the WAL's start again; and never run
+        more than one commit ahead of the checkpoints (a starved checkpointer would let the
+        WAL grow past its bound before a checkpoint told the writer so)."""
         with self.changed:
-            while (self.frames > _WAL_FRAMES and self.checkpointed < self.commits
-                   and self.error is None and self.is_alive()):
+            while (self.error is None and self.is_alive()
+                   and (self.commits - self.checkpointed > 1
+                        or (self.frames > _WAL_FRAMES and self.checkpointed < self.commits))):
                 self.changed.wait(_WAKE_SECONDS)
 
     def stop(self) -> None:
