@@ -420,8 +420,8 @@ class _Checkpointer(threading.Thread):
     """Copies what the writer committed from the WAL into the archive's file, on a connection
     of its own, while the writer goes on with the next batch: SQLite lets go of the GIL while
     it copies and syncs, and a checkpoint may run beside a writer. Left to SQLite, the commit
-    that fills the WAL past 1,000 pages checkpoints it itself, and the writer waits (about a
-    sixth of the writer's time: 50 MB of WAL for 2,000 articles).
+    that fills the WAL past 1,000 pages checkpoints it itself, and the writer waits (0.08 s,
+    syncs included, of the 0.6 s it takes to write 2,000 articles: 50 MB of WAL).
 
     The WAL starts over only when a write transaction begins with all of it checkpointed, which
     a writer that never waits would never see; so once it holds more than ``_WAL_FRAMES``
