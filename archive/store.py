@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
@@ -205,20 +206,23 @@ class Archive:
     # --- writing fetches -----------------------------------------------------------------
 
     def record_fetches(self, run_id: int, fetches: list[Fetch], *, reread: bool = False,
-                       stream_ids: list[str] | None = None) -> list[str]:
+                       stream_ids: list[str] | None = None,
+                       prepared: list[PreparedFetch] | None = None) -> list[str]:
         """Write a batch of fetches in one transaction and return each one's final outcome
         (an article fetched as ``new`` may turn out ``changed`` or ``unchanged``; a 404 of an
         archived article is ``gone``). ``reread``: the pages were read again from the
         archive's stored responses, not fetched (see :class:`_BatchWriter`). ``stream_ids``,
         one per fetch, name the Redis stream entries the fetches came from (see
-        :meth:`recorded_stream_ids`)."""
+        :meth:`recorded_stream_ids`); ``prepared``, one per fetch, what their rows hold of
+        theirs alone, if the caller worked it out ahead (see :class:`PreparedFetch`)."""
         site = self.db.execute("select site from crawl_runs where id = ?", [run_id]).fetchone()
         if site is None:
             raise ArchiveError(f"no crawl run {run_id} in {self.path}")
         with self.write_transaction():
             writer = _BatchWriter(self.db, run_id, site[0], _now(), fetches, reread)
-            outcomes = [writer.record(fetch, stream_id) for fetch, stream_id
-                        in zip(fetches, stream_ids or [None] * len(fetches), strict=True)]
+            outcomes = [writer.record(ready, stream_id) for ready, stream_id in zip(
+                prepared or [PreparedFetch(fetch) for fetch in fetches],
+                stream_ids or [None] * len(fetches), strict=True)]
             writer.flush()
         return outcomes
 
@@ -330,6 +334,54 @@ class Archive:
         return archive_stats(self.db)
 
 
+class PreparedFetch:
+    """A fetch with what its rows hold of the fetch alone, not of the archive: each part worked
+    out when first asked for, or all of it ahead (:meth:`ahead`) by whoever has the time.
+    ``blog-archive ingest`` prepares the next batch on its read-ahead thread while SQLite
+    writes the one before (SQLite lets go of the GIL while it works); a crawl's pipeline has
+    no thread to spare, and works out only what its batch needs (an unchanged article's
+    snapshot is never made). Nothing made is changed afterwards."""
+
+    def __init__(self, fetch: Fetch):
+        self.fetch = fetch
+
+    @cached_property
+    def columns(self) -> dict[str, Any]:
+        """The ``fetches`` row's own columns: the archive adds the run, outcome, article and
+        time."""
+        fetch = self.fetch
+        return {
+            "url": fetch.url, "final_url": fetch.final_url, "status": fetch.status,
+            "error_kind": fetch.error_kind, "error": fetch.error, "etag": fetch.etag,
+            "last_modified": fetch.last_modified, "elapsed_ms": fetch.elapsed_ms,
+            "bytes": fetch.bytes, "redirect_to": fetch.redirect_to,
+            **_extraction_columns(fetch), **_capture_columns(fetch),
+        }
+
+    @cached_property
+    def snapshot(self) -> dict[str, Any]:
+        """The article's content as stored (:func:`content_snapshot`)."""
+        return content_snapshot(self.article)
+
+    @cached_property
+    def article_columns(self) -> dict[str, Any]:
+        """The article's ``articles`` content columns (:func:`article_columns`)."""
+        return article_columns(self.article, self.snapshot)
+
+    @property
+    def article(self) -> Article:
+        if self.fetch.article is None:
+            raise ValueError(f"the fetch of {self.fetch.url} has no article")
+        return self.fetch.article
+
+    def ahead(self) -> PreparedFetch:
+        """Everything worked out now, whatever the archive will need of it."""
+        _ = self.columns
+        if self.fetch.article is not None:
+            _ = self.article_columns
+        return self
+
+
 class _BatchWriter:
     """Applies the fetches of one batch of one run; runs inside the batch's transaction.
 
@@ -368,23 +420,20 @@ class _BatchWriter:
             self.known[fetch.article.url]["id"] for fetch in fetches
             if fetch.article is not None and fetch.article.url in self.known]) if reread else {}
 
-    def record(self, fetch: Fetch, stream_id: str | None = None) -> str:
-        outcome, article_id = self.apply(fetch)
+    def record(self, prepared: PreparedFetch, stream_id: str | None = None) -> str:
+        outcome, article_id = self.apply(prepared)
         self.queued["fetches"].append({
-            **({"stream_id": stream_id} if stream_id else {}),
-            "crawl_run_id": self.run_id, "url": fetch.url, "final_url": fetch.final_url,
-            "status": fetch.status, "outcome": outcome, "error_kind": fetch.error_kind,
-            "error": fetch.error, "etag": fetch.etag, "last_modified": fetch.last_modified,
-            "elapsed_ms": fetch.elapsed_ms, "bytes": fetch.bytes,
-            "redirect_to": fetch.redirect_to, "fetched_at": self.now, "article_id": article_id,
-            **_extraction_columns(fetch), **_capture_columns(fetch),
+            **({"stream_id": stream_id} if stream_id else {}), **prepared.columns,
+            "crawl_run_id": self.run_id, "outcome": outcome, "fetched_at": self.now,
+            "article_id": article_id,
         })
         return outcome
 
-    def apply(self, fetch: Fetch) -> tuple[str, int | None]:
+    def apply(self, prepared: PreparedFetch) -> tuple[str, int | None]:
         """What the fetch means for the archived article, if any: (outcome, article id)."""
+        fetch = prepared.fetch
         if fetch.outcome == "new" and fetch.article is not None:
-            return self.store_article(fetch.article)
+            return self.store_article(prepared)
         known = self.known.get(fetch.url)
         if known is None:
             return fetch.outcome, None
@@ -414,10 +463,12 @@ class _BatchWriter:
         again): news for a scheduled export, though its content did not change."""
         return {"status_changed_run": self.run_id} if known["status"] != status else {}
 
-    def store_article(self, article: Article) -> tuple[str, int]:
+    def store_article(self, prepared: PreparedFetch) -> tuple[str, int]:
+        """The fetch's article, new, unchanged or changed (``prepared`` has an article)."""
+        article = prepared.article
         known = self.known.get(article.url)
         if known is None:
-            return "new", self.insert_article(article)
+            return "new", self.insert_article(prepared)
         if not self.reread or known["id"] in self.queued_articles:
             self.flush()  # what follows writes an archived row at once
         if known["content_hash"] == article.content_hash:
@@ -425,15 +476,14 @@ class _BatchWriter:
                 self.set_lifecycle(known, "live")
                 self.see_teasers(known["id"])
             return "unchanged", known["id"]
-        self.update_article(known, article)
+        self.update_article(known, prepared)
         return "changed", known["id"]
 
-    def insert_article(self, article: Article) -> int:
-        snapshot = content_snapshot(article)
+    def insert_article(self, prepared: PreparedFetch) -> int:
+        article, snapshot = prepared.article, prepared.snapshot
         article_id = self.allocate_id()
         self.queued["articles"].append({
-            "id": article_id, "url": article.url, "site": self.site,
-            **article_columns(article, snapshot),
+            "id": article_id, "url": article.url, "site": self.site, **prepared.article_columns,
             "first_seen_run": self.run_id, "last_changed_run": self.run_id,
         })
         captured = [name for name, value in snapshot.items() if value not in EMPTY]
@@ -455,8 +505,8 @@ class _BatchWriter:
         article_id, self.next_id = self.next_id, self.next_id + 1
         return article_id
 
-    def update_article(self, known: dict[str, Any], article: Article) -> None:
-        snapshot = content_snapshot(article)
+    def update_article(self, known: dict[str, Any], prepared: PreparedFetch) -> None:
+        article, snapshot = prepared.article, prepared.snapshot
         previous = self.versions.pop(known["id"], None) or next(self.db.query(
             f"select {', '.join(CONTENT_FIELDS)} from article_versions where article_id = ? "
             "order by version desc limit 1", [known["id"]]), {})
@@ -466,7 +516,7 @@ class _BatchWriter:
         if not self.reread:
             wanted |= {"status": "live", "redirected_to": None, "redirected_to_id": None,
                        **self.status_change(known, "live")}
-        columns = {name: value for name, value in article_columns(article, snapshot).items()
+        columns = {name: value for name, value in prepared.article_columns.items()
                    if name not in _INDEXED or name in changed}
         _update(self.db, "articles", known["id"], {
             **columns, **wanted, "last_changed_run": self.run_id})

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archive.records import Fetch
-from archive.store import Archive
+from archive.store import Archive, PreparedFetch
 
 #: How a Scrapy finish reason maps onto the status of the run's record. A run that reached a
 #: bound (scraper/bounds.py) is "bounded" however it closed: it walked only part of the site.
@@ -90,13 +90,16 @@ class Writer:
                           scrapy_version=first["scrapy_version"] if first else "")
 
     def record(self, token: str, site: str, fetches: list[Fetch],
-               stream_ids: list[str] | None = None) -> list[str]:
+               stream_ids: list[str] | None = None,
+               prepared: list[PreparedFetch] | None = None) -> list[str]:
         """Write one batch; outcomes as ``Archive.record_fetches`` gives them, ``unwritten``
         for a fetch the archive refused even as an error record. A batch the archive refuses
-        as a whole is written fetch by fetch, so one bad fetch costs it nothing else."""
+        as a whole is written fetch by fetch, so one bad fetch costs it nothing else.
+        ``prepared``: the fetches prepared ahead, if they were (see ``PreparedFetch``)."""
         run_id = self.run_of(token, site)
         try:
-            return self.archive.record_fetches(run_id, fetches, stream_ids=stream_ids)
+            return self.archive.record_fetches(run_id, fetches, stream_ids=stream_ids,
+                                               prepared=prepared)
         except sqlite3.Error:
             return self.record_one_by_one(run_id, fetches, stream_ids or [None] * len(fetches))
 

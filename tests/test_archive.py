@@ -15,9 +15,10 @@ import sqlite_utils
 
 from archive import Archive, ArchiveError, NotAnArchiveError, SearchQueryError
 from archive.metadata import archive_datasette, datasette_metadata
-from archive.records import CONTENT_FIELDS, Article, Fetch, Teaser
+from archive.records import CONTENT_FIELDS, Article, Capture, Fetch, Teaser
 from archive.schema import applied_migrations, migrate, migrations
 from archive.search import fts_query
+from archive.store import PreparedFetch
 
 BLOG = "https://blog.example"
 MIGRATIONS = ["m001_crawl_runs", "m002_articles", "m003_article_versions", "m004_teasers",
@@ -254,10 +255,16 @@ def test_teaser_targets_link_in_both_directions(archive: Archive) -> None:
 
 def test_a_batch_writes_what_its_fetches_written_one_by_one_would(tmp_path: Path) -> None:
     """The writer queues a batch's rows and links them up at the end; whatever the order of
-    the fetches inside the batch, the archive must end as if each had its own batch."""
+    the fetches inside the batch, the archive must end as if each had its own batch. A batch
+    prepared ahead (``PreparedFetch``, as ``ingest`` prepares it on its read-ahead thread)
+    must end the same too."""
     moved = article("old")
+    capture = Capture(path="archive.warc/run-000002.warc.gz", offset=0, length=10,
+                      record_id="<urn:uuid:1>", date="2026-12-07T04:00:00Z",
+                      payload_digest="sha1:AAAA")
     fetches = [
-        page(article("a", teasers=[teaser(1, "b"), teaser(2, "a"), teaser(3, "old")])),
+        page(article("a", teasers=[teaser(1, "b"), teaser(2, "a"), teaser(3, "old")]),
+             field_sources={"title": "h1"}, missing={"author": "no byline"}, capture=capture),
         page(article("b", teasers=[teaser(1, "a")])),
         page(article("a", body_text="Rewritten.", teasers=[teaser(1, "b")])),
         Fetch(url=moved.url, status=301, outcome="redirected", redirect_to=f"{BLOG}/new/"),
@@ -269,23 +276,25 @@ def test_a_batch_writes_what_its_fetches_written_one_by_one_would(tmp_path: Path
         page(article("b", teasers=[teaser(1, "a")])),
     ]
     contents = []
-    for batches in ([fetches], [[fetch] for fetch in fetches]):
-        with Archive.open(tmp_path / f"{len(batches)}.db") as archive:
+    for name, batches, prepared in (
+            ("batch", [fetches], None), ("one by one", [[fetch] for fetch in fetches], None),
+            ("prepared ahead", [fetches], [PreparedFetch(fetch).ahead() for fetch in fetches])):
+        with Archive.open(tmp_path / f"{name}.db") as archive:
             archive.record_fetches(start(archive), [page(moved)])
             run = start(archive)
-            outcomes = [o for batch in batches for o in archive.record_fetches(run, batch)]
-            contents.append((outcomes, {table: list(archive.db.query(
-                f"select * from {table} order by 1, 2")) for table in (
-                "articles", "teasers", "article_versions", "fetches")}))
-    (batched, batched_rows), (single, single_rows) = contents
-    assert batched == single == ["new", "new", "changed", "redirected", "new", "new", "gone",
-                                 "new", "new", "unchanged"]
-    for rows in (batched_rows["article_versions"], batched_rows["fetches"],
-                 single_rows["article_versions"], single_rows["fetches"]):
-        for stored in rows:
+            outcomes = [o for batch in batches
+                        for o in archive.record_fetches(run, batch, prepared=prepared)]
+            rows = {table: list(archive.db.query(f"select * from {table} order by 1, 2"))
+                    for table in ("articles", "teasers", "article_versions", "fetches")}
+        for stored in rows["article_versions"] + rows["fetches"]:
             stored.pop("captured_at", None) or stored.pop("fetched_at")
-    assert batched_rows == single_rows
+        contents.append((outcomes, rows))
+    (batched, batched_rows), (single, single_rows), (ahead, ahead_rows) = contents
+    assert batched == single == ahead == ["new", "new", "changed", "redirected", "new", "new",
+                                          "gone", "new", "new", "unchanged"]
+    assert batched_rows == single_rows == ahead_rows
     assert all(t["target_article_id"] for t in batched_rows["teasers"])
+    assert batched_rows["fetches"][1]["warc_path"] == capture.path
 
 
 def test_404_of_an_archived_article_marks_it_gone_until_it_returns(archive: Archive) -> None:

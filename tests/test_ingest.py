@@ -19,7 +19,9 @@ import pytest
 import redis as redis_py
 import sqlite_utils
 
-from archive.ingest import Until
+import archive.ingest
+from archive import Archive
+from archive.ingest import Ingest, Until
 from archive.ingest import ingest as run_ingest
 from archive.lock import ArchiveLock
 from archive.records import Article, Capture, Fetch, Teaser
@@ -286,6 +288,29 @@ def test_a_writer_stops_once_the_run_ends_without_waiting_out_its_read(
     assert (report.fetches, report.runs_ended) == (3, 1)
     assert time.monotonic() - started < block_ms / 1000 / 2
     assert client.xpending(RECORDS, WRITERS)["pending"] == 0
+
+
+def test_a_writer_keeps_the_wal_within_its_bound(
+    redis: RedisServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer leaves checkpoints to a thread of its own and goes on writing; the WAL
+    starts over only when a transaction begins with all of it checkpointed, so without the
+    writer waiting for that now and then a service writer's WAL would grow without end
+    (2,400 pages here, where SQLite's own checkpoints at 1,000 pages let it reach 1,250)."""
+    monkeypatch.setattr(archive.ingest, "_WAL_FRAMES", 500)
+    client = redis.client()
+    publish_run_start(client, "run-1", "blog", "test", {"app": "1", "scrapy": "2.19"})
+    publish_fetches(client, "run-1", "blog", "crawler-1", article_fetches(600))
+    publish_run_end(client, "run-1", "finished")
+    db = tmp_path / "archive.db"
+    with Archive.open(db) as written:
+        report = Ingest(client, written, batch_size=50).run(Until.ONCE)
+        page_size = written.db.execute("PRAGMA page_size").fetchone()[0]
+        wal_pages = db.with_name(db.name + "-wal").stat().st_size // page_size
+        database_pages = db.stat().st_size // page_size
+    assert report.fetches == 600
+    assert database_pages > 1500  # what a WAL never started over would hold
+    assert wal_pages < 1000
 
 
 def listing_fetch(run: int) -> Fetch:
