@@ -41,8 +41,6 @@ from scrapy import signals
 from archive.records import Article
 from scraper import child_process
 from scraper.child_process import become_child
-from scraper.extraction.decoding import ExtractionError
-from scraper.extraction.page import extract_with_page
 from scraper.links import followed_links
 
 if TYPE_CHECKING:
@@ -76,7 +74,13 @@ class Extracted:
 def extract_page(body: bytes, url: str, profile: SiteProfile, content_type: str | None,
                  linked_as: str | None, links_limit: int | None) -> Extracted:
     """The article of the page and its links; ``ExtractionError`` for a page that is not
-    readable at all (empty, no tags, nested too deep), which loses an article."""
+    readable at all (empty, no tags, nested too deep), which loses an article.
+
+    The extraction code is imported here, not with this module: a crawl whose pages go to
+    workers never loads it itself (a re-crawl answered with 304s starts that much sooner)."""
+    from scraper.extraction.decoding import ExtractionError
+    from scraper.extraction.page import extract_with_page
+
     article, page = extract_with_page(body, url, profile, content_type, linked_as)
     if page is None:
         raise ExtractionError(article.missing["page"])
@@ -90,6 +94,8 @@ def serve(connection: socket.socket) -> None:
     pickled goes back as an ``ExtractionError`` with its message, which is all the spider
     reads of it."""
     become_child(WORKER_NAME)
+    from scraper.extraction.decoding import ExtractionError  # and the rest, before any page
+
     with connection, connection.makefile("rb") as pages:
         while header := pages.read(_FRAME.size):
             (size,) = _FRAME.unpack(header)

@@ -12,12 +12,14 @@ address extraction stores is, so a followed link and a teaser's URL are the same
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from scrapy.linkextractors import IGNORED_EXTENSIONS
 from w3lib.url import safe_url_string
 
-from scraper.extraction.document import Page
+if TYPE_CHECKING:
+    from scraper.extraction.document import Page
 
 #: WordPress URLs that are never articles nor lead to new ones.
 DENY = (
