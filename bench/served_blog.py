@@ -9,7 +9,8 @@ in results.md), so the bench starts it early and does other, unmeasured work mea
 while crawls run, the server and the crawler each have a core of their own. Why
 pages are rendered in advance: the bundled blog renders on every request, and at 10,000 posts
 a listing page sorts all of them, so the server, not the crawler, would set the pace and both
-crawlers would look alike. Answering from memory, the server stays far ahead of both.
+crawlers would look alike. Answering from memory, the server stays far ahead of both (about
+0.1 ms of CPU an answer, sent with TCP_NODELAY: see scraper/bundled_blog/server.py).
 """
 
 from __future__ import annotations

@@ -20,8 +20,7 @@ from twisted.python.failure import Failure
 from archive import Archive
 from archive.lock import ArchiveLock
 from scraper.bounds import BOUND_SETTINGS
-from scraper.frontier import FrontierUnreachableError
-from scraper.frontier_run import LOST_STAT
+from scraper.shared_frontier import FrontierUnreachableError
 from scraper.spiders.blog import BlogSpider
 from scraper.warc_writer import ERROR_STAT as WARC_ERROR_STAT
 from scraper.warc_writer import check_warc_dir, warc_dir
@@ -160,6 +159,8 @@ def run_shared_crawl(options: CrawlOptions) -> SharedCrawlResult:
     """Join (or start) the crawl on the shared frontier at ``options.redis_url`` and work on it
     until its run is over, or this process is stopped; ``CrawlFailedError`` when it cannot
     start (Redis unreachable: one line)."""
+    from scraper.frontier_run import LOST_STAT  # Redis's client: only a shared crawl loads it
+
     settings = project_settings({
         **options.settings,
         "REDIS_URL": options.redis_url,

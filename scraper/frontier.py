@@ -2,7 +2,7 @@
 let many crawler processes, on any number of machines, crawl one run politely.
 
 ``REDIS_URL`` set (``blog-archive crawl --redis URL``, ``-s REDIS_URL=…`` under ``scrapy crawl``,
-a ``setting`` of a Scrapyd job) turns it on: the :class:`SharedFrontier` add-on swaps Scrapy's
+a ``setting`` of a Scrapyd job) turns it on: the add-on (scraper/shared_frontier.py) swaps Scrapy's
 scheduler for scrapy-redis's (:class:`FrontierScheduler`) and its duplicate filter for
 scrapy-redis's ``RFPDupeFilter``, one Redis set of fingerprints that every process adds to, so
 no URL is requested twice across them. scrapy-redis 0.9.1 is pinned exactly (pyproject.toml):
@@ -50,6 +50,7 @@ from scrapy_redis.queue import Base
 from scrapy_redis.scheduler import Scheduler
 
 from scraper.profiles import PROFILES, SiteProfile, generic_profile, resolve_profile
+from scraper.shared_frontier import FrontierUnreachableError
 
 if TYPE_CHECKING:
     from typing import Self
@@ -129,10 +130,6 @@ for _, process in ipairs(redis.call('SMEMBERS', KEYS[1])) do
 end
 return 'idle'
 """
-
-
-class FrontierUnreachableError(Exception):
-    """Redis cannot be reached: at start, the crawl cannot start (exit 4, one line)."""
 
 
 @dataclass
@@ -375,31 +372,27 @@ class FrontierScheduler(Scheduler):
         self.run.lost(error)
 
 
-class SharedFrontier:
-    """The add-on (ADDONS) that turns the shared frontier on when ``REDIS_URL`` is set: the
-    settings are changed before the crawl starts, the same way under the CLI, ``scrapy crawl``
-    and Scrapyd; an unreachable Redis stops the crawl before it starts."""
-
-    def update_settings(self, settings: BaseSettings) -> None:
-        if not settings.get("REDIS_URL"):
-            return
-        store = FrontierStore.from_settings(settings)
-        try:
-            store.client.ping()
-        except redis.RedisError as error:
-            raise FrontierUnreachableError(
-                f"Redis at {settings['REDIS_URL']} cannot be reached: {error}") from None
-        settings.set("SCHEDULER", "scraper.frontier.FrontierScheduler", priority="addon")
-        settings.set("SCHEDULER_QUEUE_CLASS", "scraper.frontier.SiteQueue", priority="addon")
-        settings.set("SCHEDULER_QUEUE_KEY", store.key("queue"), priority="addon")
-        settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter",
-                     priority="addon")
-        settings.set("SCHEDULER_DUPEFILTER_KEY", store.fingerprints_key, priority="addon")
-        # Never flushed by a process that closes: the frontier belongs to the run.
-        settings.set("SCHEDULER_PERSIST", True, priority="addon")
-        token, started = store.join_run()
-        # Counted in the run from now, not only once the spider opens seconds later: else a
-        # process still starting could find the run over and end it without this one.
-        store.join(own_process_id(), settings.getfloat("FRONTIER_PROCESS_TIMEOUT"))
-        settings.set("CRAWL_RUN_TOKEN", token, priority="addon")
-        settings.set("FRONTIER_RUN_STARTED", started, priority="addon")
+def join_shared_frontier(settings: BaseSettings) -> None:
+    """What the add-on (scraper/shared_frontier.py) sets when ``REDIS_URL`` is set: Redis
+    answers, or ``FrontierUnreachableError``; then scrapy-redis's scheduler and duplicate
+    filter, and this process joined to the run (its token)."""
+    store = FrontierStore.from_settings(settings)
+    try:
+        store.client.ping()
+    except redis.RedisError as error:
+        raise FrontierUnreachableError(
+            f"Redis at {settings['REDIS_URL']} cannot be reached: {error}") from None
+    settings.set("SCHEDULER", "scraper.frontier.FrontierScheduler", priority="addon")
+    settings.set("SCHEDULER_QUEUE_CLASS", "scraper.frontier.SiteQueue", priority="addon")
+    settings.set("SCHEDULER_QUEUE_KEY", store.key("queue"), priority="addon")
+    settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter",
+                 priority="addon")
+    settings.set("SCHEDULER_DUPEFILTER_KEY", store.fingerprints_key, priority="addon")
+    # Never flushed by a process that closes: the frontier belongs to the run.
+    settings.set("SCHEDULER_PERSIST", True, priority="addon")
+    token, started = store.join_run()
+    # Counted in the run from now, not only once the spider opens seconds later: else a
+    # process still starting could find the run over and end it without this one.
+    store.join(own_process_id(), settings.getfloat("FRONTIER_PROCESS_TIMEOUT"))
+    settings.set("CRAWL_RUN_TOKEN", token, priority="addon")
+    settings.set("FRONTIER_RUN_STARTED", started, priority="addon")

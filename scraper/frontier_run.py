@@ -1,6 +1,6 @@
 """One run across every crawler process of the shared frontier: joined, kept alive, ended once.
 
-The first process of a run creates its token (scraper/frontier.py, ``SharedFrontier``); the
+The first process of a run creates its token (``join_shared_frontier``, scraper/frontier.py); the
 others join it. Each process then, through this extension:
 
 * renews a heartbeat in Redis every ``FRONTIER_HEARTBEAT_INTERVAL`` seconds, and wakes its

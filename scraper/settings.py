@@ -84,15 +84,15 @@ EXTENSIONS = {
     "scraper.archive_state.ArchiveState": 0,
     # The same, published in Redis by `blog-archive ingest`, when REDIS_URL is set.
     "scraper.redis_archive_state.RedisArchiveState": 0,
-    # One run across the processes of a shared frontier (REDIS_URL set; else off).
-    "scraper.frontier_run.FrontierRun": 10,
+    # scraper.frontier_run.FrontierRun, one run across the processes of a shared frontier, is
+    # added by the shared frontier's add-on when REDIS_URL is set (scraper/shared_frontier.py).
     # The run's WARC file (scraper/warc_writer.py); WARC_ENABLED = False leaves it out.
     "scraper.warc_writer.WarcWriter": 10,
 }
 
 # The shared frontier (scraper/frontier.py): set REDIS_URL (redis://HOST:PORT/DB) and every
 # process started with it joins the same crawl; unset, the crawl is local, as it always was.
-ADDONS = {"scraper.frontier.SharedFrontier": 0}
+ADDONS = {"scraper.shared_frontier.SharedFrontier": 0}
 #: Prefix of the frontier's Redis keys: two prefixes, two independent frontiers on one server.
 FRONTIER_KEY = "blog-archive:frontier"
 #: Requests in flight to one site across every process (0: CONCURRENT_REQUESTS_PER_DOMAIN).

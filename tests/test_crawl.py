@@ -298,3 +298,24 @@ def test_crawling_twice_duplicates_nothing(blog_server, tmp_path: Path) -> None:
     again = {table: sqlite_utils.Database(db)[table].count
              for table in ("articles", "teasers", "article_versions")}
     assert again == first
+
+
+def test_a_local_crawl_loads_neither_redis_nor_the_extraction_code(tmp_path: Path) -> None:
+    """Every module a crawl imports is start-up time, which an unchanged re-crawl mostly is:
+    Redis's client (70 ms) belongs to a shared frontier, and the extraction code to the
+    extraction worker, which loads it itself. (The crawl finds no server: it only has to
+    start and end.)"""
+    loaded = subprocess.run(
+        [sys.executable, "-c",
+         "import sys\n"
+         "from scraper.cli import main\n"
+         "try:\n"
+         "    main()\n"
+         "except SystemExit:\n"
+         "    pass\n"
+         "print(sorted(name for name in sys.modules\n"
+         "             if name.split('.')[0] == 'redis' or name == 'scraper.extraction'))",
+         "crawl", "--site", "sbiegacza-en", "--start-url", "http://127.0.0.1:9/en/",
+         "--db", str(tmp_path / "archive.db"), "--quiet", "-s", "RETRY_ENABLED=False"],
+        capture_output=True, text=True, timeout=120).stdout.strip().splitlines()
+    assert loaded[-1:] == ["[]"]

@@ -34,7 +34,6 @@ from scraper.archive_state import ArchiveState, parse_datetime
 from scraper.bounds import CrawlBounds
 from scraper.extraction_pool import ExtractionPool, ExtractionPoolBrokenError
 from scraper.failures import classify_failure
-from scraper.frontier import FrontierStore
 from scraper.links import followable
 from scraper.profiles import SiteProfile, resolve_profile
 from scraper.warc_capture import CAPTURE_META
@@ -98,9 +97,16 @@ class BlogSpider(scrapy.Spider):
         """The profile of the site ``url`` belongs to; None for a site this crawl leaves."""
         host = urlsplit(url).netloc.lower()
         if host not in self.profiles:
-            self.profiles[host] = FrontierStore.from_settings(self.settings).site_profile(host) \
+            self.profiles[host] = self.enqueued_profile(host) \
                 if self.settings.get("REDIS_URL") else None
         return self.profiles[host]
+
+    def enqueued_profile(self, host: str) -> SiteProfile | None:
+        """The profile of a site enqueued on the shared frontier; None for one not enqueued.
+        (Imported here: a local crawl never loads Redis's client.)"""
+        from scraper.frontier import FrontierStore
+
+        return FrontierStore.from_settings(self.settings).site_profile(host)
 
     def in_scope(self, url: str) -> bool:
         profile = self.profile_for(url)
