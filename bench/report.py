@@ -20,17 +20,15 @@ from bench.plan import Plan
 #: shares are of our own process's time. Re-check them when the measured code changes.
 EXPLANATIONS: dict[str, str] = {
     "crawl pages/s": (
-        "both crawlers pay for Scrapy's downloading (the bare spider's whole cost, about 3 ms a "
-        "page here), but ours also runs, on the reactor's one thread, `extract()` (about 1 ms "
-        "a page) and Scrapy's handling of every item and request our spider yields; the "
-        "archive writes were never large there (SQLite's `execute`: 2 of 78 profiled "
-        "seconds). `CONCURRENT_ITEMS = 1` removed Scrapy's 100 asyncio tasks per response "
-        "(a sixth of the process's CPU). Extraction in a worker process "
-        "(`EXTRACTION_WORKERS=1`, scraper/extraction_pool.py) takes up to 29 % off the "
-        "reactor's CPU but adds 10-50 % to the crawl's in all, and the served blog and bare "
-        "Scrapy already use both cores: no pages/s gain here, so it is opt-in. To close: a "
-        "core to spare for the worker, or a worker fed without ProcessPoolExecutor's threads "
-        "(docs/scaling.md)."),
+        "with extraction in its worker process the crawl's reactor thread spends what bare "
+        "Scrapy's does (about 1.5 ms of CPU a page), but on two cores it shares the machine "
+        "with that worker (about 1.3 ms a page), the writer process (0.25 ms), WARC "
+        "capture's thread (0.15 ms) and the served blog (0.13 ms): about 3.3 ms of CPU a "
+        "page, which two cores give at best in 1.65 ms, 0.85 of bare Scrapy's pace before any "
+        "cost of switching between them. Until this round the served blog held both crawlers "
+        "to 40 ms an answer (Nagle's algorithm against the client's delayed ACK), which hid "
+        "that cost. To close: cheaper extraction (see the extraction / lxml row), or a core "
+        "for each process (docs/scaling.md)."),
     "WARC capture": (
         "the crawl's thread only snapshots each exchange (120k instructions an answer); the "
         "writing thread digests, builds and compresses the records (about 120 µs of CPU an "
@@ -46,13 +44,12 @@ EXPLANATIONS: dict[str, str] = {
         "per listing page that is a larger share of a small first crawl. To close: drop the "
         "request records of revisits."),
     "re-crawl time / first crawl": (
-        "a re-crawl of the unchanged blog costs about one second at every N: starting Python "
-        "and importing Scrapy and the spider (about 0.5 s), then robots.txt, the sitemaps and "
-        "a 304 for each listing page. It is a fixed cost, so the ratio is met where the first "
-        "crawl is long (N ≥ 2,000) and missed where it takes only a few seconds. To close at "
-        "small N the whole re-crawl would have to fit in about 15 % of a 5-second crawl, "
-        "start-up included: import less at start (the extraction and link-extraction code "
-        "only once a page needs parsing)."),
+        "a re-crawl of the unchanged blog costs about 0.75 s at every N: starting Python and "
+        "importing Scrapy, the spider and the archive (about 0.5 s; Redis's client and the "
+        "extraction code are no longer loaded), then robots.txt, the sitemaps and a 304 for "
+        "each listing page. It is a fixed cost, so the ratio is met where the first crawl is "
+        "long (N ≥ 2,000) and missed where it takes two seconds: at N=500 the whole re-crawl "
+        "would have to fit in 0.3 s, less than importing Scrapy takes."),
     "extraction time / lxml parse time": (
         "the parse (decoding included) is about a fifth of `extract()`; the rest is Python "
         "doing a little work per element for each field (teasers about a quarter, dates a "
@@ -77,12 +74,11 @@ EXPLANATIONS: dict[str, str] = {
         "At about 0.8 in quiet runs the figure has a margin of a tenth; a run that misses it "
         "was disturbed by other work on the machine (see the spread)."),
     "writer rows/s (ingest from Redis)": (
-        "SQLite's work is nearly all of both sides' time (its `execute`: 0.88 s of ingest's "
-        "1.23 s for 2,000 records); ingest's own costs were cut (orjson records, hiredis "
-        "replies, no wait for its read-ahead at a run's end, a run's end publishing only what "
-        "changed) to a few percent, and the two sides' spreads overlap. To close: write "
-        "SQLite faster than the in-process pipeline does (larger transactions, the full-text "
-        "rows of a batch sorted), since decoding and Redis are no longer the cost."),
+        "SQLite's work is nearly all of both sides' time. Ingest reads, decodes and prepares "
+        "the next batch and checkpoints the WAL on threads of its own while SQLite writes "
+        "(SQLite lets go of the GIL), so its lead over the pipeline needs the second core: "
+        "on a machine busy with other work the ratio falls towards the two sides' CPU "
+        "(about 1.04)."),
     "search p95": (
         "at 50,000 articles about a quarter of the 200 queries take over 20 ms: words found in "
         "most articles (one-word, OR, AND and phrase queries over them) and short prefixes "
