@@ -1,7 +1,9 @@
 """How the crawl starts its helper processes: the archive's writer and the extraction workers.
 
-Both are forked while the crawl is being built, when the process still has one thread and no
-running reactor, so a child starts with every module the crawl has imported. A spawned child
+Both are forked while the crawl is being built, when the process still has one thread, no
+running reactor and no connection to the archive open (SQLite's must never cross a fork; the
+archive's state is read once the spider opens), so a child starts with every module the crawl
+has imported. A spawned child
 imported them again (about a third of a second of CPU each) while the crawl waited for its
 writer to answer, a fixed cost that was a fifth of a 500-page crawl. Forking later, with the
 reactor and its threads running, would be unsafe (a lock held by another thread stays held in
