@@ -39,7 +39,7 @@ from archive.captures import (
 from archive.errors import ExitCode
 from archive.lock import ArchiveLock
 from archive.records import CONTENT_FIELDS, Fetch
-from archive.store import EMPTY, REEXTRACT_TRIGGER, content_snapshot
+from archive.store import EMPTY, REEXTRACT_TRIGGER, PreparedFetch
 from scraper import __version__
 from scraper.extraction import extract
 from scraper.profiles import PROFILES, SiteProfile, generic_profile
@@ -210,20 +210,22 @@ class _SiteRun:
             if stop.requested:
                 self.summary.interrupted = True
                 break
-            fetches = [fetch for captured in captured_articles(
+            prepared = [fetch for captured in captured_articles(
                 self.archive.db, ids[start:start + BATCH_SIZE])
                 if (fetch := self.reread(captured)) is not None]
-            if run_id is not None and fetches:
-                self.archive.record_fetches(run_id, fetches, reread=True)
+            if run_id is not None and prepared:
+                self.archive.record_fetches(run_id, [ready.fetch for ready in prepared],
+                                            reread=True, prepared=prepared)
         if run_id is not None:
             stopped = self.summary.interrupted
             self.archive.finish_run(
                 run_id, status="interrupted" if stopped else "finished",
                 finish_reason="shutdown" if stopped else "finished", stats=self.summary.stats())
 
-    def reread(self, captured: CapturedArticle) -> Fetch | None:
+    def reread(self, captured: CapturedArticle) -> PreparedFetch | None:
         """The fetch record that writes the article's re-extraction, or None when there is
-        nothing to write (or nothing could be read)."""
+        nothing to write (or nothing could be read). Prepared (``PreparedFetch``): the content
+        snapshot the summary compares is the one the archive stores, made once."""
         url = captured.article["url"]
         if captured.capture is None:
             self.summary.no_capture.append(url)
@@ -244,17 +246,18 @@ class _SiteRun:
             article = replace(article, url=url)
         self.summary.reread += 1
         changed = article.content_hash != captured.article["content_hash"]
-        if changed:
-            self.summary.changed += 1
-            self.summary.count(captured.snapshot, content_snapshot(article))
         if not changed and (_stored(captured.field_sources), _stored(captured.missing)) == (
                 article.field_sources, article.missing):
             return None
         # No WARC pointer: the run received nothing, and a run's fetches point only into its
         # own file (what a killed run's recovery and ``export --format wacz`` rely on).
-        return Fetch(url=url, final_url=response.url, status=response.status, outcome="new",
-                     article=article, field_sources=article.field_sources,
-                     missing=article.missing)
+        prepared = PreparedFetch(Fetch(
+            url=url, final_url=response.url, status=response.status, outcome="new",
+            article=article, field_sources=article.field_sources, missing=article.missing))
+        if changed:
+            self.summary.changed += 1
+            self.summary.count(captured.snapshot, prepared.snapshot)
+        return prepared
 
     def profile_for(self, url: str) -> SiteProfile:
         """The site's profile, served from the article's host as the crawl that stored it
