@@ -119,6 +119,8 @@ class _Worker:
     #: Pages sent and not answered yet, oldest first: the worker answers in that order.
     waiting: deque[asyncio.Future[Extracted]] = field(default_factory=deque)
     opened: asyncio.Task[asyncio.StreamWriter] | None = None
+    #: The stream over ``connection``, once opened: it owns the socket from then on.
+    stream: asyncio.StreamWriter | None = None
     reading: asyncio.Task[None] | None = None
 
     @classmethod
@@ -144,9 +146,9 @@ class _Worker:
         return await answer
 
     async def open(self) -> asyncio.StreamWriter:
-        reader, stream = await asyncio.open_unix_connection(sock=self.connection)
+        reader, self.stream = await asyncio.open_unix_connection(sock=self.connection)
         self.reading = asyncio.get_running_loop().create_task(self.read_answers(reader))
-        return stream
+        return self.stream
 
     async def read_answers(self, reader: asyncio.StreamReader) -> None:
         """Hand each answer to the page waiting for it, until the worker's socket closes."""
@@ -185,9 +187,8 @@ class _Worker:
         if self.process.is_alive():
             self.process.kill()
             self.process.join()
-        if self.opened is not None and self.opened.done() and not self.opened.cancelled() \
-                and self.opened.exception() is None:
-            self.opened.result().close()
+        if self.stream is not None:
+            self.stream.close()
         else:
             self.connection.close()
 
@@ -197,8 +198,10 @@ class ExtractionPool:
     one running event loop (the crawl's)."""
 
     def __init__(self, workers: int):
-        self.size = workers
-        self.workers: list[_Worker] = []
+        """The workers start with the pool, with the crawl (forked while the crawl is built:
+        see scraper/child_process.py) rather than when the first page is waiting. A worker
+        never sent a page is killed at the end."""
+        self.workers = [_Worker.start() for _ in range(workers)]
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -207,16 +210,8 @@ class ExtractionPool:
         trip through the socket is then pure cost."""
         cores = len(os.sched_getaffinity(0))
         pool = cls(min(crawler.settings.getint("EXTRACTION_WORKERS"), cores - 1))
-        pool.start()
         crawler.signals.connect(pool.close, signal=signals.spider_closed)
         return pool
-
-    def start(self) -> None:
-        """Start the workers, with the crawl (forked while the crawl is built: see
-        scraper/child_process.py) rather than when the first page is waiting. A worker never
-        sent a page is killed at the end."""
-        while len(self.workers) < self.size:
-            self.workers.append(_Worker.start())
 
     async def extract(self, body: bytes, url: str, profile: SiteProfile,
                       content_type: str | None, linked_as: str | None,
@@ -224,9 +219,8 @@ class ExtractionPool:
         """:func:`extract_page`, in the least busy worker when there are any; raises what it
         raises, and ``ExtractionPoolBrokenError`` when the worker died."""
         args = (body, url, profile, content_type, linked_as, links_limit)
-        if self.size <= 0:
+        if not self.workers:
             return extract_page(*args)
-        self.start()
         worker = min(self.workers, key=lambda worker: len(worker.waiting))
         return await worker.extract(args)
 
