@@ -88,7 +88,12 @@ EXTENSIONS = {
     # added by the shared frontier's add-on when REDIS_URL is set (scraper/shared_frontier.py).
     # The run's WARC file (scraper/warc_writer.py); WARC_ENABLED = False leaves it out.
     "scraper.warc_writer.WarcWriter": 10,
+    # Fewer, cheaper garbage collections while the engine runs (scraper/gc_tuning.py).
+    "scraper.gc_tuning.GcTuning": 0,
 }
+#: The young generation's collection threshold while a crawl runs (Python's: 700); 0 leaves
+#: the collector as Python sets it.
+GC_GEN0_THRESHOLD = 10_000
 
 # The shared frontier (scraper/frontier.py): set REDIS_URL (redis://HOST:PORT/DB) and every
 # process started with it joins the same crawl; unset, the crawl is local, as it always was.
