@@ -22,7 +22,14 @@ from lxml.html import HtmlElement
 from scraper.extraction import urls
 from scraper.extraction.decoding import ExtractionError, to_markup
 from scraper.extraction.jsonld import JsonLd
-from scraper.extraction.noise import MAIN_IDS, in_noise, is_firm_noise, is_noise, is_text_box
+from scraper.extraction.noise import (
+    MAIN_IDS,
+    in_noise,
+    is_firm_noise,
+    is_noise,
+    is_text_box,
+    noise_is_firm,
+)
 from scraper.extraction.related import RelatedBlock, find_related, related_heading
 from scraper.extraction.selectors import ClassIndex, compiled, within
 from scraper.extraction.text import (
@@ -462,7 +469,7 @@ class Page:
         if not is_noise(el) or is_text_box(el):
             return False
         core = self.text_core
-        return core is None or is_firm_noise(el) or not within(core, el)
+        return core is None or noise_is_firm(el) or not within(core, el)
 
     @cached_property
     def text_core(self) -> HtmlElement | None:

@@ -80,8 +80,12 @@ def is_firm_noise(el: HtmlElement) -> bool:
     """:func:`is_noise`, unless only a layout wrapper's tag (``<form>``) or a soft word of its
     class/id (``sidebar``) says so: an element that is noise by those alone may be the
     wrapper of the article's text, and the page's text, not its name, decides."""
-    if not is_noise(el):
-        return False
+    return is_noise(el) and noise_is_firm(el)
+
+
+def noise_is_firm(el: HtmlElement) -> bool:
+    """:func:`is_firm_noise` for an element :func:`is_noise` already holds noise: a caller
+    that has just asked that (``Page._is_chrome``) does not pay for its subtree walk twice."""
     tag = el.tag
     if tag in _NOISE_TAGS:
         return tag not in _WRAPPER_NOISE_TAGS
