@@ -215,8 +215,15 @@ def text_nodes_containing(el: HtmlElement, keywords: tuple[str, ...]) -> list[st
     into the XPath, so the common case (no label at all) costs one string search per variant.
     """
     text = el.text_content()
-    present = tuple(v for k in keywords for v in dict.fromkeys((k, k.capitalize())) if v in text)
+    present = tuple(v for v in _variants(keywords) if v in text)
     return _containing(present)(el) if present else []
+
+
+@lru_cache(maxsize=64)
+def _variants(keywords: tuple[str, ...]) -> tuple[str, ...]:
+    """Each keyword as written, then capitalized when that differs. The same few keyword
+    tables are asked for on every page: their variants are spelled out once per process."""
+    return tuple(v for k in keywords for v in dict.fromkeys((k, k.capitalize())))
 
 
 @lru_cache(maxsize=256)
