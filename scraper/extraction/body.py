@@ -53,9 +53,12 @@ _PAGER_LINK = re.compile(rf"[←«‹]?\s*{VOCABULARY.alternation('pager_words')
                          rf"(?:\s+{VOCABULARY.alternation('pager_nouns')})?\s*[→»›]?",
                          re.IGNORECASE)
 
-#: The page's prose: text outside links (menus, link lists), scripts and styles.
+#: The page's prose: text outside links (menus, link lists), scripts and styles. Only its
+#: length is read: plain strings, not "smart" ones that each carry a reference to their
+#: parent element.
 _PROSE = etree.XPath(".//text()[normalize-space()][not(ancestor::a or ancestor::script "
-                     "or ancestor::style or ancestor::noscript or ancestor::template)]")
+                     "or ancestor::style or ancestor::noscript or ancestor::template)]",
+                     smart_strings=False)
 _TEXT_NODES = etree.XPath(".//text()[normalize-space()][not(parent::script or parent::style "
                           "or parent::noscript or parent::template)]")
 
