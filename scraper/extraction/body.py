@@ -23,6 +23,7 @@ from scraper.extraction.text import (
     is_hidden,
     paragraph_scores,
     text_blocks,
+    text_content,
     text_of,
     with_class,
     word_pattern,
@@ -150,12 +151,12 @@ def body_element(page: Page) -> Found[HtmlElement]:
         return Found(selected[0], "site")
     boxes = [el for el in page.root.iter("div", "section", "article")
              if is_text_box(el) and not page.in_noise(el)]
-    filled = [el for el in boxes if el.text_content().strip()]
+    filled = [el for el in boxes if text_content(el).strip()]
     if not filled and not _has_paragraphs(page.root):
         # An article element with the headline and no text of its own: the text's box (a
         # known class, ``itemprop=articleBody``) sits beside it, in the main area.
         beside = [el for el in page.content_area.iter("div", "section")
-                  if is_text_box(el) and el.text_content().strip() and not page.in_noise(el)]
+                  if is_text_box(el) and text_content(el).strip() and not page.in_noise(el)]
         if len(beside) == 1:
             return Found(beside[0], "heuristic")
     content = _spanning(page, filled or boxes)
@@ -164,7 +165,7 @@ def body_element(page: Page) -> Found[HtmlElement]:
 
 def _has_paragraphs(el: HtmlElement) -> bool:
     """True when ``el`` holds a paragraph with text."""
-    return any(p.text_content().strip() for p in el.iter("p"))
+    return any(text_content(p).strip() for p in el.iter("p"))
 
 
 def _spanning(page: Page, boxes: list[HtmlElement]) -> HtmlElement | None:

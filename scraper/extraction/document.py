@@ -35,6 +35,7 @@ from scraper.extraction.selectors import ClassIndex, compiled, within
 from scraper.extraction.text import (
     normalize_space,
     paragraph_scores,
+    text_content,
     text_nodes_containing,
     text_of,
     with_class,
@@ -139,7 +140,7 @@ def _names_more(title: str, end: int) -> bool:
 
 def _paragraph_chars(el: HtmlElement) -> int:
     """The characters of ``el``'s own paragraphs (the score of the densest box)."""
-    return sum(len(p.text_content()) for p in el.iterchildren("p"))
+    return sum(len(text_content(p)) for p in el.iterchildren("p"))
 
 
 @dataclass
@@ -332,7 +333,7 @@ class Page:
         the one with the story)."""
         core = self._plain_core
         if core is None or within(core, root) or \
-                _paragraph_chars(core) < 2 * sum(len(p.text_content()) for p in root.iter("p")):
+                _paragraph_chars(core) < 2 * sum(len(text_content(p)) for p in root.iter("p")):
             return root
         return next(el for el in root.iterancestors() if within(core, el))
 
@@ -343,7 +344,7 @@ class Page:
         microdata article, the main content area, else ``<body>``."""
         if len(articles) == 1:
             return articles[0]
-        titled = [a for a in articles if any(self.says_title(h.text_content())
+        titled = [a for a in articles if any(self.says_title(text_content(h))
                                              for h in a.iter("h2", "h3"))]
         if len(titled) == 1:
             return titled[0]
@@ -379,7 +380,7 @@ class Page:
         title: a headline that is no h1."""
         return next((heading for heading in chain(
             scope.iter("h2", "h3"), with_class(scope, _TITLE_BLOCKS, _TITLE_CLASS))
-            if self.says_title(heading.text_content()) and not self.in_noise(heading)), None)
+            if self.says_title(text_content(heading)) and not self.in_noise(heading)), None)
 
     @cached_property
     def post_header(self) -> HtmlElement | None:
@@ -395,7 +396,7 @@ class Page:
             if next(header.iterancestors("article", "main"), None) is not None:
                 continue
             for h1 in header.iter("h1"):
-                text = normalize_space(h1.text_content())
+                text = normalize_space(text_content(h1))
                 if text and title.startswith(text) and _names_more(title, len(text)) and \
                         next(h1.iter("a"), None) is None and \
                         next(h1.iterancestors("a"), None) is None:

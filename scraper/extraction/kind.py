@@ -17,7 +17,7 @@ from lxml.html import HtmlElement
 from scraper.extraction.document import ARTICLE_ITEMTYPES, Page
 from scraper.extraction.jsonld import node_types
 from scraper.extraction.selectors import within
-from scraper.extraction.text import has_class_word, with_class, word_pattern
+from scraper.extraction.text import has_class_word, text_content, with_class, word_pattern
 from scraper.extraction.urls import ARCHIVE_PATH, SEARCH_SEGMENTS
 from scraper.extraction.vocabulary import VOCABULARY
 
@@ -135,7 +135,7 @@ def _is_the_story(page: Page, el: HtmlElement) -> bool:
     nested cards)."""
     return el is page.root and el.tag == "article" and (
         page.headline is not None or
-        any(page.says_title(h.text_content()) for h in el.iter("h2", "h3")))
+        any(page.says_title(text_content(h)) for h in el.iter("h2", "h3")))
 
 
 def _says_article_body(el: HtmlElement) -> bool:

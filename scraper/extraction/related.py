@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from lxml.html import HtmlElement
 
-from scraper.extraction.text import ClassPattern, text_of, with_class, word_pattern
+from scraper.extraction.text import ClassPattern, text_content, text_of, with_class, word_pattern
 from scraper.extraction.vocabulary import VOCABULARY, Vocabulary
 
 #: A related block's class or id holds one of these words anywhere in a token.
@@ -105,7 +105,7 @@ def _heading_candidates(body: HtmlElement) -> Iterator[HtmlElement]:
 
 def _by_heading(body: HtmlElement, heading: re.Pattern[str]) -> RelatedBlock | None:
     for el in _heading_candidates(body):
-        if len(el.text_content()) > MAX_HEADING_CHARS * 2 or el.tag == "a" or \
+        if len(text_content(el)) > MAX_HEADING_CHARS * 2 or el.tag == "a" or \
                 next(el.iterancestors("a"), None) is not None:
             continue
         text = text_of(el).rstrip(_TRAILING_PUNCTUATION)

@@ -187,13 +187,20 @@ def _walk(el: HtmlElement, skip: Skip, out: list[tuple[str, list[str]]], buf: li
             buf.append(tail)
 
 
+def text_content(el: HtmlElement) -> str:
+    """``el.text_content()``. An element without children (most paragraphs and headings)
+    holds its whole text in ``.text``: read from there, not through lxml's XPath
+    ``string()``, a pass over all of a page's paragraphs costs 6 µs instead of 23."""
+    return (el.text or "") if len(el) == 0 else el.text_content()
+
+
 def paragraph_scores(root: HtmlElement) -> dict[HtmlElement, int]:
     """Each element under ``root`` holding paragraphs, with the characters of its own
     ``<p>`` children: the readability signal the text core and the body's box both read."""
     scores: dict[HtmlElement, int] = {}
     for p in root.iter("p"):
         parent = p.getparent()
-        scores[parent] = scores.get(parent, 0) + len(p.text_content())
+        scores[parent] = scores.get(parent, 0) + len(text_content(p))
     return scores
 
 
