@@ -265,7 +265,10 @@ def skip_body(page: Page, el: HtmlElement) -> bool:
 
 
 def _only_a_date(paragraph: HtmlElement) -> bool:
-    """True for a paragraph that says nothing but its ``<time>`` (Bear Blog's date line)."""
-    time = next(paragraph.iter("time"), None)
+    """True for a paragraph that says nothing but its ``<time>`` (Bear Blog's date line).
+    Most paragraphs have no child element at all: they are answered without a walk."""
+    if len(paragraph) == 0:
+        return False
+    time = next(paragraph.iterdescendants("time"), None)
     return time is not None and \
         paragraph.text_content().strip() == time.text_content().strip()
