@@ -12,6 +12,7 @@ address extraction stores is, so a followed link and a teaser's URL are the same
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -50,11 +51,21 @@ def followed_links(page: Page, limit: int | None = None) -> list[str]:
         url = page.absolute(element.get("href"))
         if url is None or url in links:
             continue
-        if _UNSAFE.search(url):
-            url = safe_url_string(url)
-        if followable(url):
+        url = _to_follow(url)
+        if url is not None:
             links[url] = None
     return list(links)
+
+
+@lru_cache(maxsize=4096)
+def _to_follow(url: str) -> str | None:
+    """``url`` with unsafe characters escaped, or None when it is not to be followed.
+    Cached: a blog's menus, footer and pager give the same addresses on every page, and the
+    checks (two regex searches, an ``urlsplit`` for a path without a trailing slash) cost
+    more than the lookup."""
+    if _UNSAFE.search(url):
+        url = safe_url_string(url)
+    return url if followable(url) else None
 
 
 def followable(url: str) -> bool:
