@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from lxml import etree
-from lxml.html import HtmlElement
 
 from scraper.extraction.document import Found, Page
 from scraper.extraction.noise import in_noise, is_text_box
 from scraper.extraction.selectors import within
 from scraper.extraction.text import (
     BLOCK_TAGS,
+    Element,
     is_hidden,
     paragraph_scores,
     text_blocks,
@@ -124,7 +124,7 @@ def _dwarfed(page: Page, found: Body) -> bool:
     return len(found.text) * _SLIVER < sum(len(text.strip()) for text in _PROSE(page.root))
 
 
-def _body_of(page: Page, element: HtmlElement, source: str) -> Body:
+def _body_of(page: Page, element: Element, source: str) -> Body:
     blocks = [(tag, text) for tag, text in text_blocks(element, partial(skip_body, page))
               if len(text) > _MAX_FURNITURE_CHARS or not _FURNITURE.fullmatch(text)]
     text = "\n\n".join(text for _, text in blocks)
@@ -132,7 +132,7 @@ def _body_of(page: Page, element: HtmlElement, source: str) -> Body:
     return Body(text, headings, source if text else None, text.count(" ") + len(blocks))
 
 
-def outside_text(page: Page, el: HtmlElement) -> bool:
+def outside_text(page: Page, el: Element) -> bool:
     """True when ``el`` is no part of the article's text as read: outside the text's element,
     or in a part of it the text leaves out (a date and tags line above the text, in the same
     box: Eleventy). A whole-article body counts as outside: its meta line is in it."""
@@ -141,7 +141,7 @@ def outside_text(page: Page, el: HtmlElement) -> bool:
         in_noise(el, partial(skip_body, page), text)
 
 
-def body_element(page: Page) -> Found[HtmlElement]:
+def body_element(page: Page) -> Found[Element]:
     """The element holding the article text: profile selector, a known content class
     inside the article (several such boxes read as one), the element with the most
     paragraph text, else the article element itself (all but the selector are source
@@ -163,12 +163,12 @@ def body_element(page: Page) -> Found[HtmlElement]:
     return Found(content if content is not None else _densest(page), "heuristic")
 
 
-def _has_paragraphs(el: HtmlElement) -> bool:
+def _has_paragraphs(el: Element) -> bool:
     """True when ``el`` holds a paragraph with text."""
     return any(text_content(p).strip() for p in el.iter("p"))
 
 
-def _spanning(page: Page, boxes: list[HtmlElement]) -> HtmlElement | None:
+def _spanning(page: Page, boxes: list[Element]) -> Element | None:
     """The one box, or the nearest element around all of them: a text split over several
     content-classed boxes (a lead box and the rest) is one text; nested boxes are one."""
     if not boxes:
@@ -185,7 +185,7 @@ def _spanning(page: Page, boxes: list[HtmlElement]) -> HtmlElement | None:
     return outer
 
 
-def _densest(page: Page) -> HtmlElement:
+def _densest(page: Page) -> Element:
     """The element under the article whose direct paragraphs hold the most text (the
     classic readability signal for themes with unknown content classes), widened to
     the nearest ancestor that holds most of the article's paragraph text: page builders
@@ -195,12 +195,12 @@ def _densest(page: Page) -> HtmlElement:
     return page.root if densest is None else densest
 
 
-def _loose_text(page: Page) -> HtmlElement | None:
+def _loose_text(page: Page) -> Element | None:
     """For a text written without paragraphs (lines in ``<div>``s or split by ``<br>``,
     perhaps outside an empty article element): the block holding the most of the main
     area's visible text, widened as :func:`_densest` widens; None without any text.
     Dearer than the paragraph count, so read only when that finds next to nothing."""
-    scores: dict[HtmlElement, int] = {}
+    scores: dict[Element, int] = {}
     for node in _TEXT_NODES(page.content_area):
         block = node.getparent()
         if node.is_tail:
@@ -212,8 +212,8 @@ def _loose_text(page: Page) -> HtmlElement | None:
     return _widened(page, scores, page.content_area)
 
 
-def _widened(page: Page, scores: dict[HtmlElement, int], stop: HtmlElement
-             ) -> HtmlElement | None:
+def _widened(page: Page, scores: dict[Element, int], stop: Element
+             ) -> Element | None:
     """The highest-scoring element outside noise, or its nearest ancestor (up to
     ``stop``) holding most of the score; None when every scored element is noise."""
     kept = {el: score for el, score in scores.items() if not page.in_noise(el)}
@@ -241,7 +241,7 @@ def holds_header(page: Page) -> bool:
         or next(with_class(body, _TITLED_TAGS, _HEADLINE_CLASS), None) is not None
 
 
-def skip_body(page: Page, el: HtmlElement) -> bool:
+def skip_body(page: Page, el: Element) -> bool:
     """The noise rule for body text: meta noise, hidden text, the headline, captions; when
     the body holds the article's header matter, also its header, meta line and footer.
 
@@ -264,11 +264,11 @@ def skip_body(page: Page, el: HtmlElement) -> bool:
         named and words_match(cls, ident, _ARTICLE_META)))
 
 
-def _only_a_date(paragraph: HtmlElement) -> bool:
+def _only_a_date(paragraph: Element) -> bool:
     """True for a paragraph that says nothing but its ``<time>`` (Bear Blog's date line).
     Most paragraphs have no child element at all: they are answered without a walk."""
     if len(paragraph) == 0:
         return False
     time = next(paragraph.iterdescendants("time"), None)
     return time is not None and \
-        paragraph.text_content().strip() == time.text_content().strip()
+        text_content(paragraph).strip() == text_content(time).strip()

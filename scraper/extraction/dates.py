@@ -20,13 +20,13 @@ from datetime import date, datetime, timedelta
 from itertools import chain
 from typing import NamedTuple
 
-from lxml.html import HtmlElement
-
 from scraper.extraction.document import Found, Page
 from scraper.extraction.text import (
+    Element,
     has_class_word,
     is_invisible,
     normalize_space,
+    text_content,
     text_of,
     with_class,
     word_pattern,
@@ -352,7 +352,7 @@ def _head_dates(page: Page, kind: DateKind) -> Iterator[Found[str]]:
     for el in page.itemprop(kind.itemprop) or page.itemprop(kind.itemprop, anywhere=True):
         # Blogger puts the machine date in <abbr title=...> and shows only the time of day.
         raw = el.get("content") or el.get("datetime") or (
-            el.get("title") if el.tag == "abbr" else None) or el.text_content()
+            el.get("title") if el.tag == "abbr" else None) or text_content(el)
         if parsed := parse_date(raw):
             yield Found(parsed, "meta")
 
@@ -395,7 +395,7 @@ def _address_dates(page: Page) -> Iterator[str]:
             yield value
 
 
-def _is_updated(el: HtmlElement) -> bool:
+def _is_updated(el: Element) -> bool:
     """A ``<time>`` marked as the update date: by class, itemprop or the label before it."""
     if el.get("itemprop") == "dateModified" or (
             has_class_word(el, _UPDATED_CLASS) and not has_class_word(el, _PUBLISHED_TIME_CLASS)):
@@ -403,20 +403,20 @@ def _is_updated(el: HtmlElement) -> bool:
     previous = el.getprevious()
     before = (previous.tail if previous is not None else el.getparent().text) or ""
     if previous is not None:
-        before = previous.text_content() + before
+        before = text_content(previous) + before
     return bool(_UPDATED.search(before[-40:]))
 
 
-def _time_values(el: HtmlElement) -> Iterator[str]:
+def _time_values(el: Element) -> Iterator[str]:
     """A ``<time>``'s visible date first (what the reader sees decides the day), then its
     machine-readable ``datetime`` attribute."""
-    for raw in (el.text_content(), el.get("datetime") or ""):
+    for raw in (text_content(el), el.get("datetime") or ""):
         parsed = parse_date(raw)
         if parsed:
             yield parsed
 
 
-def _element_dates(page: Page, el: HtmlElement, kind: DateKind) -> Iterator[str]:
+def _element_dates(page: Page, el: Element, kind: DateKind) -> Iterator[str]:
     """Dates of a site-selected element: its visible text first, then the ``datetime``
     attributes of its ``<time>`` elements; for the published date, update-marked ``<time>``
     elements are left out of both."""
@@ -451,7 +451,7 @@ def _after_label(text: str, kind: DateKind) -> str | None:
     return None
 
 
-def _not_published(el: HtmlElement) -> bool:
+def _not_published(el: Element) -> bool:
     """Inside a meta line: what the reader does not see, and the update date (Woodmart lists
     ``li.modified-date`` before ``li.meta-date``)."""
     return is_invisible(el) or has_class_word(el, _UPDATED_CLASS)
@@ -468,7 +468,7 @@ def _heuristic_dates(page: Page) -> Iterator[Found[str]]:
                 yield Found(value, "heuristic")
     for header in page.root.iter("header"):
         for el in header.iter("p", "span", "div", "small"):
-            text = normalize_space(el.text_content())
+            text = normalize_space(text_content(el))
             found = search_date(text) if len(text) <= _LONE_DATE_CHARS else None
             if found and found.end - found.start >= len(text) - 2 and not page.in_noise(el):
                 yield Found(found.value, "heuristic")
@@ -476,7 +476,7 @@ def _heuristic_dates(page: Page) -> Iterator[Found[str]]:
         yield Found(value, "heuristic")
 
 
-def _meta_line(page: Page, el: HtmlElement) -> bool:
+def _meta_line(page: Page, el: Element) -> bool:
     """True when ``el`` or its parent is classed as the meta line as well as noise, under
     no other noise: Bootstrap's ``nav`` lays out any inline list (``<ul class="nav meta">``),
     and the meta word says which list this is."""
@@ -504,7 +504,7 @@ def _dateline(page: Page) -> str | None:
         if not passed:
             passed = el is headline
             continue
-        text = normalize_space(el.text_content())
+        text = normalize_space(text_content(el))
         if el.tag == "p" and len(text) >= _TEXT_STARTED_CHARS:
             return None
         looked += 1

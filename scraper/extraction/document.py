@@ -15,9 +15,7 @@ from functools import cached_property
 from itertools import chain
 from typing import Generic, NamedTuple, TypeVar
 
-import lxml.html
 from lxml import etree
-from lxml.html import HtmlElement
 
 from scraper.extraction import urls
 from scraper.extraction.decoding import ExtractionError, to_markup
@@ -33,6 +31,7 @@ from scraper.extraction.noise import (
 from scraper.extraction.related import RelatedBlock, find_related, related_heading
 from scraper.extraction.selectors import ClassIndex, compiled, within
 from scraper.extraction.text import (
+    Element,
     normalize_space,
     paragraph_scores,
     text_content,
@@ -98,21 +97,22 @@ _PARSERS = threading.local()
 def _parser() -> etree.HTMLParser:
     """An HTML parser per thread (lxml parsers must not be shared between threads).
 
-    Elements are :class:`lxml.html.HtmlElement` through a default class lookup that runs in
-    C; ``lxml.html``'s own parser calls a Python function for every element proxy, a large
-    share of extraction time. Comments and processing instructions are dropped at
-    parse time: a date in an HTML comment is never a signal. The encoding is UTF-8, what
-    :func:`_utf8` feeds it (a ``str``, which it also accepts, carries its own). ``huge_tree``
-    lifts libxml2's nesting cap from 256 to 2048 levels: past the cap it silently drops the
-    rest of the page, and page builders nest 300 deep. Input size stays bounded by the crawl's
-    download limit.
+    Elements are lxml's own C class (:data:`~scraper.extraction.text.Element`):
+    ``lxml.html``'s parser calls a Python function for every element proxy, a large share of
+    extraction time, and even its ``HtmlElement`` through a lookup in C is a Python subclass,
+    slower to make and to call than the class underneath (extract_page 1.001 -> 0.991 ms
+    a page); the one method of it extraction used, ``text_content``, is
+    :func:`~scraper.extraction.text.text_content`. Comments and processing instructions are
+    dropped at parse time: a date in an HTML comment is never a signal. The encoding is
+    UTF-8, what :func:`_utf8` feeds it (a ``str``, which it also accepts, carries its own).
+    ``huge_tree`` lifts libxml2's nesting cap from 256 to 2048 levels: past the cap it
+    silently drops the rest of the page, and page builders nest 300 deep. Input size stays
+    bounded by the crawl's download limit.
     """
     parser = getattr(_PARSERS, "parser", None)
     if parser is None:
         parser = etree.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False,
                                   encoding="utf-8", huge_tree=True)
-        parser.set_element_class_lookup(etree.ElementDefaultClassLookup(
-            element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment))
         _PARSERS.parser = parser
     return parser
 
@@ -138,7 +138,7 @@ def _names_more(title: str, end: int) -> bool:
     return separator is not None and separator.end() < len(title)
 
 
-def _paragraph_chars(el: HtmlElement) -> int:
+def _paragraph_chars(el: Element) -> int:
     """The characters of ``el``'s own paragraphs (the score of the densest box)."""
     return sum(len(text_content(p)) for p in el.iterchildren("p"))
 
@@ -148,13 +148,13 @@ class Page:
     """A parsed page: the tree, the address it came from and the site profile (if any)."""
 
     url: str
-    doc: HtmlElement
+    doc: Element
     profile: SiteProfile | None = None
     #: The source text, for cheap "does the page mention X at all" checks before an XPath.
     markup: str = ""
 
     def __post_init__(self) -> None:
-        self._noise: dict[HtmlElement, bool] = {}
+        self._noise: dict[Element, bool] = {}
         self._addresses: dict[str, str | None] = {}
 
     @classmethod
@@ -219,7 +219,7 @@ class Page:
                       if "ld+json" in (el.get("type") or ""))
 
     @cached_property
-    def _body(self) -> HtmlElement | None:
+    def _body(self) -> Element | None:
         """``<body>``: what ``find("body")`` gives, without its ElementPath machinery."""
         return next(self.doc.iterchildren("body"), None)
 
@@ -232,7 +232,7 @@ class Page:
     @cached_property
     def head_title(self) -> str | None:
         """The text of the page's ``<title>``, as written; None without one."""
-        return next((t.text_content() for t in self.doc.iter("title")), None)
+        return next((text_content(t) for t in self.doc.iter("title")), None)
 
     @cached_property
     def site_name(self) -> str | None:
@@ -260,7 +260,7 @@ class Page:
         labels = self.profile.labels if self.profile else None
         return VOCABULARY.with_labels(labels) if labels else VOCABULARY
 
-    def site(self, field: str, *, allow_noise: bool = False) -> list[HtmlElement]:
+    def site(self, field: str, *, allow_noise: bool = False) -> list[Element]:
         """Elements of the profile selector for ``field`` (outside noise unless allowed).
 
         Article fields are looked up inside the article element, the related block inside the
@@ -280,7 +280,7 @@ class Page:
         return ClassIndex(self.content_area)
 
     @cached_property
-    def content_area(self) -> HtmlElement:
+    def content_area(self) -> Element:
         """The ``<main>`` around the article (the related block sits there), else ``<body>``."""
         main = next(self.root.iterancestors("main"), None)
         if main is not None:
@@ -290,7 +290,7 @@ class Page:
     # -- structure ---------------------------------------------------------------------------
 
     @cached_property
-    def root(self) -> HtmlElement:
+    def root(self) -> Element:
         """The element holding the article: its ``<article>`` (the one with the h1), else the
         main content area, else ``<body>``. On listing pages this is the list's container."""
         articles = [a for a in self.doc.iter("article") if not in_noise(a, self._is_chrome)]
@@ -308,18 +308,18 @@ class Page:
             root = next(el for el in root.iterancestors() if within(header, el))
         return self._widened_to_text(root)
 
-    def _holds_core(self, el: HtmlElement) -> bool:
+    def _holds_core(self, el: Element) -> bool:
         core = self.text_core
         return core is None or within(core, el)
 
     @cached_property
-    def _plain_core(self) -> HtmlElement | None:
+    def _plain_core(self) -> Element | None:
         """The text core when it holds plainly an article's text (a few sentences)."""
         core = self.text_core
         return core if core is not None and _paragraph_chars(core) >= _PLAIN_TEXT_CHARS \
             else None
 
-    def _around_plain_text(self, articles: list[HtmlElement]) -> HtmlElement | None:
+    def _around_plain_text(self, articles: list[Element]) -> Element | None:
         """The article element holding the page's plain text, when the h1's is elsewhere (a
         story marked up without an h1, a featured-story card below it with one)."""
         core = self._plain_core
@@ -327,7 +327,7 @@ class Page:
             return None
         return next((a for a in reversed(articles) if within(core, a)), None)
 
-    def _widened_to_text(self, root: HtmlElement) -> HtmlElement:
+    def _widened_to_text(self, root: Element) -> Element:
         """``root``, or its nearest ancestor holding the page's text core when the text there
         plainly outweighs the root's own (an empty first ``<main>`` or article shell before
         the one with the story)."""
@@ -337,7 +337,7 @@ class Page:
             return root
         return next(el for el in root.iterancestors() if within(core, el))
 
-    def _headless_root(self, articles: list[HtmlElement]) -> HtmlElement:
+    def _headless_root(self, articles: list[Element]) -> Element:
         """The root when no article element holds an h1: the one article element, the one
         article element whose heading says the page's title (a story stream: the page's
         story, then the next ones loaded under it, each in its own element), the one
@@ -374,7 +374,7 @@ class Page:
             (title.endswith(text) and _SEPARATOR_AT_END.search(title, 0, len(title) - len(text)))
             for title in self._titles)
 
-    def titled_heading(self, scope: HtmlElement) -> HtmlElement | None:
+    def titled_heading(self, scope: Element) -> Element | None:
         """The first ``h2``/``h3``, or block classed as a title (``<p class="titulo">``, as
         some CMSs print the headline), under ``scope`` and outside noise that says the page's
         title: a headline that is no h1."""
@@ -383,7 +383,7 @@ class Page:
             if self.says_title(text_content(heading)) and not self.in_noise(heading)), None)
 
     @cached_property
-    def post_header(self) -> HtmlElement | None:
+    def post_header(self) -> Element | None:
         """A page-level ``<header>`` holding the post's headline: an h1 outside any article,
         without a link, whose words open the page's ``<title>`` before a " - Site" (Jekyll's
         Clean Blog puts title, byline, date and read time in such a "masthead" above the
@@ -403,20 +403,20 @@ class Page:
                     return header
         return None
 
-    def _microdata_articles(self) -> list[HtmlElement]:
+    def _microdata_articles(self) -> list[Element]:
         if "itemtype" not in self.markup:
             return []
         return [attr.getparent() for attr in self.doc.xpath("//@itemtype")
                 if any(t in attr for t in ARTICLE_ITEMTYPES)]
 
-    def _main_areas(self) -> Iterator[HtmlElement]:
+    def _main_areas(self) -> Iterator[Element]:
         yield from self.doc.iter("main")
         for el in self.doc.iter("div", "section"):
             if el.get("role") == "main" or el.get("id") in MAIN_IDS or \
                     "site-main" in (el.get("class") or "").split():
                 yield el
 
-    def itemprop(self, name: str, *, anywhere: bool = False) -> list[HtmlElement]:
+    def itemprop(self, name: str, *, anywhere: bool = False) -> list[Element]:
         """The article's elements carrying schema.org microdata ``itemprop=name``, outside
         noise (``anywhere``: the whole page's, for a property the article element lacks,
         such as a ``<meta itemprop>`` in ``<head>``); a page whose markup never names it costs
@@ -433,7 +433,7 @@ class Page:
         return frozenset(_ITEMPROP_NAMES.findall(self.markup)) if "itemprop" in self.markup \
             else frozenset()
 
-    def _carrier_in_noise(self, el: HtmlElement) -> bool:
+    def _carrier_in_noise(self, el: Element) -> bool:
         if el.tag not in _CARRIER_TAGS:
             return self.in_noise(el)
         parent = el.getparent()
@@ -454,16 +454,16 @@ class Page:
                             related_heading(self.vocabulary))
 
     @cached_property
-    def _related_members(self) -> frozenset[HtmlElement]:
+    def _related_members(self) -> frozenset[Element]:
         return self.related.members if self.related else frozenset()
 
-    def skip(self, el: HtmlElement) -> bool:
+    def skip(self, el: Element) -> bool:
         """The noise rule for meta signals (dates, labels): navigation, comments, related...
         (the post's own header is never noise, whatever its tag and class say)."""
         return (self._is_chrome(el) and el is not self.post_header) or \
             el in self._related_members
 
-    def _is_chrome(self, el: HtmlElement) -> bool:
+    def _is_chrome(self, el: Element) -> bool:
         """:func:`is_noise`, but for a wrapper named like chrome around the page's text and
         for the text's own box (``article-body pagination-first``: the first page of a
         paginated story)."""
@@ -473,7 +473,7 @@ class Page:
         return core is None or noise_is_firm(el) or not within(core, el)
 
     @cached_property
-    def text_core(self) -> HtmlElement | None:
+    def text_core(self) -> Element | None:
         """The element whose own paragraphs hold the most text on the page, outside firm noise
         (comments, navigation, footers): the article's text, on nearly every page. A wrapper
         around it is layout, whatever its name says (``content-with-sidebar-wrp``, a page-wide
@@ -482,7 +482,7 @@ class Page:
         ranked = sorted(scores, key=scores.__getitem__, reverse=True)[:_CORE_CANDIDATES]
         return next((el for el in ranked if not in_noise(el, is_firm_noise)), None)
 
-    def in_noise(self, el: HtmlElement) -> bool:
+    def in_noise(self, el: Element) -> bool:
         """True when ``el`` sits in noise; inside the article only the article's own
         descendants are checked, so a wrapper's class never hides the whole post."""
         node, path = el, []
@@ -500,7 +500,7 @@ class Page:
         return bool(known)
 
     @cached_property
-    def body(self) -> Found[HtmlElement]:
+    def body(self) -> Found[Element]:
         """The element holding the article text, as the body rules choose it
         (:func:`scraper.extraction.body.body_element`; imported here, not at the top,
         since those rules read the page)."""
@@ -514,7 +514,7 @@ class Page:
         return body.holds_header(self)
 
     @cached_property
-    def headline(self) -> HtmlElement | None:
+    def headline(self) -> Element | None:
         """The article's h1, a field of its own; an h1 further down the text is a heading
         misused for a section, and its section is text."""
         return next((h for h in self.root.iter("h1") if not self.in_noise(h)), None)

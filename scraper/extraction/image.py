@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import re
 
-from lxml.html import HtmlElement
-
 from scraper.extraction.document import Found, Page
 from scraper.extraction.text import (
+    Element,
     has_class_word,
     word_pattern,
 )
@@ -53,7 +52,7 @@ def image(page: Page) -> Found[str] | None:
     return Found(url, "heuristic") if url else None
 
 
-def _image_source(img: HtmlElement) -> str | None:
+def _image_source(img: Element) -> str | None:
     """The picture an ``<img>`` shows: its lazy-loading source when ``src`` is missing or a
     ``data:`` placeholder."""
     for name in ("src", "data-src", "data-lazy-src", "data-original"):
@@ -63,7 +62,7 @@ def _image_source(img: HtmlElement) -> str | None:
     return None
 
 
-def _is_thumbnail(img: HtmlElement) -> bool:
+def _is_thumbnail(img: Element) -> bool:
     """An author's avatar, an icon or a logo beside the text: never the post's image."""
     sizes = [int(v) for v in (img.get("width"), img.get("height")) if v and v.isdigit()]
     return any(size < _MIN_IMAGE_PIXELS for size in sizes) or has_class_word(img, _NOT_PICTURE)

@@ -12,12 +12,10 @@ import re
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
-from lxml.html import HtmlElement
-
 from scraper.extraction.document import ARTICLE_ITEMTYPES, Page
 from scraper.extraction.jsonld import node_types
 from scraper.extraction.selectors import within
-from scraper.extraction.text import has_class_word, text_content, with_class, word_pattern
+from scraper.extraction.text import Element, has_class_word, text_content, with_class, word_pattern
 from scraper.extraction.urls import ARCHIVE_PATH, SEARCH_SEGMENTS
 from scraper.extraction.vocabulary import VOCABULARY
 
@@ -128,7 +126,7 @@ def article_kind(page: Page, word_count: int, linked_as: str | None = None) -> K
                        "with body text)", one_item=True)
 
 
-def _is_the_story(page: Page, el: HtmlElement) -> bool:
+def _is_the_story(page: Page, el: Element) -> bool:
     """True for the article element that is the page's article, holding its h1 or a heading
     that says the page's title (a story stream's first story): the story's own element,
     never one of a listing's cards (a listing wrapped in an article element keeps its
@@ -138,13 +136,13 @@ def _is_the_story(page: Page, el: HtmlElement) -> bool:
         any(page.says_title(text_content(h)) for h in el.iter("h2", "h3")))
 
 
-def _says_article_body(el: HtmlElement) -> bool:
+def _says_article_body(el: Element) -> bool:
     """True for a box marked as an article's body (``itemprop=articleBody``, a class such as
     ``article-body``): a template for articles, where ``entry-content`` serves every page."""
     return el.get("itemprop") == "articleBody" or has_class_word(el, _ARTICLE_BODY_CLASS)
 
 
-def _beside_the_text(page: Page, cards: list[HtmlElement], word_count: int) -> bool:
+def _beside_the_text(page: Page, cards: list[Element], word_count: int) -> bool:
     """True when the post cards stand beside an article-length text and none of them holds it
     (a related-stories rail, a card grid under the story, a recommendation widget at the
     text's end): on a listing the densest paragraphs are a card's excerpt, or the text's box
@@ -165,11 +163,11 @@ def _beside_the_text(page: Page, cards: list[HtmlElement], word_count: int) -> b
     return True
 
 
-def _numbers_pages(pagination: HtmlElement) -> bool:
+def _numbers_pages(pagination: Element) -> bool:
     """True for a listing's pagination: a link to another page of it (``/page/2/``,
     ``?paged=2``) or a page number. Hexo Butterfly's bar to the previous and next post is
     classed ``pagination-post`` too, under every single post."""
-    return any(_PAGE_NUMBER_LINK.search(a.get("href") or "") or a.text_content().strip().isdigit()
+    return any(_PAGE_NUMBER_LINK.search(a.get("href") or "") or text_content(a).strip().isdigit()
                for a in pagination.iter("a"))
 
 

@@ -9,9 +9,8 @@ post's header).
 from __future__ import annotations
 
 from lxml import etree
-from lxml.html import HtmlElement
 
-from scraper.extraction.text import Skip, has_class_word, word_pattern
+from scraper.extraction.text import Element, Skip, has_class_word, word_pattern
 from scraper.extraction.vocabulary import VOCABULARY
 
 #: Elements whose content is never article text, wherever they sit.
@@ -45,7 +44,7 @@ _FIRM_NOISE_CLASS = word_pattern(tuple(w for w in _NOISE_WORDS if w not in _SOFT
 _WRAPPER_NOISE_TAGS = frozenset({"form"})
 
 
-def is_noise(el: HtmlElement) -> bool:
+def is_noise(el: Element) -> bool:
     """True for an element that never holds article text (by tag, ARIA role or class/id)."""
     tag = el.tag
     if not isinstance(tag, str) or tag in _NOISE_TAGS:
@@ -69,21 +68,21 @@ _TEXT_BOX_CLASSES = frozenset({
 })
 
 
-def is_text_box(el: HtmlElement) -> bool:
+def is_text_box(el: Element) -> bool:
     """The post's text box by a known class or microdata (``entry-content``,
     ``itemprop=articleBody``): never noise, whatever else its class says."""
     return el.get("itemprop") == "articleBody" or not _TEXT_BOX_CLASSES.isdisjoint(
         (el.get("class") or "").split())
 
 
-def is_firm_noise(el: HtmlElement) -> bool:
+def is_firm_noise(el: Element) -> bool:
     """:func:`is_noise`, unless only a layout wrapper's tag (``<form>``) or a soft word of its
     class/id (``sidebar``) says so: an element that is noise by those alone may be the
     wrapper of the article's text, and the page's text, not its name, decides."""
     return is_noise(el) and noise_is_firm(el)
 
 
-def noise_is_firm(el: HtmlElement) -> bool:
+def noise_is_firm(el: Element) -> bool:
     """:func:`is_firm_noise` for an element :func:`is_noise` already holds noise: a caller
     that has just asked that (``Page._is_chrome``) does not pay for its subtree walk twice."""
     tag = el.tag
@@ -94,7 +93,7 @@ def noise_is_firm(el: HtmlElement) -> bool:
     return has_class_word(el, _FIRM_NOISE_CLASS)
 
 
-def wraps_content(el: HtmlElement) -> bool:
+def wraps_content(el: Element) -> bool:
     """True for an element around the page's content: the main area (``<main>``,
     ``role=main``, ``#main``/``#content``/``#primary``), an ``<article>`` with the headline,
     or the post's text box (``entry-content``) is it or lies under it. Such an element is
@@ -117,13 +116,13 @@ _TEXT_BOX_INSIDE = etree.XPath(
     "boolean(descendant-or-self::div[contains(concat(' ', @class, ' '), ' entry-content ')])")
 
 
-def in_noise(el: HtmlElement, skip: Skip = is_noise, stop: HtmlElement | None = None) -> bool:
+def in_noise(el: Element, skip: Skip = is_noise, stop: Element | None = None) -> bool:
     """True when ``el`` or an ancestor below ``stop`` and ``<body>`` is skipped.
 
     ``<body>`` and ``<html>`` are never checked: WordPress puts page-level words on them
     (``comments-open``, ``ast-right-sidebar``) that say nothing about the content.
     """
-    node: HtmlElement | None = el
+    node: Element | None = el
     while node is not None and node is not stop and node.tag not in ("body", "html"):
         if skip(node):
             return True

@@ -12,9 +12,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from lxml.html import HtmlElement
-
-from scraper.extraction.text import ClassPattern, text_content, text_of, with_class, word_pattern
+from scraper.extraction.text import (
+    ClassPattern,
+    Element,
+    text_content,
+    text_of,
+    with_class,
+    word_pattern,
+)
 from scraper.extraction.vocabulary import VOCABULARY, Vocabulary
 
 #: A related block's class or id holds one of these words anywhere in a token.
@@ -53,22 +58,22 @@ class RelatedBlock:
     parent when the block is the run of siblings after a heading.
     """
 
-    containers: tuple[HtmlElement, ...]
-    stop: HtmlElement
+    containers: tuple[Element, ...]
+    stop: Element
     source: str
-    heading: HtmlElement | None = None
+    heading: Element | None = None
 
     @property
-    def members(self) -> frozenset[HtmlElement]:
+    def members(self) -> frozenset[Element]:
         extra = (self.heading,) if self.heading is not None else ()
         return frozenset((*self.containers, *extra))
 
-    def links(self) -> Iterator[HtmlElement]:
+    def links(self) -> Iterator[Element]:
         for container in self.containers:
             yield from (a for a in container.iter("a") if a.get("href"))
 
 
-def find_related(doc: HtmlElement, selected: list[HtmlElement],
+def find_related(doc: Element, selected: list[Element],
                  heading: re.Pattern[str] = RELATED_HEADING) -> RelatedBlock | None:
     """The page's related-posts block, or None; ``selected`` are the profile selector's hits,
     ``heading`` what a block's heading says (:func:`related_heading`). Every class hint is
@@ -82,11 +87,11 @@ def find_related(doc: HtmlElement, selected: list[HtmlElement],
     return _by_class(body) or _by_heading(body, heading)
 
 
-def _has_links(el: HtmlElement) -> bool:
+def _has_links(el: Element) -> bool:
     return any(a.get("href") for a in el.iter("a"))
 
 
-def _by_class(body: HtmlElement) -> RelatedBlock | None:
+def _by_class(body: Element) -> RelatedBlock | None:
     """The outermost element named like a related block that has links (document order)."""
     for el in with_class(body, _BLOCK_TAGS, _CLASS_HINTS):
         if next(el.iterdescendants("h1"), None) is None and _has_links(el):
@@ -94,7 +99,7 @@ def _by_class(body: HtmlElement) -> RelatedBlock | None:
     return None
 
 
-def _heading_candidates(body: HtmlElement) -> Iterator[HtmlElement]:
+def _heading_candidates(body: Element) -> Iterator[Element]:
     yield from body.iter(*_HEADING_TAGS)
     yield from with_class(body, ("div", "p", "span"), _HEADING_CLASS)
     yield from (el for el in body.iter("strong", "b") if el.getparent().tag == "p")
@@ -103,7 +108,7 @@ def _heading_candidates(body: HtmlElement) -> Iterator[HtmlElement]:
                 len(el.text) <= MAX_HEADING_CHARS)
 
 
-def _by_heading(body: HtmlElement, heading: re.Pattern[str]) -> RelatedBlock | None:
+def _by_heading(body: Element, heading: re.Pattern[str]) -> RelatedBlock | None:
     for el in _heading_candidates(body):
         if len(text_content(el)) > MAX_HEADING_CHARS * 2 or el.tag == "a" or \
                 next(el.iterancestors("a"), None) is not None:
@@ -116,7 +121,7 @@ def _by_heading(body: HtmlElement, heading: re.Pattern[str]) -> RelatedBlock | N
     return None
 
 
-def _outermost(el: HtmlElement, text: str) -> HtmlElement:
+def _outermost(el: Element, text: str) -> Element:
     """The outermost element around ``el`` saying just ``text`` (``<p><strong>Read also``)."""
     parent = el.getparent()
     while parent is not None and parent.tag not in _CONTAINER_TAGS and \
@@ -125,14 +130,14 @@ def _outermost(el: HtmlElement, text: str) -> HtmlElement:
     return el
 
 
-def _block_after(heading: HtmlElement) -> RelatedBlock | None:
+def _block_after(heading: Element) -> RelatedBlock | None:
     parent = heading.getparent()
     if parent is None:
         return None
     first_child = next(iter(parent), None)
     if first_child is heading and parent.tag not in _CONTAINER_TAGS and _has_links(parent):
         return RelatedBlock((parent,), parent, "heuristic")
-    siblings: list[HtmlElement] = []
+    siblings: list[Element] = []
     links_seen = False
     for sibling in heading.itersiblings():
         if sibling.tag in _HEADING_TAGS or sibling.tag == "h1":

@@ -18,8 +18,9 @@ from functools import cached_property, lru_cache
 
 import cssselect
 from lxml import etree
-from lxml.html import HtmlElement
 from parsel.csstranslator import css2xpath
+
+from scraper.extraction.text import Element
 
 #: The whitespace of XPath's ``normalize-space``, which cssselect's ``~=`` is defined with.
 _XML_SPACE = str.maketrans("\t\n\r", "   ")
@@ -37,13 +38,13 @@ class ClassIndex:
     order. Built on the first lookup, once per page, and shared by every selector scope
     inside the subtree."""
 
-    def __init__(self, top: HtmlElement) -> None:
+    def __init__(self, top: Element) -> None:
         self.top = top
-        self._elements: dict[str, list[HtmlElement]] | None = None
-        self._inside: dict[HtmlElement, bool] = {}
-        self._outside: dict[HtmlElement, ClassIndex] = {}
+        self._elements: dict[str, list[Element]] | None = None
+        self._inside: dict[Element, bool] = {}
+        self._outside: dict[Element, ClassIndex] = {}
 
-    def covering(self, scope: HtmlElement) -> ClassIndex:
+    def covering(self, scope: Element) -> ClassIndex:
         """This index when ``scope`` lies in its subtree, else an index of ``scope`` (a page
         whose article element is ``<html>`` itself, around the indexed ``<body>``). The
         index never refers to itself: a page must not become a reference cycle."""
@@ -57,14 +58,14 @@ class ClassIndex:
             index = self._outside[scope] = ClassIndex(scope)
         return index
 
-    def by_token(self) -> dict[str, list[HtmlElement]]:
+    def by_token(self) -> dict[str, list[Element]]:
         if self._elements is None:
             self._elements = _index(self.top)
         return self._elements
 
 
-def _index(top: HtmlElement) -> dict[str, list[HtmlElement]]:
-    index: dict[str, list[HtmlElement]] = {}
+def _index(top: Element) -> dict[str, list[Element]]:
+    index: dict[str, list[Element]] = {}
     for el in top.iter():
         value = el.get("class")
         if value:
@@ -77,9 +78,9 @@ def _index(top: HtmlElement) -> dict[str, list[HtmlElement]]:
     return index
 
 
-def within(el: HtmlElement, ancestor: HtmlElement) -> bool:
+def within(el: Element, ancestor: Element) -> bool:
     """True when ``el`` is ``ancestor`` or one of its descendants."""
-    node: HtmlElement | None = el
+    node: Element | None = el
     while node is not None:
         if node is ancestor:
             return True
@@ -102,7 +103,7 @@ class _Compound:
         gives for that class matches, with no test to run."""
         return self.tag is None and not self.attributes and len(self.classes) == 1
 
-    def matches(self, el: HtmlElement) -> bool:
+    def matches(self, el: Element) -> bool:
         if self.tag is not None and el.tag != self.tag:
             return False
         if self.classes and not self.classes <= tokens(el.get("class") or ""):
@@ -140,7 +141,7 @@ class _Chain:
         in the tag links, not among all the article's links)."""
         return next((min(c.classes) for c in reversed(self.compounds[:-1]) if c.classes), None)
 
-    def select(self, scope: HtmlElement, index: ClassIndex) -> list[HtmlElement]:
+    def select(self, scope: Element, index: ClassIndex) -> list[Element]:
         """The chain's matches under ``scope`` (the scope itself included), page order;
         ``index`` covers the scope.
 
@@ -153,7 +154,7 @@ class _Chain:
                 return []
         last = self.compounds[-1]
         depth = len(self.compounds) - 2
-        candidates: Iterable[HtmlElement]
+        candidates: Iterable[Element]
         tag = last.tag or etree.Element
         if self.key is None and self.anchor is not None:
             candidates = dict.fromkeys(el for anchor in by_token[self.anchor]
@@ -169,7 +170,7 @@ class _Chain:
         return [el for el in candidates
                 if last.matches(el) and self._in_context(depth, el, scope)]
 
-    def _in_context(self, depth: int, el: HtmlElement, scope: HtmlElement) -> bool:
+    def _in_context(self, depth: int, el: Element, scope: Element) -> bool:
         """True when the ancestors of ``el``, up to ``scope``, match ``compounds[:depth + 1]``
         as the combinators require (backtracking over the candidates for each)."""
         if depth < 0:
@@ -194,7 +195,7 @@ class Selector:
         self.chains = _compile(css)
         self.xpath = None if self.chains is not None else etree.XPath(css2xpath(css))
 
-    def __call__(self, scope: HtmlElement, index: ClassIndex) -> list[HtmlElement]:
+    def __call__(self, scope: Element, index: ClassIndex) -> list[Element]:
         if self.xpath is not None:
             return self.xpath(scope)
         index = index.covering(scope)
@@ -206,7 +207,7 @@ class Selector:
         return sorted(unique, key=_page_order) if len(unique) > 1 else unique
 
 
-def _page_order(el: HtmlElement) -> list[int]:
+def _page_order(el: Element) -> list[int]:
     """A sort key putting elements of one tree in document order: the child indexes from the
     root down to ``el``."""
     path = []

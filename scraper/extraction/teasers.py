@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import re
 
-from lxml.html import HtmlElement
-
 from archive.records import Teaser
 from scraper.extraction.document import Found, Page
 from scraper.extraction.related import MAX_HEADING_CHARS, RelatedBlock, related_heading
 from scraper.extraction.text import (
+    Element,
     has_class_word,
     is_invisible,
     text_of,
@@ -52,7 +51,7 @@ def teasers(page: Page) -> Found[list[Teaser]] | None:
     links = _post_links(page, block)
     found: list[Teaser] = []
     seen: set[str] = set()
-    posts_under: dict[HtmlElement, set[str]] = {}
+    posts_under: dict[Element, set[str]] = {}
     heading = related_heading(page.vocabulary)
     for link, url in links.items():
         if url in seen:
@@ -64,13 +63,13 @@ def teasers(page: Page) -> Found[list[Teaser]] | None:
     return Found(found, block.source) if found else None
 
 
-def _post_links(page: Page, block: RelatedBlock) -> dict[HtmlElement, str]:
+def _post_links(page: Page, block: RelatedBlock) -> dict[Element, str]:
     """The block's links to posts (not to categories, tags or authors, not in cloned slides)
     with their absolute URLs, in page order."""
     selected = page.site("teaser_link", allow_noise=True)
     links = [a for a in selected if _inside(a, block)] if selected else list(block.links())
     cloned = _cloned_links(block)
-    found: dict[HtmlElement, str] = {}
+    found: dict[Element, str] = {}
     for link in links:
         href = link.get("href") or ""
         if href.lstrip().startswith("#"):
@@ -83,18 +82,18 @@ def _post_links(page: Page, block: RelatedBlock) -> dict[HtmlElement, str]:
     return found
 
 
-def _inside(el: HtmlElement, block: RelatedBlock) -> bool:
+def _inside(el: Element, block: RelatedBlock) -> bool:
     return any(c is el or c in el.iterancestors() for c in block.containers)
 
 
-def _cloned_links(block: RelatedBlock) -> set[HtmlElement]:
+def _cloned_links(block: RelatedBlock) -> set[Element]:
     """Links inside a slider's cloned slides (they repeat real slides for the infinite loop)."""
     return {a for container in block.containers
             for clone in with_class(container, _SLIDE_TAGS, _CLONE) for a in clone.iter("a")}
 
 
-def _card(link: HtmlElement, url: str, links: dict[HtmlElement, str], block: RelatedBlock,
-          posts_under: dict[HtmlElement, set[str]]) -> HtmlElement:
+def _card(link: Element, url: str, links: dict[Element, str], block: RelatedBlock,
+          posts_under: dict[Element, set[str]]) -> Element:
     """The largest ancestor of ``link`` (below the block) whose post links all go to ``url``.
 
     ``posts_under`` keeps the post URLs linked under each ancestor already looked at: the
@@ -113,12 +112,12 @@ def _card(link: HtmlElement, url: str, links: dict[HtmlElement, str], block: Rel
     return card
 
 
-def _texts(card: HtmlElement, link: HtmlElement, heading: re.Pattern[str]
+def _texts(card: Element, link: Element, heading: re.Pattern[str]
            ) -> tuple[str | None, str]:
     """The card's title and excerpt, from one pass over its elements: the headings and
     title-classed elements, the paragraphs and excerpt-classed ones, in page order."""
-    titled: list[HtmlElement] = []
-    described: list[HtmlElement] = []
+    titled: list[Element] = []
+    described: list[Element] = []
     for el in card.iterdescendants():
         tag = el.tag
         if not isinstance(tag, str):
@@ -135,7 +134,7 @@ def _texts(card: HtmlElement, link: HtmlElement, heading: re.Pattern[str]
     return title, _excerpt(card, title, described, heading)
 
 
-def _link_parts(link: HtmlElement) -> list[str] | None:
+def _link_parts(link: Element) -> list[str] | None:
     """The texts of a link made of two or more elements and nothing between them (a title
     block, then an excerpt block, whatever their tags and classes), the card's date and
     byline left out; None for any other link. A wrapper holding the parts is looked through."""
@@ -150,7 +149,7 @@ def _link_parts(link: HtmlElement) -> list[str] | None:
     return parts if len(parts) > 1 else None
 
 
-def _title(card: HtmlElement, link: HtmlElement, titled: list[HtmlElement]) -> str | None:
+def _title(card: Element, link: Element, titled: list[Element]) -> str | None:
     """The card's heading (or title-classed element), else the link's own words."""
     for el in titled:
         text = text_of(el)
@@ -165,7 +164,7 @@ def _title(card: HtmlElement, link: HtmlElement, titled: list[HtmlElement]) -> s
                                       if img.get("alt")), None)
 
 
-def _excerpt(card: HtmlElement, title: str | None, described: list[HtmlElement],
+def _excerpt(card: Element, title: str | None, described: list[Element],
              heading: re.Pattern[str]) -> str:
     """The card's excerpt without the trailing "[…]": a paragraph or excerpt-classed element
     (never the block's ``heading``), else what the card says besides its title."""
@@ -180,7 +179,7 @@ def _excerpt(card: HtmlElement, title: str | None, described: list[HtmlElement],
     return strip_marker(" ".join(text.split()))
 
 
-def _card_meta(el: HtmlElement) -> bool:
+def _card_meta(el: Element) -> bool:
     """What a card shows beside its excerpt: its date and byline, a "read more" link,
     hidden text."""
     return el.tag == "time" or is_invisible(el) or has_class_word(el, _CARD_META_CLASS) or (

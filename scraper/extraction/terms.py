@@ -6,13 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from urllib.parse import urlsplit
 
-from lxml.html import HtmlElement
-
 from scraper.extraction.body import outside_text
 from scraper.extraction.document import Found, Page
 from scraper.extraction.jsonld import names
 from scraper.extraction.noise import in_noise
 from scraper.extraction.text import (
+    Element,
     has_class_word,
     normalize_space,
     text_of,
@@ -81,7 +80,7 @@ def _names_url_section(term: str, url: str) -> bool:
         term.casefold() == first.casefold()
 
 
-def _term_links(page: Page, rel: str) -> list[HtmlElement]:
+def _term_links(page: Page, rel: str) -> list[Element]:
     """Links of the article, outside its text, into a ``rel`` archive: by address
     (``/tag/hills``, ``/tagged/10km``, ``/t/rust``, ``/categories/Training/``) or by the
     class of the link or its list (``a.crayons-tag``, ``ul.field--tags__items``,
@@ -91,7 +90,7 @@ def _term_links(page: Page, rel: str) -> list[HtmlElement]:
     related block."""
     path, words = TERM_LINK[rel], _TERM_CLASSES[rel]
 
-    def marked(a: HtmlElement) -> bool:
+    def marked(a: Element) -> bool:
         href = (a.get("href") or "").partition("?")[0].partition("#")[0]
         parent = a.getparent()
         return path.search(href) is not None or any(
@@ -106,7 +105,7 @@ def _term_links(page: Page, rel: str) -> list[HtmlElement]:
             if marked(a) and not page.in_noise(a)]
 
 
-def _after_article(page: Page) -> Iterator[HtmlElement]:
+def _after_article(page: Page) -> Iterator[Element]:
     """The elements after the article element, up to the end of the main area around it."""
     node = page.root
     while node is not page.content_area and node.getparent() is not None:
@@ -114,7 +113,7 @@ def _after_article(page: Page) -> Iterator[HtmlElement]:
         node = node.getparent()
 
 
-def _term_noise(page: Page, link: HtmlElement) -> bool:
+def _term_noise(page: Page, link: Element) -> bool:
     """:meth:`Page.in_noise` for a term link, but for a ``<nav>`` inside the article element:
     there it lists the post's own terms (Wix), where a site menu's category links sit in a
     ``<nav>`` outside it."""
@@ -124,7 +123,7 @@ def _term_noise(page: Page, link: HtmlElement) -> bool:
         link, lambda node: node.tag != "nav" and page.skip(node), page.root)
 
 
-def _link_rel(link: HtmlElement, rel: str) -> bool:
+def _link_rel(link: Element, rel: str) -> bool:
     """True for a link to a term of kind ``rel``. Some themes (Kadence, the core post-terms
     block) mark category links ``rel="tag"`` alone: a link into ``/category/`` or
     ``/kategoria/`` is a category whatever its ``rel`` says."""

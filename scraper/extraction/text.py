@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator
 from functools import lru_cache
 
 from lxml import etree
-from lxml.html import HtmlElement
 
 from scraper.extraction.vocabulary import VOCABULARY
 
@@ -63,7 +62,11 @@ BLOCK_TAGS = frozenset({
     "center", "caption",
 })
 
-Skip = Callable[[HtmlElement], bool]
+#: A parsed element: lxml's own C class, which the parser makes without the Python subclass
+#: ``lxml.html.HtmlElement`` (see ``document._parser``).
+Element = etree._Element
+Skip = Callable[[Element], bool]
+_STRING = etree.XPath("string()", smart_strings=False)
 
 
 def normalize_space(text: str) -> str:
@@ -86,7 +89,7 @@ def _tokens(cls: str | None, ident: str | None) -> tuple[str, ...]:
     return tuple(t for t in value.split() if not _IGNORED_TOKEN.search(t))
 
 
-def has_class_word(el: HtmlElement, pattern: ClassPattern) -> bool:
+def has_class_word(el: Element, pattern: ClassPattern) -> bool:
     """True when a class/id token of ``el`` contains a word of ``pattern``."""
     cls, ident = el.get("class"), el.get("id")
     return bool(cls or ident) and words_match(cls, ident, pattern)
@@ -100,8 +103,8 @@ def words_match(cls: str | None, ident: str | None, pattern: ClassPattern) -> bo
     return any(search(token) for token in _tokens(cls, ident))
 
 
-def with_class(root: HtmlElement, tags: tuple[str, ...], pattern: ClassPattern
-               ) -> Iterator[HtmlElement]:
+def with_class(root: Element, tags: tuple[str, ...], pattern: ClassPattern
+               ) -> Iterator[Element]:
     """Elements of ``tags`` under ``root`` whose class/id matches ``pattern``, page order.
 
     Iterating a few tag names runs in C; an XPath ``contains(@class, ...)`` over every element
@@ -113,7 +116,7 @@ def with_class(root: HtmlElement, tags: tuple[str, ...], pattern: ClassPattern
             yield el
 
 
-def is_hidden(el: HtmlElement) -> bool:
+def is_hidden(el: Element) -> bool:
     """True for content the reader does not see (hidden attribute, aria-hidden, an inline
     ``display: none``, sr-only)."""
     names = el.keys()  # as in is_noise: one call, not four lookups
@@ -124,7 +127,7 @@ def is_hidden(el: HtmlElement) -> bool:
     return ("class" in names or "id" in names) and has_class_word(el, _HIDDEN_CLASS)
 
 
-def is_invisible(el: HtmlElement) -> bool:
+def is_invisible(el: Element) -> bool:
     """True for content that is never shown: scripts, styles and hidden elements."""
     return el.tag in _INVISIBLE_TAGS or not isinstance(el.tag, str) or is_hidden(el)
 
@@ -135,7 +138,7 @@ def meta_items(text: str) -> list[str]:
     return [item for item in _META_SEPARATOR.split(text) if item]
 
 
-def text_blocks(el: HtmlElement, skip: Skip) -> list[tuple[str, str]]:
+def text_blocks(el: Element, skip: Skip) -> list[tuple[str, str]]:
     """The visible text of ``el`` as ``(tag, text)`` per block element, in document order.
 
     Inline elements join their neighbours without a separator (``in <strong>6</strong> minut``
@@ -152,7 +155,7 @@ def text_blocks(el: HtmlElement, skip: Skip) -> list[tuple[str, str]]:
 _MAX_DEPTH = 600
 
 
-def _raw_blocks(el: HtmlElement, skip: Skip) -> list[tuple[str, list[str]]]:
+def _raw_blocks(el: Element, skip: Skip) -> list[tuple[str, list[str]]]:
     """The blocks of :func:`text_blocks`, each as its text parts, before normalizing."""
     tag, text = el.tag, el.text
     buf = [text] if text else []
@@ -161,7 +164,7 @@ def _raw_blocks(el: HtmlElement, skip: Skip) -> list[tuple[str, list[str]]]:
     return out
 
 
-def _walk(el: HtmlElement, skip: Skip, out: list[tuple[str, list[str]]], buf: list[str],
+def _walk(el: Element, skip: Skip, out: list[tuple[str, list[str]]], buf: list[str],
           depth: int = 0) -> None:
     # Hot: every text field walks here. Leaves (most elements) are not recursed into.
     # Below _MAX_DEPTH nothing is read: a widget nested 1,500 deep costs only its own text,
@@ -187,24 +190,25 @@ def _walk(el: HtmlElement, skip: Skip, out: list[tuple[str, list[str]]], buf: li
             buf.append(tail)
 
 
-def text_content(el: HtmlElement) -> str:
-    """``el.text_content()``. An element without children (most paragraphs and headings)
-    holds its whole text in ``.text``: read from there, not through lxml's XPath
-    ``string()``, a pass over all of a page's paragraphs costs 6 µs instead of 23."""
-    return (el.text or "") if len(el) == 0 else el.text_content()
+def text_content(el: Element) -> str:
+    """The text of ``el`` and its descendants, as ``lxml.html``'s ``text_content()`` gives it
+    (XPath ``string()``). An element without children (most paragraphs and headings)
+    holds its whole text in ``.text``: read from there, a pass over all of a page's
+    paragraphs costs 6 µs instead of 23."""
+    return (el.text or "") if len(el) == 0 else _STRING(el)
 
 
-def paragraph_scores(root: HtmlElement) -> dict[HtmlElement, int]:
+def paragraph_scores(root: Element) -> dict[Element, int]:
     """Each element under ``root`` holding paragraphs, with the characters of its own
     ``<p>`` children: the readability signal the text core and the body's box both read."""
-    scores: dict[HtmlElement, int] = {}
+    scores: dict[Element, int] = {}
     for p in root.iter("p"):
         parent = p.getparent()
         scores[parent] = scores.get(parent, 0) + len(text_content(p))
     return scores
 
 
-def text_of(el: HtmlElement, skip: Skip = is_invisible) -> str:
+def text_of(el: Element, skip: Skip = is_invisible) -> str:
     """The visible text of one element on one line, blocks separated by a space.
 
     The blocks are joined before one normalization: collapsing whitespace makes that the
@@ -215,13 +219,13 @@ def text_of(el: HtmlElement, skip: Skip = is_invisible) -> str:
     return normalize_space(" ".join("".join(parts) for _, parts in _raw_blocks(el, skip)))
 
 
-def text_nodes_containing(el: HtmlElement, keywords: tuple[str, ...]) -> list[str]:
+def text_nodes_containing(el: Element, keywords: tuple[str, ...]) -> list[str]:
     """Text nodes under ``el`` holding a keyword as written or capitalized, page order.
 
     The element's whole text is searched first (C speed); only the variants present there go
     into the XPath, so the common case (no label at all) costs one string search per variant.
     """
-    text = el.text_content()
+    text = text_content(el)
     present = tuple(v for v in _variants(keywords) if v in text)
     return _containing(present)(el) if present else []
 
