@@ -111,6 +111,10 @@ FRONTIER_HEARTBEAT_INTERVAL = 0.5
 PROGRESS_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
+    # The spider keeps to its site itself (the profile's paths, the crawl's bounds) and sets no
+    # allowed_domains, so Scrapy's filter let every request through, at a URL parse, a regex
+    # and a signal each: 2 % of a first crawl's CPU (N=2,000, 10.9 -> 10.7 s).
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "scraper.middlewares.ConditionalRequestsMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "scraper.retry.BackoffRetryMiddleware": 550,

@@ -15,8 +15,10 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
+from scraper import settings
 from scraper.bundled_blog import BlogServer
 from scraper.bundled_blog.server import Fault
+from scraper.spiders.blog import BlogSpider
 from tests.conftest import Crawl, crawl_blog
 from tests.faults import (
     CASES,
@@ -134,6 +136,15 @@ def test_offsite_and_disallowed_urls_are_never_requested(fault_crawl: Crawl,
            "listed URLs on the other host skipped; that host's log is empty", lost=0)
     record("Site", descriptions["robots_disallow"],
            f"nothing under {DISALLOWED_PREFIX} requested", lost=0)
+
+
+def test_the_spider_alone_keeps_the_crawl_on_its_site() -> None:
+    """The test above passes with Scrapy's offsite filter left out of the crawl (a filter
+    without ``allowed_domains``, which the spider never sets, passes every request): the
+    spider's own scope keeps it on the site."""
+    assert settings.DOWNLOADER_MIDDLEWARES[
+        "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware"] is None
+    assert not getattr(BlogSpider, "allowed_domains", None)
 
 
 def test_entity_bomb_sitemap_is_not_expanded(fault_crawl: Crawl) -> None:
