@@ -20,15 +20,15 @@ from bench.plan import Plan
 #: shares are of our own process's time. Re-check them when the measured code changes.
 EXPLANATIONS: dict[str, str] = {
     "crawl pages/s": (
-        "with extraction in its worker process the crawl's reactor thread spends what bare "
-        "Scrapy's does (about 1.5 ms of CPU a page), but on two cores it shares the machine "
-        "with that worker (about 1.3 ms a page), the writer process (0.25 ms), WARC "
-        "capture's thread (0.15 ms) and the served blog (0.13 ms): about 3.3 ms of CPU a "
-        "page, which two cores give at best in 1.65 ms, 0.85 of bare Scrapy's pace before any "
-        "cost of switching between them. Until this round the served blog held both crawlers "
-        "to 40 ms an answer (Nagle's algorithm against the client's delayed ACK), which hid "
-        "that cost. To close: cheaper extraction (see the extraction / lxml row), or a core "
-        "for each process (docs/scaling.md)."),
+        "with extraction in its worker process, fewer garbage collections (scraper/gc_tuning.py) "
+        "and no offsite filter, the crawl's reactor thread spends less CPU a page than bare "
+        "Scrapy's (about 1.3 against 1.5 ms), but on two cores it shares the machine with the "
+        "extraction worker and the writer process (about 1.35 ms a page together), WARC "
+        "capture's thread (0.17 ms) and the served blog (0.13 ms): about 3 ms of CPU a page, "
+        "which two cores give at best in 1.5 ms, bare Scrapy's pace, before start-up (half a "
+        "second of imports on one core) and the cost of switching between them. To go "
+        "further: cheaper extraction (see the extraction / lxml row), or a core for each "
+        "process (docs/scaling.md)."),
     "WARC capture": (
         "the crawl's thread only snapshots each exchange (120k instructions an answer); the "
         "writing thread digests, builds and compresses the records (about 120 µs of CPU an "
